@@ -1,0 +1,87 @@
+using System.Numerics;
+using Cortex.Core.Backends.Blas;
+using Cortex.Core.Tensors;
+
+namespace Cortex.Core.Backends;
+
+/// <summary>
+/// The fast CPU path: tensors are host arrays, element-wise work is SIMD (System.Numerics.Tensors) and
+/// multi-threaded, matrix products go to <see cref="CpuBlas"/> (OpenBLAS when installed, else a managed
+/// SIMD kernel; the choice is logged once).
+/// </summary>
+public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public CpuBackend(int? threads = null)
+    {
+        Threads = Math.Max(1, threads ?? Environment.ProcessorCount);
+        Parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
+    }
+
+    public DeviceKind Kind => DeviceKind.Cpu;
+
+    public int Threads { get; }
+
+    /// <summary>Options every CPU kernel passes to Parallel.For, so the thread count is set in one place.</summary>
+    public ParallelOptions Parallel { get; }
+
+    public string Description => $"cpu ({Threads} threads, {CpuBlas.Provider})";
+
+    public Tensor<T> Allocate(Shape shape) => new(this, shape, new T[shape.Size], 0, owner: true);
+
+    public void Upload(ReadOnlySpan<T> source, Tensor<T> destination)
+    {
+        Own("Upload", destination);
+        if (source.Length != destination.Length)
+            throw new ArgumentException($"Upload: {source.Length} values do not fit tensor {destination.Shape} ({destination.Length} elements)");
+        source.CopyTo(destination.Span);
+    }
+
+    public void Download(Tensor<T> source, Span<T> destination)
+    {
+        Own("Download", source);
+        if (destination.Length != source.Length)
+            throw new ArgumentException($"Download: tensor {source.Shape} has {source.Length} elements, destination holds {destination.Length}");
+        source.Span.CopyTo(destination);
+    }
+
+    public void Copy(Tensor<T> source, Tensor<T> destination)
+    {
+        Own("Copy", source); Own("Copy", destination);
+        if (source.Length != destination.Length)
+            throw new ArgumentException($"Copy: source {source.Shape} and destination {destination.Shape} differ in size");
+        source.Span.CopyTo(destination.Span);
+    }
+
+    public void Fill(Tensor<T> tensor, T value)
+    {
+        Own("Fill", tensor);
+        tensor.Span.Fill(value);
+    }
+
+    public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, Tensor<T> b, int ldb, T beta, Tensor<T> c, int ldc)
+    {
+        Own("Gemm", a); Own("Gemm", b); Own("Gemm", c);
+        GemmArgs.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, 1, 0, 0, 0);
+        var (aa, ao) = a.HostArray; var (ba, bo) = b.HostArray; var (ca, co) = c.HostArray;
+        CpuBlas.Gemm(transA, transB, m, n, k, alpha, aa, ao, lda, ba, bo, ldb, beta, ca, co, ldc, Threads);
+    }
+
+    public void GemmBatched(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, int strideA,
+        Tensor<T> b, int ldb, int strideB, T beta, Tensor<T> c, int ldc, int strideC, int batch)
+    {
+        Own("GemmBatched", a); Own("GemmBatched", b); Own("GemmBatched", c);
+        GemmArgs.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, batch, strideA, strideB, strideC);
+        var (aa, ao) = a.HostArray; var (ba, bo) = b.HostArray; var (ca, co) = c.HostArray;
+        CpuBlas.GemmBatched(transA, transB, m, n, k, alpha, aa, ao, lda, strideA, ba, bo, ldb, strideB, beta, ca, co, ldc, strideC, batch, Threads);
+    }
+
+    public void Synchronize() { }
+
+    public void Dispose() { }
+
+    private void Own(string op, Tensor<T> t)
+    {
+        if (!ReferenceEquals(t.Backend, this))
+            throw new ArgumentException($"{op}: tensor {t.Shape} lives on {t.Backend.Description}, not on {Description}");
+    }
+}

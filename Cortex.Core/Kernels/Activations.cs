@@ -1,0 +1,133 @@
+using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using Cortex.Core.Backends;
+using Cortex.Core.Tensors;
+using ILGPU;
+
+namespace Cortex.Core.Kernels;
+
+/// <summary>A pointwise nonlinearity: y = f(x), and dL/dx = f'(x)·dL/dy written from x and y.</summary>
+public interface IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    static abstract string Name { get; }
+
+    static abstract T Forward(T x);
+
+    /// <summary>dL/dx given the input x, the output y = f(x) and dL/dy.</summary>
+    static abstract T Backward(T x, T y, T dy);
+}
+
+/// <summary>y = max(0, x).</summary>
+public struct Relu<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static string Name => "relu";
+    public static T Forward(T x) => x > T.Zero ? x : T.Zero;
+    public static T Backward(T x, T y, T dy) => x > T.Zero ? dy : T.Zero;
+}
+
+/// <summary>y = tanh(x); dy/dx = 1 − y².</summary>
+public struct Tanh<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static string Name => "tanh";
+    public static T Forward(T x) => T.Tanh(x);
+    public static T Backward(T x, T y, T dy) => dy * (T.One - y * y);
+}
+
+/// <summary>y = 1 / (1 + e^−x); dy/dx = y(1 − y).</summary>
+public struct Sigmoid<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static string Name => "sigmoid";
+    public static T Forward(T x) => T.One / (T.One + T.Exp(-x));
+    public static T Backward(T x, T y, T dy) => dy * y * (T.One - y);
+}
+
+/// <summary>y = log(1 + e^x), computed as max(x, 0) + log(1 + e^−|x|) so that it never overflows; dy/dx = sigmoid(x).</summary>
+public struct Softplus<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static string Name => "softplus";
+    public static T Forward(T x) => (x > T.Zero ? x : T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
+    public static T Backward(T x, T y, T dy) => dy / (T.One + T.Exp(-x));
+}
+
+/// <summary>y = x (no nonlinearity).</summary>
+public struct Identity<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static string Name => "identity";
+    public static T Forward(T x) => x;
+    public static T Backward(T x, T y, T dy) => dy;
+}
+
+/// <summary>
+/// Pointwise nonlinearities, forward and backward, on every backend. The maths lives once in the
+/// <see cref="IActivation{T}"/> structs; the CPU half uses TensorPrimitives' SIMD versions where one exists
+/// (relu, tanh, sigmoid: they agree with the scalar form to a few ulps) and the scalar form elsewhere.
+/// </summary>
+public static class Activation
+{
+    /// <summary>y = f(x). x and y may be the same tensor.</summary>
+    public static void Forward<T, TAct>(Tensor<T> x, Tensor<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        string op = TAct.Name + " forward";
+        var backend = Check.SameBackend(op, x, y);
+        Check.SameShape(op, "x", x, "y", y);
+        if (backend is IlgpuBackend<T> gpu)
+        {
+            gpu.Launch(ForwardKernel<T, TAct>, x.Length, x.View, y.View);
+            return;
+        }
+        var cpu = (CpuBackend<T>)backend;
+        Chunks(cpu, x.Length, (start, length) =>
+        {
+            var xs = x.Span.Slice(start, length);
+            var ys = y.Span.Slice(start, length);
+            if (typeof(TAct) == typeof(Relu<T>)) TensorPrimitives.Max(xs, T.Zero, ys);
+            else if (typeof(TAct) == typeof(Tanh<T>)) TensorPrimitives.Tanh(xs, ys);
+            else if (typeof(TAct) == typeof(Sigmoid<T>)) TensorPrimitives.Sigmoid(xs, ys);
+            else for (int i = 0; i < xs.Length; i++) ys[i] = TAct.Forward(xs[i]);
+        });
+    }
+
+    /// <summary>dx = f'(x)·dy (or dx += … when <paramref name="accumulate"/>), given the forward input x and output y.</summary>
+    public static void Backward<T, TAct>(Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, bool accumulate = false)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        string op = TAct.Name + " backward";
+        var backend = Check.SameBackend(op, x, y, dy, dx);
+        Check.SameShape(op, "x", x, "y", y);
+        Check.SameShape(op, "x", x, "dy", dy);
+        Check.SameShape(op, "x", x, "dx", dx);
+        if (backend is IlgpuBackend<T> gpu)
+        {
+            gpu.Launch(BackwardKernel<T, TAct>, x.Length, x.View, y.View, dy.View, dx.View, accumulate ? 1 : 0);
+            return;
+        }
+        var cpu = (CpuBackend<T>)backend;
+        Chunks(cpu, x.Length, (start, length) =>
+        {
+            var xs = x.Span.Slice(start, length);
+            var ys = y.Span.Slice(start, length);
+            var dys = dy.Span.Slice(start, length);
+            var dxs = dx.Span.Slice(start, length);
+            if (accumulate)
+                for (int i = 0; i < xs.Length; i++) dxs[i] += TAct.Backward(xs[i], ys[i], dys[i]);
+            else
+                for (int i = 0; i < xs.Length; i++) dxs[i] = TAct.Backward(xs[i], ys[i], dys[i]);
+        });
+    }
+
+    private static void ForwardKernel<T, TAct>(Index1D i, ArrayView<T> x, ArrayView<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+        => y[i] = TAct.Forward(x[i]);
+
+    private static void BackwardKernel<T, TAct>(Index1D i, ArrayView<T> x, ArrayView<T> y, ArrayView<T> dy, ArrayView<T> dx, int accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        T g = TAct.Backward(x[i], y[i], dy[i]);
+        dx[i] = accumulate != 0 ? dx[i] + g : g;
+    }
+
+    /// <summary>Splits [0, n) into contiguous chunks, one per worker, for SIMD loops.</summary>
+    internal static void Chunks<T>(CpuBackend<T> cpu, int n, Action<int, int> body) where T : unmanaged, IFloatingPointIeee754<T>
+        => CpuParallel.Chunks(cpu, n, body);
+}

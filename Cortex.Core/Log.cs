@@ -1,0 +1,22 @@
+namespace Cortex.Core;
+
+/// <summary>
+/// Where the library reports choices a user must know about (which BLAS loaded, which device was taken
+/// and why, a fallback). Standard error by default; the command line and tests may redirect it.
+/// </summary>
+public static class Log
+{
+    private static Action<string> sink = message => Console.Error.WriteLine(message);
+
+    public static void Info(string message) => sink(message);
+
+    public static void Warn(string message) => sink("warning: " + message);
+
+    /// <summary>Sends messages elsewhere; returns the previous sink.</summary>
+    public static Action<string> Redirect(Action<string> newSink)
+    {
+        var old = sink;
+        sink = newSink;
+        return old;
+    }
+}
