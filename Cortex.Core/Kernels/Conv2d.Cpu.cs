@@ -57,6 +57,12 @@ public static partial class Conv2d
     private static void ConvolveHost<T>(CpuBackend<T> cpu, int batch, Lowering l, int outChannels, T[] x, int xOffset, T[] w, int wOffset,
         T[]? bias, int biasOffset, T[] y, int yOffset, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (DirectApplies<T>(l))
+        {
+            ConvolveDirect((CpuBackend<float>)(object)cpu, batch, l, outChannels, (float[])(object)x, xOffset, (float[])(object)w, wOffset,
+                (float[]?)(object?)bias, biasOffset, (float[])(object)y, yOffset, accumulate);
+            return;
+        }
         int k = l.K, n = l.N, rows = l.RowsPerBlock;
         int blocks = (l.OutHeight + rows - 1) / rows;
         bool pointwise = l.IsPointwise;
