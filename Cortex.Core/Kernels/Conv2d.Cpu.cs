@@ -130,6 +130,13 @@ public static partial class Conv2d
         var (xa, xo) = x.HostArray;
         var (dya, dyo) = dy.HostArray;
         var l = Lowering.Of(g);
+        if (DirectApplies<T>(l))
+        {
+            var (dwa, dwo) = dw.HostArray;
+            WeightsDirect((CpuBackend<float>)(object)cpu, g.Batch, l, g.OutChannels, (float[])(object)xa, xo, (float[])(object)dya, dyo,
+                (float[])(object)dwa, dwo);
+            return;
+        }
         int co = g.OutChannels, k = l.K, n = l.N, rows = l.RowsPerBlock;
         int blocks = (l.OutHeight + rows - 1) / rows;
         bool pointwise = l.IsPointwise;
