@@ -61,9 +61,12 @@ public static partial class Conv2d
                 {
                     for (int t = 0; t < pixelTiles; t++)
                     {
+                        // The last tile may need only half its pixels (e.g. 14 rows of 16 = 3½ tiles).
+                        bool half = rows * wide - t * TilePixels <= TilePixels / 2;
                         int ct = 0;
                         for (; ct + TileChannels <= outChannels; ct += TileChannels)
-                            Tile(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                            if (half) TileHalf(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                            else Tile(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
                         for (; ct < outChannels; ct++)
                             TileRow(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels);
                     }
@@ -142,7 +145,12 @@ public static partial class Conv2d
                             }
                             new Span<float>(target + count * wide, widePixels - count * wide).Clear();
                             if (dbias is not null)
-                                sum[coPad * kPad + co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(target, count * wide));
+                            {
+                                // TensorPrimitives.Sum is far slower than this on short rows (it is not vectorised for them).
+                                var total = Vector512<float>.Zero;
+                                for (int j = 0; j < widePixels; j += 16) total += Vector512.Load(target + j);
+                                sum[coPad * kPad + co] += Vector512.Sum(total);
+                            }
                         }
                 }
                 fixed (float* pp = p, pd = d, ps0 = sum, acc = lanes)
@@ -270,6 +278,33 @@ public static partial class Conv2d
             if (j + 4 <= count) { (Vector128.Load(src + j) + b16.GetLower().GetLower()).Store(dst + j); j += 4; }
             for (; j < count; j++) dst[j] = src[j] + bias;
         }
+    }
+
+    /// <summary><see cref="Tile"/> for 32 pixels: the tail of a row block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileHalf(float* w, int k, float* p, int* offsets, float* o, int ldo)
+    {
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        float* w0 = w, w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
+        for (int i = 0; i < k; i++)
+        {
+            float* s = p + offsets[i];
+            var b0 = Vector512.Load(s);
+            var b1 = Vector512.Load(s + 16);
+            var c = Vector512.Create(w0[i]);
+            a00 = Avx512F.FusedMultiplyAdd(b0, c, a00); a01 = Avx512F.FusedMultiplyAdd(b1, c, a01);
+            c = Vector512.Create(w1[i]);
+            a10 = Avx512F.FusedMultiplyAdd(b0, c, a10); a11 = Avx512F.FusedMultiplyAdd(b1, c, a11);
+            c = Vector512.Create(w2[i]);
+            a20 = Avx512F.FusedMultiplyAdd(b0, c, a20); a21 = Avx512F.FusedMultiplyAdd(b1, c, a21);
+            c = Vector512.Create(w3[i]);
+            a30 = Avx512F.FusedMultiplyAdd(b0, c, a30); a31 = Avx512F.FusedMultiplyAdd(b1, c, a31);
+        }
+        a00.Store(o); a01.Store(o + 16); o += ldo;
+        a10.Store(o); a11.Store(o + 16); o += ldo;
+        a20.Store(o); a21.Store(o + 16); o += ldo;
+        a30.Store(o); a31.Store(o + 16);
     }
 
     /// <summary>o[0..64) = Σ_k w[k] · p[offsets[k] + 0..64): one output channel (the channels left over by 4-row tiles).</summary>
