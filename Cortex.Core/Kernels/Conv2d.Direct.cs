@@ -159,8 +159,7 @@ public static partial class Conv2d
                         for (int kt = 0; kt < tapTiles; kt++)
                         {
                             new Span<float>(acc, 256).Clear();
-                            for (int g = 0; g < images; g++)
-                                WeightTile(pd + g * dLength + ct * TileChannels * widePixels, widePixels, pp + g * pLength, off + kt * 4, widePixels, acc);
+                            WeightTile(pd + ct * TileChannels * widePixels, widePixels, pp, off + kt * 4, widePixels, images, dLength, pLength, acc);
                             float* target = ps0 + ct * TileChannels * kPad + kt * 4;
                             for (int m = 0; m < 4; m++, target += kPad)
                                 (Vector128.Load(target) + Sum4(Vector512.Load(acc + 64 * m), Vector512.Load(acc + 64 * m + 16),
@@ -186,7 +185,7 @@ public static partial class Conv2d
     /// register-blocked tile of the weight gradient for one image, left in vector lanes (summed by the caller).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void WeightTile(float* d, int ldd, float* p, int* offsets, int length, float* acc)
+    private static unsafe void WeightTile(float* d, int ldd, float* p, int* offsets, int length, int images, int dStride, int pStride, float* acc)
     {
         var a00 = Vector512.Load(acc); var a01 = Vector512.Load(acc + 16); var a02 = Vector512.Load(acc + 32); var a03 = Vector512.Load(acc + 48);
         var a10 = Vector512.Load(acc + 64); var a11 = Vector512.Load(acc + 80); var a12 = Vector512.Load(acc + 96); var a13 = Vector512.Load(acc + 112);
@@ -194,7 +193,8 @@ public static partial class Conv2d
         var a30 = Vector512.Load(acc + 192); var a31 = Vector512.Load(acc + 208); var a32 = Vector512.Load(acc + 224); var a33 = Vector512.Load(acc + 240);
         float* d0 = d, d1 = d + ldd, d2 = d + 2 * ldd, d3 = d + 3 * ldd;
         float* s0 = p + offsets[0], s1 = p + offsets[1], s2 = p + offsets[2], s3 = p + offsets[3];
-        for (int i = 0; i < length; i += 16)
+        // One flat loop over the images of the group (a nested loop makes the JIT spill the accumulators).
+        for (int i = 0; ;)
         {
             var x0 = Vector512.Load(d0 + i);
             var x1 = Vector512.Load(d1 + i);
@@ -212,6 +212,12 @@ public static partial class Conv2d
             a22 = Avx512F.FusedMultiplyAdd(x2, y2, a22); a23 = Avx512F.FusedMultiplyAdd(x2, y3, a23);
             a30 = Avx512F.FusedMultiplyAdd(x3, y0, a30); a31 = Avx512F.FusedMultiplyAdd(x3, y1, a31);
             a32 = Avx512F.FusedMultiplyAdd(x3, y2, a32); a33 = Avx512F.FusedMultiplyAdd(x3, y3, a33);
+            i += 16;
+            if (i < length) continue;
+            if (--images == 0) break;
+            i = 0;
+            d0 += dStride; d1 += dStride; d2 += dStride; d3 += dStride;
+            s0 += pStride; s1 += pStride; s2 += pStride; s3 += pStride;
         }
         a00.Store(acc); a01.Store(acc + 16); a02.Store(acc + 32); a03.Store(acc + 48);
         a10.Store(acc + 64); a11.Store(acc + 80); a12.Store(acc + 96); a13.Store(acc + 112);
