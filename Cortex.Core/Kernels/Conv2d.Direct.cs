@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -49,14 +49,14 @@ public static partial class Conv2d
         int next = -1;
         Parallel.For(0, workers, cpu.Parallel, _ =>
         {
-            var p = ArrayPool<float>.Shared.Rent(pLength);
-            var o = ArrayPool<float>.Shared.Rent(outChannels * widePixels);
-            Array.Clear(p);
+            int pAligned = (pLength + 15) / 16 * 16;
+            float* pp = ThreadScratch(pAligned + outChannels * widePixels), po = pp + pAligned;
+            new Span<float>(pp, pLength).Clear();
             for (int task; (task = Interlocked.Increment(ref next)) < batch * blocks;)
             {
                 int image = task / blocks, row0 = task % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
-                FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, p);
-                fixed (float* pp = p, po = o, pw = &w[wOffset], py = y)
+                FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, new Span<float>(pp, pLength));
+                fixed (float* pw = &w[wOffset], py = y)
                 fixed (int* off = offsets)
                 {
                     for (int t = 0; t < pixelTiles; t++)
@@ -80,8 +80,6 @@ public static partial class Conv2d
                     }
                 }
             }
-            ArrayPool<float>.Shared.Return(p);
-            ArrayPool<float>.Shared.Return(o);
         });
     }
 
@@ -121,10 +119,9 @@ public static partial class Conv2d
         Parallel.For(0, workers, cpu.Parallel, worker =>
         {
             var sum = partial[worker] = new float[coPad * kPad + outChannels];
-            var p = ArrayPool<float>.Shared.Rent(group * pLength);
-            var d = ArrayPool<float>.Shared.Rent(group * dLength);
-            Array.Clear(p);
-            Array.Clear(d);
+            // dLength is a multiple of 16, so every row of dy in d starts on a 64-byte line.
+            float* pd = ThreadScratch(group * (dLength + pLength)), pp = pd + group * dLength;
+            new Span<float>(pd, group * (dLength + pLength)).Clear();
             var lanes = new float[256];
             for (int task; (task = Interlocked.Increment(ref next)) < tasks;)
             {
@@ -132,8 +129,8 @@ public static partial class Conv2d
                 for (int g = 0; g < images; g++)
                 {
                     int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
-                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, p.AsSpan(g * pLength, pLength));
-                    fixed (float* pd = d, pdy = dy)
+                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, new Span<float>(pp + g * pLength, pLength));
+                    fixed (float* pdy = dy)
                         for (int co = 0; co < outChannels; co++)
                         {
                             float* target = pd + g * dLength + co * widePixels;
@@ -153,7 +150,7 @@ public static partial class Conv2d
                             }
                         }
                 }
-                fixed (float* pp = p, pd = d, ps0 = sum, acc = lanes)
+                fixed (float* ps0 = sum, acc = lanes)
                 fixed (int* off = offsets)
                     for (int ct = 0; ct < channelTiles; ct++)
                         for (int kt = 0; kt < tapTiles; kt++)
@@ -166,8 +163,6 @@ public static partial class Conv2d
                                     Vector512.Load(acc + 64 * m + 32), Vector512.Load(acc + 64 * m + 48))).Store(target);
                         }
             }
-            ArrayPool<float>.Shared.Return(p);
-            ArrayPool<float>.Shared.Return(d);
         });
         for (int co = 0; co < outChannels; co++)
         {
@@ -238,6 +233,20 @@ public static partial class Conv2d
         var c4 = c2.GetLower() + c2.GetUpper();
         var d4 = d2.GetLower() + d2.GetUpper();
         return Sse3.HorizontalAdd(Sse3.HorizontalAdd(a4, b4), Sse3.HorizontalAdd(c4, d4));
+    }
+
+    [ThreadStatic] private static float[]? scratch;
+
+    /// <summary>
+    /// At least <paramref name="length"/> floats of this thread's scratch memory, 64-byte aligned (contents
+    /// undefined). The array is pinned for life, so the pointer stays valid; it only grows.
+    /// </summary>
+    private static unsafe float* ThreadScratch(int length)
+    {
+        if (scratch is null || scratch.Length < length + 16)
+            scratch = GC.AllocateUninitializedArray<float>(length + 16, pinned: true);
+        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(scratch));
+        return (float*)((start + 63) & ~(nint)63);
     }
 
     /// <summary>P[c, i, j] = image[c, row0 + i − PadH, j − PadW] (zero outside) for i &lt; rows, j &lt; wide.</summary>
