@@ -14,7 +14,7 @@ public static class CortexCommandLine
         };
         try
         {
-            return root.Parse(args).Invoke();
+            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UserError e)
         {
