@@ -57,6 +57,12 @@ public static partial class Conv2d
     private static void ConvolveHost<T>(CpuBackend<T> cpu, int batch, Lowering l, int outChannels, T[] x, int xOffset, T[] w, int wOffset,
         T[]? bias, int biasOffset, T[] y, int yOffset, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (DirectApplies<T>(l))
+        {
+            ConvolveDirect((CpuBackend<float>)(object)cpu, batch, l, outChannels, (float[])(object)x, xOffset, (float[])(object)w, wOffset,
+                (float[]?)(object?)bias, biasOffset, (float[])(object)y, yOffset, accumulate);
+            return;
+        }
         int k = l.K, n = l.N, rows = l.RowsPerBlock;
         int blocks = (l.OutHeight + rows - 1) / rows;
         bool pointwise = l.IsPointwise;
@@ -124,6 +130,13 @@ public static partial class Conv2d
         var (xa, xo) = x.HostArray;
         var (dya, dyo) = dy.HostArray;
         var l = Lowering.Of(g);
+        if (DirectApplies<T>(l))
+        {
+            var (dwa, dwo) = dw.HostArray;
+            WeightsDirect((CpuBackend<float>)(object)cpu, g.Batch, l, g.OutChannels, (float[])(object)xa, xo, (float[])(object)dya, dyo,
+                (float[])(object)dwa, dwo);
+            return;
+        }
         int co = g.OutChannels, k = l.K, n = l.N, rows = l.RowsPerBlock;
         int blocks = (l.OutHeight + rows - 1) / rows;
         bool pointwise = l.IsPointwise;

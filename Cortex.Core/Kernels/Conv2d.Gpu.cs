@@ -8,7 +8,7 @@ namespace Cortex.Core.Kernels;
 
 // The ILGPU half. The batch is cut into chunks whose column matrix fits a bounded workspace; each chunk is
 // unfolded by a gather kernel into cols [K, count·N] (row k, column image·N + pixel) and multiplied by the
-// backend's batched GEMM (cuBLAS on CUDA). Backward-data multiplies wᵀ·dy into cols, then a gather kernel
+// backend's batched GEMM (cuBLAS on CUDA). Backward-data multiplies wᵀ·dy into cols [count, K, N], then a gather kernel
 // sums, for every input pixel, the column entries that read it (no atomics). Everything stays on the device.
 public static partial class Conv2d
 {
@@ -50,9 +50,9 @@ public static partial class Conv2d
         }
         foreach (var chunk in Chunks<T>(g.Batch, k * n, accumulate))
         {
-            var cols = gpu.Workspace("conv.cols", new Shape(k, chunk.Count * n));
+            var cols = gpu.Workspace("conv.cols", new Shape(chunk.Count, k, n));
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n,
-                T.Zero, cols, chunk.Count * n, n, chunk.Count);
+                T.Zero, cols, n, k * n, chunk.Count);
             gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk);
         }
     }
@@ -106,14 +106,13 @@ public static partial class Conv2d
     }
 
     /// <summary>
-    /// dx[First + i, c, ih, iw] (+)= Σ_{u, v} cols[(c, u, v), i·N + (oh, ow)] over the (u, v) for which
+    /// dx[First + i, c, ih, iw] (+)= Σ_{u, v} cols[i, (c, u, v), (oh, ow)] over the (u, v) for which
     /// ih = oh·s − PadH + u and iw = ow·s − PadW + v: one thread per input pixel gathers what im2col spread.
     /// </summary>
     private static void Col2imKernel<T>(Index1D index, ArrayView<T> cols, ArrayView<T> dx, Lowering l, Chunk chunk)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = l.OutHeight * l.OutWidth;
-        long columns = (long)chunk.Count * n;
         int iw = index % l.Width;
         int rest = index / l.Width;
         int ih = rest % l.Height;
@@ -134,7 +133,7 @@ public static partial class Conv2d
                 int ow = ws / l.Stride;
                 if (ow >= l.OutWidth) continue;
                 long k = (c * l.KernelHeight + u) * l.KernelWidth + v;
-                sum += cols[k * columns + (long)image * n + oh * l.OutWidth + ow];
+                sum += cols[((long)image * l.Channels * l.KernelHeight * l.KernelWidth + k) * n + oh * l.OutWidth + ow];
             }
         }
         long at = (long)chunk.First * l.Channels * l.Height * l.Width + index;

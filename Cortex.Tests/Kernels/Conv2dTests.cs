@@ -136,13 +136,28 @@ public sealed class Conv2dTests
     [TestCase(1, 2)]
     public void CpuMatchesDirectSumAcrossColumnBlocks(int stride, int padding)
     {
-        // 32 input channels at 28×28 unfold into several L2-sized column blocks per image.
+        // 32 input channels at 28×27 unfold into several L2-sized column blocks per image.
         var cpu = TestBackends.Get<double>(DeviceKind.Cpu);
         var g = new Conv2dGeometry(2, 32, 28, 27, 3, 3, 3, stride, padding);
         var actual = Run(cpu, g, seed: 4);
         var expected = Reference(g, seed: 4);
         for (int i = 0; i < actual.Length; i++)
             Data.AssertClose(actual[i], expected[i], 1e-10, $"output {i}");
+    }
+
+    [TestCase(1, 1, 3, 3)]
+    [TestCase(1, 0, 3, 3)]
+    [TestCase(1, 3, 3, 2)]
+    [TestCase(2, 1, 3, 3)]
+    public void FloatCpuMatchesDirectSumAcrossBlocks(int stride, int padding, int kh, int kw)
+    {
+        // 128 channels at 28×27 split each image into several blocks; 5 output channels leave a partial tile.
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var g = new Conv2dGeometry(2, 128, 28, 27, 5, kh, kw, stride, padding);
+        var actual = Run(cpu, g, seed: 6);
+        var expected = Reference(g, seed: 6);
+        for (int i = 0; i < actual.Length; i++)
+            Data.AssertClose(actual[i], expected[i], 1e-4, $"output {i}");
     }
 
     [TestCaseSource(nameof(AllKinds))]
