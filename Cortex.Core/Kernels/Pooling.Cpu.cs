@@ -1,0 +1,191 @@
+using System.Numerics;
+using Cortex.Core.Backends;
+using Cortex.Core.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Cortex.Core.Kernels;
+
+// The CPU half of Pool2d: each worker owns whole (b, c) planes, so backward passes may scatter into dx
+// within a plane without races.
+public static partial class Pool2d
+{
+    private static void MaxForwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Geometry2d g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        bool halving = g.Kernel == 2 && g.Stride == 2 && g.Padding == 0;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+        {
+            var rowMax = halving ? new T[2 * g.Wo] : null;
+            for (int p = first; p < end; p++)
+            {
+                var xs = x.Span.Slice(p * inPlane, inPlane);
+                var ys = y.Span.Slice(p * outPlane, outPlane);
+                if (halving) MaxHalvingPlane(xs, ys, g, rowMax!);
+                else MaxPlane(xs, ys, g);
+            }
+        });
+    }
+
+    private static void MaxPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Geometry2d g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int oh = 0; oh < g.Ho; oh++)
+        {
+            Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+            for (int ow = 0; ow < g.Wo; ow++)
+            {
+                Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                T best = xs[hs * g.W + ws];
+                for (int h = hs; h < he; h++)
+                {
+                    var row = xs.Slice(h * g.W + ws, we - ws);
+                    foreach (T v in row)
+                        if (Beats(v, best)) best = v;
+                }
+                ys[oh * g.Wo + ow] = best;
+            }
+        }
+    }
+
+    /// <summary>The 2×2, stride 2 case: a SIMD maximum of each row pair, then of each column pair.</summary>
+    private static void MaxHalvingPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Geometry2d g, T[] rowMax) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = 2 * g.Wo;
+        for (int oh = 0; oh < g.Ho; oh++)
+        {
+            TensorPrimitives.Max(xs.Slice(2 * oh * g.W, n), xs.Slice((2 * oh + 1) * g.W, n), rowMax);
+            var yr = ys.Slice(oh * g.Wo, g.Wo);
+            for (int ow = 0; ow < yr.Length; ow++)
+            {
+                T a = rowMax[2 * ow], b = rowMax[2 * ow + 1];
+                yr[ow] = Beats(b, a) ? b : a;
+            }
+        }
+    }
+
+    private static void MaxBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                var xs = x.Span.Slice(p * inPlane, inPlane);
+                var dxs = dx.Span.Slice(p * inPlane, inPlane);
+                var ys = y.Span.Slice(p * outPlane, outPlane);
+                var dys = dy.Span.Slice(p * outPlane, outPlane);
+                if (!accumulate) dxs.Clear();
+                for (int oh = 0; oh < g.Ho; oh++)
+                {
+                    Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                        int o = oh * g.Wo + ow;
+                        int chosen = FirstMax(xs, g.W, hs, he, ws, we, ys[o]);
+                        if (chosen >= 0) dxs[chosen] += dys[o];
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>The plane index of the first element of window [hs, he) × [ws, we) equal to m, or −1.</summary>
+    private static int FirstMax<T>(ReadOnlySpan<T> xs, int width, int hs, int he, int ws, int we, T m) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int h = hs; h < he; h++)
+            for (int w = ws; w < we; w++)
+                if (IsMax(xs[h * width + w], m)) return h * width + w;
+        return -1;
+    }
+
+    private static void AvgForwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Geometry2d g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                var xs = x.Span.Slice(p * inPlane, inPlane);
+                var ys = y.Span.Slice(p * outPlane, outPlane);
+                for (int oh = 0; oh < g.Ho; oh++)
+                {
+                    Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                        T sum = T.Zero;
+                        for (int h = hs; h < he; h++)
+                            foreach (T v in xs.Slice(h * g.W + ws, we - ws)) sum += v;
+                        ys[oh * g.Wo + ow] = sum / T.CreateTruncating((he - hs) * (we - ws));
+                    }
+                }
+            }
+        });
+    }
+
+    private static void AvgBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        // Per-axis window counts, so each window's divisor is one product.
+        var countH = new int[g.Ho];
+        var countW = new int[g.Wo];
+        for (int o = 0; o < g.Ho; o++) { Window(o, g.H, g.Kernel, g.Stride, g.Padding, out int s, out int e); countH[o] = e - s; }
+        for (int o = 0; o < g.Wo; o++) { Window(o, g.W, g.Kernel, g.Stride, g.Padding, out int s, out int e); countW[o] = e - s; }
+        ForPlanes(cpu, dy.Length / outPlane, inPlane, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                var dys = dy.Span.Slice(p * outPlane, outPlane);
+                var dxs = dx.Span.Slice(p * inPlane, inPlane);
+                for (int ih = 0; ih < g.H; ih++)
+                {
+                    Covering(ih, g.Ho, g.Kernel, g.Stride, g.Padding, out int oh0, out int oh1);
+                    for (int iw = 0; iw < g.W; iw++)
+                    {
+                        Covering(iw, g.Wo, g.Kernel, g.Stride, g.Padding, out int ow0, out int ow1);
+                        T sum = T.Zero;
+                        for (int oh = oh0; oh <= oh1; oh++)
+                            for (int ow = ow0; ow <= ow1; ow++)
+                                sum += dys[oh * g.Wo + ow] / T.CreateTruncating(countH[oh] * countW[ow]);
+                        int i = ih * g.W + iw;
+                        dxs[i] = accumulate ? dxs[i] + sum : sum;
+                    }
+                }
+            }
+        });
+    }
+
+    private static void GlobalAvgForwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, int planes, int plane)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverse = T.One / T.CreateTruncating(plane);
+        ForPlanes(cpu, planes, plane, (first, end) =>
+        {
+            var xs = x.Span;
+            var ys = y.Span;
+            for (int p = first; p < end; p++)
+                ys[p] = TensorPrimitives.Sum<T>(xs.Slice(p * plane, plane)) * inverse;
+        });
+    }
+
+    private static void GlobalAvgBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> dy, Tensor<T> dx, int planes, int plane, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverse = T.One / T.CreateTruncating(plane);
+        ForPlanes(cpu, planes, plane, (first, end) =>
+        {
+            var dys = dy.Span;
+            for (int p = first; p < end; p++)
+            {
+                var dxs = dx.Span.Slice(p * plane, plane);
+                T g = dys[p] * inverse;
+                if (accumulate) TensorPrimitives.Add<T>(dxs, g, dxs);
+                else dxs.Fill(g);
+            }
+        });
+    }
+}
