@@ -39,8 +39,7 @@ public static partial class Pool2d
                 for (int h = hs; h < he; h++)
                 {
                     var row = xs.Slice(h * g.W + ws, we - ws);
-                    foreach (T v in row)
-                        if (Beats(v, best)) best = v;
+                    foreach (T v in row) best = T.Max(best, v);
                 }
                 ys[oh * g.Wo + ow] = best;
             }
@@ -57,8 +56,7 @@ public static partial class Pool2d
             var yr = ys.Slice(oh * g.Wo, g.Wo);
             for (int ow = 0; ow < yr.Length; ow++)
             {
-                T a = rowMax[2 * ow], b = rowMax[2 * ow + 1];
-                yr[ow] = Beats(b, a) ? b : a;
+                yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
             }
         }
     }

@@ -16,10 +16,7 @@ public static partial class Pool2d
         T best = x[b + (long)hs * g.W + ws];
         for (int h = hs; h < he; h++)
             for (int w = ws; w < we; w++)
-            {
-                T v = x[b + (long)h * g.W + w];
-                if (Beats(v, best)) best = v;
-            }
+                best = T.Max(best, x[b + (long)h * g.W + w]);
         y[index] = best;
     }
 

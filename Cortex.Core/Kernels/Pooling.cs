@@ -12,9 +12,10 @@ namespace Cortex.Core.Kernels;
 /// 0 ≤ padding &lt; kernel and H + 2·padding ≥ kernel; then every window holds at least one real element.
 /// <para>Semantics, decided once for every backend:</para>
 /// <list type="bullet">
-/// <item>Max: padding positions never win (they act as −∞). Ties go to the first maximum in row-major
-/// window order (top row first, left to right); only that element receives the gradient. NaN propagates:
-/// a window holding a NaN outputs NaN (the first NaN is the chosen element).</item>
+/// <item>Max: the value is the IEEE 754 maximum (<c>T.Max</c>) of the window's real elements; padding
+/// positions never win (they act as −∞). Ties go to the first maximum in row-major window order (top
+/// row first, left to right): only that element receives the window's gradient. NaN propagates: a
+/// window holding a NaN outputs NaN, and its first NaN receives the gradient.</item>
 /// <item>Average: the divisor is the number of real (non-padding) elements in the window
 /// (PyTorch's count_include_pad = false), so border windows are plain means of what they cover.</item>
 /// <item>Backward passes are gathers on the GPU (one thread per input element sums over the windows that
@@ -172,11 +173,7 @@ public static partial class Pool2d
         last = highest < nOut ? highest : nOut - 1;
     }
 
-    /// <summary>True when v should replace best as a window's maximum: strictly greater, or the first NaN.</summary>
-    internal static bool Beats<T>(T v, T best) where T : unmanaged, IFloatingPointIeee754<T>
-        => v > best || (T.IsNaN(v) && !T.IsNaN(best));
-
-    /// <summary>True when v is the window maximum m (NaN matches NaN).</summary>
+    /// <summary>True when v equals the window maximum m (NaN matches NaN): the chosen element is the first such.</summary>
     internal static bool IsMax<T>(T v, T m) where T : unmanaged, IFloatingPointIeee754<T>
         => v == m || (T.IsNaN(v) && T.IsNaN(m));
 
