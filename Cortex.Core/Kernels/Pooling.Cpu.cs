@@ -128,29 +128,38 @@ public static partial class Pool2d
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
-        // Per-axis window counts, so each window's divisor is one product.
-        var countH = new int[g.Ho];
-        var countW = new int[g.Wo];
-        for (int o = 0; o < g.Ho; o++) { Window(o, g.H, g.Kernel, g.Stride, g.Padding, out int s, out int e); countH[o] = e - s; }
-        for (int o = 0; o < g.Wo; o++) { Window(o, g.W, g.Kernel, g.Stride, g.Padding, out int s, out int e); countW[o] = e - s; }
+        // 1 / count for every window, and for every input row and column the windows that cover it.
+        var inverse = new T[outPlane];
+        for (int oh = 0; oh < g.Ho; oh++)
+        {
+            Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+            for (int ow = 0; ow < g.Wo; ow++)
+            {
+                Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                inverse[oh * g.Wo + ow] = T.One / T.CreateTruncating((he - hs) * (we - ws));
+            }
+        }
+        var firstW = new int[g.W];
+        var lastW = new int[g.W];
+        for (int iw = 0; iw < g.W; iw++) Covering(iw, g.Wo, g.Kernel, g.Stride, g.Padding, out firstW[iw], out lastW[iw]);
         ForPlanes(cpu, dy.Length / outPlane, inPlane, (first, end) =>
         {
+            var share = new T[outPlane];
             for (int p = first; p < end; p++)
             {
-                var dys = dy.Span.Slice(p * outPlane, outPlane);
                 var dxs = dx.Span.Slice(p * inPlane, inPlane);
+                TensorPrimitives.Multiply<T>(dy.Span.Slice(p * outPlane, outPlane), inverse, share);
                 for (int ih = 0; ih < g.H; ih++)
                 {
                     Covering(ih, g.Ho, g.Kernel, g.Stride, g.Padding, out int oh0, out int oh1);
+                    var dxr = dxs.Slice(ih * g.W, g.W);
                     for (int iw = 0; iw < g.W; iw++)
                     {
-                        Covering(iw, g.Wo, g.Kernel, g.Stride, g.Padding, out int ow0, out int ow1);
                         T sum = T.Zero;
                         for (int oh = oh0; oh <= oh1; oh++)
-                            for (int ow = ow0; ow <= ow1; ow++)
-                                sum += dys[oh * g.Wo + ow] / T.CreateTruncating(countH[oh] * countW[ow]);
-                        int i = ih * g.W + iw;
-                        dxs[i] = accumulate ? dxs[i] + sum : sum;
+                            for (int ow = firstW[iw]; ow <= lastW[iw]; ow++)
+                                sum += share[oh * g.Wo + ow];
+                        dxr[iw] = accumulate ? dxr[iw] + sum : sum;
                     }
                 }
             }

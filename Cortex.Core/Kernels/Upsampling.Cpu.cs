@@ -77,25 +77,26 @@ public static partial class Upsample
         var th = Taps<T>.Of(g.H, g.Ho, scaleH);
         var tw = Taps<T>.Of(g.W, g.Wo, scaleW);
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
-        Pool2d.ForPlanes(cpu, y.Length / outPlane, 4 * outPlane, (first, end) =>
+        // Separable: blend the two source rows, then pick and blend columns (rows are short: plain loops
+        // beat TensorPrimitives' per-call cost here).
+        Pool2d.ForPlanes(cpu, y.Length / outPlane, 2 * outPlane + g.Ho * g.W, (first, end) =>
         {
+            var blend = new T[g.W];
             for (int p = first; p < end; p++)
             {
                 var xs = x.Span.Slice(p * inPlane, inPlane);
                 var ys = y.Span.Slice(p * outPlane, outPlane);
                 for (int oh = 0; oh < g.Ho; oh++)
                 {
+                    T lh = th.Lambda[oh], kh = T.One - lh;
                     var r0 = xs.Slice(th.I0[oh] * g.W, g.W);
                     var r1 = xs.Slice(th.I1[oh] * g.W, g.W);
-                    T lh = th.Lambda[oh];
+                    for (int w = 0; w < blend.Length; w++) blend[w] = kh * r0[w] + lh * r1[w];
                     var yr = ys.Slice(oh * g.Wo, g.Wo);
                     for (int ow = 0; ow < yr.Length; ow++)
                     {
-                        int w0 = tw.I0[ow], w1 = tw.I1[ow];
                         T lw = tw.Lambda[ow];
-                        T top = (T.One - lw) * r0[w0] + lw * r0[w1];
-                        T bottom = (T.One - lw) * r1[w0] + lw * r1[w1];
-                        yr[ow] = (T.One - lh) * top + lh * bottom;
+                        yr[ow] = (T.One - lw) * blend[tw.I0[ow]] + lw * blend[tw.I1[ow]];
                     }
                 }
             }
@@ -108,9 +109,11 @@ public static partial class Upsample
         var th = Taps<T>.Of(g.H, g.Ho, scaleH);
         var tw = Taps<T>.Of(g.W, g.Wo, scaleW);
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
-        // Within a plane, one worker scatters each output's four contributions: no races, no atomics.
-        Pool2d.ForPlanes(cpu, dx.Length / inPlane, 4 * outPlane, (first, end) =>
+        // Within a plane one worker scatters (no races, no atomics): each output row's gradient is spread
+        // over the columns it read, then added to its two source rows.
+        Pool2d.ForPlanes(cpu, dx.Length / inPlane, 2 * outPlane + g.Ho * g.W, (first, end) =>
         {
+            var spread = new T[g.W];
             for (int p = first; p < end; p++)
             {
                 var dys = dy.Span.Slice(p * outPlane, outPlane);
@@ -118,20 +121,19 @@ public static partial class Upsample
                 if (!accumulate) dxs.Clear();
                 for (int oh = 0; oh < g.Ho; oh++)
                 {
-                    var r0 = dxs.Slice(th.I0[oh] * g.W, g.W);
-                    var r1 = dxs.Slice(th.I1[oh] * g.W, g.W);
-                    T lh = th.Lambda[oh];
+                    Array.Clear(spread);
                     var dyr = dys.Slice(oh * g.Wo, g.Wo);
                     for (int ow = 0; ow < dyr.Length; ow++)
                     {
-                        int w0 = tw.I0[ow], w1 = tw.I1[ow];
                         T lw = tw.Lambda[ow];
-                        T top = (T.One - lh) * dyr[ow], bottom = lh * dyr[ow];
-                        r0[w0] += (T.One - lw) * top;
-                        r0[w1] += lw * top;
-                        r1[w0] += (T.One - lw) * bottom;
-                        r1[w1] += lw * bottom;
+                        spread[tw.I0[ow]] += (T.One - lw) * dyr[ow];
+                        spread[tw.I1[ow]] += lw * dyr[ow];
                     }
+                    T lh = th.Lambda[oh], kh = T.One - lh;
+                    var r0 = dxs.Slice(th.I0[oh] * g.W, g.W);
+                    for (int w = 0; w < r0.Length; w++) r0[w] += kh * spread[w];
+                    var r1 = dxs.Slice(th.I1[oh] * g.W, g.W);
+                    for (int w = 0; w < r1.Length; w++) r1[w] += lh * spread[w];
                 }
             }
         });
