@@ -16,7 +16,11 @@ public static partial class Pool2d
         T best = x[b + (long)hs * g.W + ws];
         for (int h = hs; h < he; h++)
             for (int w = ws; w < we; w++)
-                best = T.Max(best, x[b + (long)h * g.W + w]);
+            {
+                // Not T.Max: PTX's max.f32 drops a NaN operand, and the CPU path's T.Max propagates it.
+                T v = x[b + (long)h * g.W + w];
+                best = v > best || T.IsNaN(v) ? v : best;
+            }
         y[index] = best;
     }
 

@@ -12,8 +12,8 @@ namespace Cortex.Core.Kernels;
 /// 0 ≤ padding &lt; kernel and H + 2·padding ≥ kernel; then every window holds at least one real element.
 /// <para>Semantics, decided once for every backend:</para>
 /// <list type="bullet">
-/// <item>Max: the value is the IEEE 754 maximum (<c>T.Max</c>) of the window's real elements; padding
-/// positions never win (they act as −∞). Ties go to the first maximum in row-major window order (top
+/// <item>Max: the value is the largest of the window's real elements; padding positions never win (they
+/// act as −∞). Ties go to the first maximum in row-major window order (top
 /// row first, left to right): only that element receives the window's gradient. NaN propagates: a
 /// window holding a NaN outputs NaN, and its first NaN receives the gradient.</item>
 /// <item>Average: the divisor is the number of real (non-padding) elements in the window

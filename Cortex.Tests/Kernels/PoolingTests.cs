@@ -224,15 +224,26 @@ public sealed class PoolingTests
         Assert.That(Data.Read(dx), Is.EqualTo(new double[] { 1, 1, 1, 2, 2, 2 }).Within(1e-14));
     }
 
-    [Test]
-    public void MaxPoolPropagatesNaN()
+    [TestCaseSource(nameof(Backends))]
+    public void MaxPoolPropagatesNaN(DeviceKind kind)
     {
-        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
-        using var x = Data.Tensor(cpu, new Shape(1, 1, 2, 4), [1, double.NaN, 2, 3, 4, 5, 6, 7]);
-        using var y = cpu.Allocate(new Shape(1, 1, 1, 2));
-        Pool2d.MaxForward(x, y, 2, 2, 0);
-        var values = Data.Read(y);
-        Assert.That(double.IsNaN(values[0]) && values[1] == 7, $"got [{string.Join(", ", values)}]");
+        // CUDA's max instruction would drop the NaN; every backend must keep it, in both the 2×2 stride-2
+        // path and the general one, and send the window's gradient to the first NaN.
+        var b = TestBackends.Get<float>(kind);
+        using var x = Data.Tensor(b, new Shape(1, 1, 2, 4), [1, double.NaN, 2, 3, 4, double.NaN, 6, 7]);
+        foreach (var (kernel, stride) in new[] { (2, 2), (2, 1) })
+        {
+            int wo = (4 - kernel) / stride + 1;
+            using var y = b.Allocate(new Shape(1, 1, 1, wo));
+            Pool2d.MaxForward(x, y, kernel, stride, 0);
+            var values = Data.Read(y);
+            Assert.That(double.IsNaN(values[0]) && values[^1] == 7, $"k{kernel} s{stride}: got [{string.Join(", ", values)}]");
+            using var dy = Data.Tensor(b, y.Shape, Enumerable.Repeat(1.0, wo).ToArray());
+            using var dx = b.Allocate(x.Shape);
+            Pool2d.MaxBackward(x, y, dy, dx, kernel, stride, 0, accumulate: false);
+            Assert.That(Data.Read(dx)[1], Is.EqualTo(kernel == 2 && stride == 2 ? 1 : 2), $"k{kernel} s{stride}: gradient of the first NaN");
+            Assert.That(Data.Read(dx)[5], Is.EqualTo(0), $"k{kernel} s{stride}: gradient of the second NaN");
+        }
     }
 
     [Test]
