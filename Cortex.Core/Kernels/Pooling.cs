@@ -133,7 +133,7 @@ public static partial class Pool2d
     public static int OutputSize(int n, int kernel, int stride, int padding) => (n + 2 * padding - kernel) / stride + 1;
 
     /// <summary>Plane sizes and window parameters, passed to every kernel.</summary>
-    public readonly record struct Geometry2d(int H, int W, int Ho, int Wo, int Kernel, int Stride, int Padding);
+    internal readonly record struct Geometry2d(int H, int W, int Ho, int Wo, int Kernel, int Stride, int Padding);
 
     private static Geometry2d Geometry<T>(string op, Tensor<T> x, int kernel, int stride, int padding, string name = "x")
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -80,7 +80,7 @@ public static partial class Upsample
     }
 
     /// <summary>Input and output plane sizes, passed to every kernel.</summary>
-    public readonly record struct Planes(int H, int W, int Ho, int Wo);
+    internal readonly record struct Planes(int H, int W, int Ho, int Wo);
 
     private static Planes Geometry<T>(string op, string inName, Tensor<T> input, string outName, Tensor<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
