@@ -24,7 +24,7 @@ namespace Cortex.Core.Kernels;
 /// in a fixed order (deterministic, no atomics).
 /// </para>
 /// </summary>
-public static class BatchNorm
+public static partial class BatchNorm
 {
     /// <summary>
     /// Training forward: normalises with the batch statistics, saves μ and σ⁻¹ = 1/√(σ² + ε) for the backward
@@ -72,6 +72,11 @@ public static class BatchNorm
 
         var cpu = (CpuBackend<T>)backend;
         double m = double.CreateTruncating(momentum), eps = double.CreateTruncating(epsilon);
+        if (s == 1)
+        {
+            ForwardTrainingRows(cpu, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar, m, eps);
+            return;
+        }
         For(cpu, c, x.Length, ch =>
         {
             ReadOnlySpan<T> xs = x.Span;
@@ -122,6 +127,11 @@ public static class BatchNorm
 
         var cpu = (CpuBackend<T>)backend;
         double eps = double.CreateTruncating(epsilon);
+        if (s == 1)
+        {
+            ForwardInferenceRows(cpu, x, gamma, beta, y, runningMean, runningVar, eps);
+            return;
+        }
         For(cpu, c, x.Length, ch =>
         {
             T scale = InvStd<T>(double.CreateTruncating(runningVar.Span[ch]), eps) * gamma.Span[ch];
@@ -166,6 +176,11 @@ public static class BatchNorm
         }
 
         var cpu = (CpuBackend<T>)backend;
+        if (s == 1)
+        {
+            BackwardRows(cpu, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta, accumulate);
+            return;
+        }
         For(cpu, c, x.Length, ch =>
         {
             ReadOnlySpan<T> xs = x.Span, dys = dy.Span;

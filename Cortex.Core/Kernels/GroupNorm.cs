@@ -133,48 +133,59 @@ public static class GroupNorm
         var rowSums = ArrayPool<double>.Shared.Rent(2 * rows); // [Σ dy | Σ dy·x̂] per (b, c)
         For(cpu, stats, x.Length, bg =>
         {
-            int g = bg % groups, sample = bg / groups;
-            ReadOnlySpan<T> xs = x.Span, dys = dy.Span, gammas = gamma.Span;
-            T mean = savedMean.Span[bg], r = savedInvStd.Span[bg];
+            int g = bg % groups, row0 = bg / groups * c + g * perGroup;
+            var xs = x.Span.Slice(bg * m, m);
+            var dys = dy.Span.Slice(bg * m, m);
+            var gammas = gamma.Span.Slice(g * perGroup, perGroup);
+            T r = savedInvStd.Span[bg];
             double rd = double.CreateTruncating(r);
-            var rented = ArrayPool<T>.Shared.Rent(s);
-            var centered = rented.AsSpan(0, s);
-            double sumDxhat = 0, sumDxhatXhat = 0;
-            for (int k = 0; k < perGroup; k++)
+            var rented = ArrayPool<T>.Shared.Rent(2 * m);
+            var centered = rented.AsSpan(0, m);
+            var dxhat = rented.AsSpan(m, m);
+            Center<T>(xs, savedMean.Span[bg], centered);
+            if (s == 1)
             {
-                int row = sample * c + g * perGroup + k, at = row * s;
-                Center(xs.Slice(at, s), mean, centered);
-                double sumDy = Reduce.HostSum(dys.Slice(at, s));
-                double sumDyXhat = rd * Reduce.HostDot<T>(dys.Slice(at, s), centered);
-                rowSums[row] = sumDy;
-                rowSums[rows + row] = sumDyXhat;
-                double gd = double.CreateTruncating(gammas[g * perGroup + k]);
-                sumDxhat += gd * sumDy;
-                sumDxhatXhat += gd * sumDyXhat;
+                TensorPrimitives.Multiply(dys, gammas, dxhat);
+                for (int k = 0; k < perGroup; k++)
+                {
+                    rowSums[row0 + k] = double.CreateTruncating(dys[k]);
+                    rowSums[rows + row0 + k] = rd * double.CreateTruncating(dys[k] * centered[k]);
+                }
             }
-            // dx = σ⁻¹·(γ·dy − A − x̂·Q) = (σ⁻¹γ)·dy + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = mean(dx̂), Q = mean(dx̂·x̂)
-            T q = T.CreateTruncating(-rd * rd * sumDxhatXhat / m), shift = T.CreateTruncating(-rd * sumDxhat / m);
-            for (int k = 0; k < perGroup; k++)
-            {
-                int at = (sample * c + g * perGroup + k) * s;
-                Center(xs.Slice(at, s), mean, centered);
-                WriteInputGradient<T>(dys.Slice(at, s), centered, r * gammas[g * perGroup + k], q, shift, dx.Span.Slice(at, s), accumulate);
-            }
+            else
+                for (int k = 0; k < perGroup; k++)
+                {
+                    var dyk = dys.Slice(k * s, s);
+                    TensorPrimitives.Multiply(dyk, gammas[k], dxhat.Slice(k * s, s));
+                    rowSums[row0 + k] = Reduce.HostSum<T>(dyk);
+                    rowSums[rows + row0 + k] = rd * Reduce.HostDot<T>(dyk, centered.Slice(k * s, s));
+                }
+            // dx = σ⁻¹·(dx̂ − A − x̂·Q) = σ⁻¹·dx̂ + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = mean(dx̂), Q = mean(dx̂·x̂)
+            double meanDxhat = Reduce.HostSum<T>(dxhat) / m, meanDxhatXhat = rd * Reduce.HostDot<T>(dxhat, centered) / m;
+            WriteInputGradient<T>(dxhat, centered, r, T.CreateTruncating(-rd * rd * meanDxhatXhat), T.CreateTruncating(-rd * meanDxhat),
+                dx.Span.Slice(bg * m, m), accumulate);
             ArrayPool<T>.Shared.Return(rented);
         });
-        var dg = dgamma.Span;
-        var db = dbeta.Span;
-        for (int ch = 0; ch < c; ch++)
+        // dbeta, dgamma: column sums of the row sums, on blocks of consecutive channels (row-wise reads).
+        const int block = 256;
+        For(cpu, (c + block - 1) / block, rows, blockIndex =>
         {
-            double sumDy = 0, sumDyXhat = 0;
+            int c0 = blockIndex * block, w = Math.Min(block, c - c0);
+            Span<double> sumDy = stackalloc double[w], sumDyXhat = stackalloc double[w];
+            sumDy.Clear();
+            sumDyXhat.Clear();
             for (int i = 0; i < b; i++)
+                for (int k = 0; k < w; k++)
+                {
+                    sumDy[k] += rowSums[i * c + c0 + k];
+                    sumDyXhat[k] += rowSums[rows + i * c + c0 + k];
+                }
+            for (int k = 0; k < w; k++)
             {
-                sumDy += rowSums[i * c + ch];
-                sumDyXhat += rowSums[rows + i * c + ch];
+                dbeta.Span[c0 + k] += T.CreateTruncating(sumDy[k]);
+                dgamma.Span[c0 + k] += T.CreateTruncating(sumDyXhat[k]);
             }
-            db[ch] += T.CreateTruncating(sumDy);
-            dg[ch] += T.CreateTruncating(sumDyXhat);
-        }
+        });
         ArrayPool<double>.Shared.Return(rowSums);
     }
 

@@ -12,8 +12,14 @@ public sealed class BatchNormTests
     private static IEnumerable<TestCaseData> Backends()
         => TestBackends.All.Select(k => new TestCaseData(k).SetArgDisplayNames(k.ToString()));
 
-    private static IEnumerable<TestCaseData> IlgpuBackends()
-        => TestBackends.Ilgpu.Select(k => new TestCaseData(k).SetArgDisplayNames(k.ToString()));
+    private static IEnumerable<TestCaseData> AgreementCases()
+    {
+        foreach (var kind in TestBackends.Ilgpu)
+        {
+            yield return new TestCaseData(kind, new[] { 3, 4, 5, 7 }).SetArgDisplayNames(kind.ToString(), "[3, 4, 5, 7]");
+            yield return new TestCaseData(kind, new[] { 3, 530 }).SetArgDisplayNames(kind.ToString(), "[3, 530]");
+        }
+    }
 
     private static IEnumerable<TestCaseData> GradientCases()
     {
@@ -134,23 +140,24 @@ public sealed class BatchNormTests
         Assert.That(set.dbeta[0] - priorBeta[0], Is.EqualTo(Data.Read(dy).Where((_, i) => i / 5 % 2 == 0).Sum()).Within(1e-12));
     }
 
-    [TestCaseSource(nameof(IlgpuBackends))]
-    public void FloatAgreesWithCpuPath(DeviceKind kind)
+    [TestCaseSource(nameof(AgreementCases))]
+    public void FloatAgreesWithCpuPath(DeviceKind kind, int[] dims)
     {
         var backend = TestBackends.Get<float>(kind);
         var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
-        var shape = new Shape(3, 4, 5, 7);
+        var shape = new Shape(dims);
+        int c = dims[1];
         var xs = Data.Random(shape.Size, 5, -1, 3);
         var dys = Data.Random(shape.Size, 6);
         var prior = Data.Random(shape.Size, 7);
-        double[] gamma = [1, 0.5, -2, 1.5], beta = [0, 1, -1, 0.25], rm = [0.1, 0.2, 0.3, 0.4], rv = [1, 2, 3, 4];
+        double[] gamma = Data.Random(c, 8, -2, 2), beta = Data.Random(c, 9), rm = Data.Random(c, 10), rv = Data.Random(c, 11, 0.5, 4);
         double[][] On(IBackend<float> b)
         {
             using var step = new Step<float>(b, shape, xs, gamma, beta, rm, rv);
             using var dy = Data.Tensor(b, shape, dys);
             using var dx = Data.Tensor(b, shape, prior);
-            using var dgamma = Data.Tensor(b, new Shape(4), [1, 2, 3, 4]);
-            using var dbeta = b.Allocate(new Shape(4));
+            using var dgamma = Data.Tensor(b, new Shape(c), gamma);
+            using var dbeta = b.Allocate(new Shape(c));
             using var inference = b.Allocate(shape);
             step.Train();
             BatchNorm.Backward(step.X, step.Gamma, step.Mean, step.InvStd, dy, dx, dgamma, dbeta, accumulate: true);
