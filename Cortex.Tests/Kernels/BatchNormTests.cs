@@ -88,6 +88,26 @@ public sealed class BatchNormTests
         Assert.That(Data.Read(step.RunningMean), Is.EqualTo(mean), "inference must not change the running statistics");
     }
 
+    [TestCaseSource(nameof(Backends))]
+    public void ForwardMayWriteOverItsInput(DeviceKind kind)
+    {
+        var b = TestBackends.Get<double>(kind);
+        foreach (var shape in new[] { new Shape(3, 2, 2, 5), new Shape(4, 3) })
+        {
+            var xs = Data.Random(shape.Size, 1, -2, 2);
+            double[] gamma = Data.Random(shape[1], 2), beta = Data.Random(shape[1], 3);
+            using var apart = new Step<double>(b, shape, xs, gamma, beta);
+            using var inPlace = new Step<double>(b, shape, xs, gamma, beta);
+            apart.Train();
+            BatchNorm.ForwardTraining(inPlace.X, inPlace.Gamma, inPlace.Beta, inPlace.X, inPlace.Mean, inPlace.InvStd,
+                inPlace.RunningMean, inPlace.RunningVar, 0.1, 1e-5);
+            Data.AssertClose(Data.Read(inPlace.X), Data.Read(apart.Y), 1e-12, $"in-place training forward {shape}");
+            BatchNorm.ForwardInference(apart.X, apart.Gamma, apart.Beta, apart.Y, apart.RunningMean, apart.RunningVar, 1e-5);
+            BatchNorm.ForwardInference(apart.X, apart.Gamma, apart.Beta, apart.X, apart.RunningMean, apart.RunningVar, 1e-5);
+            Data.AssertClose(Data.Read(apart.X), Data.Read(apart.Y), 1e-12, $"in-place inference forward {shape}");
+        }
+    }
+
     [TestCaseSource(nameof(GradientCases))]
     public void GradientsMatchFiniteDifferences(DeviceKind kind, int[] dims)
     {

@@ -75,6 +75,25 @@ public sealed class GroupNormTests
         Assert.That(r.Y, Is.EqualTo(new[] { -1, -1, 1, 1, -1, -1, 1, 1 }).Within(1e-5));
     }
 
+    [TestCaseSource(nameof(Backends))]
+    public void ForwardMayWriteOverItsInput(DeviceKind kind)
+    {
+        var b = TestBackends.Get<double>(kind);
+        foreach (var (shape, groups) in new[] { (new Shape(2, 6, 1, 3), 3), (new Shape(3, 4), 2) })
+        {
+            var xs = Data.Random(shape.Size, 1, -2, 2);
+            double[] gamma = Data.Random(shape[1], 2), beta = Data.Random(shape[1], 3);
+            var expected = Run(b, shape, groups, xs, gamma, beta).Y;
+            using var x = Data.Tensor(b, shape, xs);
+            using var g = Data.Tensor(b, new Shape(shape[1]), gamma);
+            using var bt = Data.Tensor(b, new Shape(shape[1]), beta);
+            using var mean = b.Allocate(new Shape(shape[0] * groups));
+            using var invStd = b.Allocate(new Shape(shape[0] * groups));
+            GroupNorm.Forward(x, groups, g, bt, x, mean, invStd, 1e-5);
+            Data.AssertClose(Data.Read(x), expected, 1e-12, $"in-place forward {shape}");
+        }
+    }
+
     [TestCaseSource(nameof(GradientCases))]
     public void GradientsMatchFiniteDifferences(DeviceKind kind, int[] dims, int groups)
     {
