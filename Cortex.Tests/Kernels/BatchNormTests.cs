@@ -1,9 +1,15 @@
 using System.Numerics;
+using System.Reflection;
 using Cortex.Core.Backends;
 using Cortex.Core.Checking;
 using Cortex.Core.Kernels;
 using Cortex.Core.Tensors;
 using Cortex.Tests.Infrastructure;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 
 namespace Cortex.Tests.Kernels;
 
@@ -230,5 +236,23 @@ public sealed class BatchNormTests
         Assert.That(e!.Message, Does.Contain("batch norm forward (training)").And.Contain("[1, 3]"));
 
         Assert.Throws<ArgumentOutOfRangeException>(() => BatchNorm.ForwardTraining(x, c3, c3, y, c3, c3, c3, c3, 1.5f, 1e-5f));
+    }
+
+    [TestCase(typeof(BatchNorm))]
+    [TestCase(typeof(GroupNorm))]
+    [TestCase(typeof(NormStatistics))]
+    [TestCase(typeof(SoftmaxCrossEntropy))]
+    public void KernelsCompileToPtxWithoutAGpu(Type family)
+    {
+        // The CUDA tests skip where there is no GPU; this at least proves every kernel translates to PTX (sm_90).
+        using var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2));
+        using var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_90), CudaArchitecture.SM_90, CudaInstructionSet.ISA_80, null);
+        var kernels = family.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)
+            .Where(m => m.GetParameters() is [{ ParameterType: var first }, ..] && first == typeof(Index1D)).ToList();
+        Assert.That(kernels, Is.Not.Empty);
+        foreach (var kernel in kernels)
+            foreach (var type in new[] { typeof(float), typeof(double) })
+                Assert.DoesNotThrow(() => ptx.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(kernel.MakeGenericMethod(type)), KernelSpecialization.Empty),
+                    $"{family.Name}.{kernel.Name}<{type.Name}>");
     }
 }
