@@ -54,10 +54,7 @@ public static partial class Pool2d
         {
             TensorPrimitives.Max(xs.Slice(2 * oh * g.W, n), xs.Slice((2 * oh + 1) * g.W, n), rowMax);
             var yr = ys.Slice(oh * g.Wo, g.Wo);
-            for (int ow = 0; ow < yr.Length; ow++)
-            {
-                yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
-            }
+            for (int ow = 0; ow < yr.Length; ow++) yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
         }
     }
 
