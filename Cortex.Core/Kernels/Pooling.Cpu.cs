@@ -54,10 +54,7 @@ public static partial class Pool2d
         {
             TensorPrimitives.Max(xs.Slice(2 * oh * g.W, n), xs.Slice((2 * oh + 1) * g.W, n), rowMax);
             var yr = ys.Slice(oh * g.Wo, g.Wo);
-            for (int ow = 0; ow < yr.Length; ow++)
-            {
-                yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
-            }
+            for (int ow = 0; ow < yr.Length; ow++) yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
         }
     }
 
@@ -92,6 +89,23 @@ public static partial class Pool2d
     /// <summary>The plane index of the first element of window [hs, he) × [ws, we) equal to m, or −1.</summary>
     private static int FirstMax<T>(ReadOnlySpan<T> xs, int width, int hs, int he, int ws, int we, T m) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int span = we - ws;
+        if ((he - hs) * span <= 32 && !T.IsNaN(m))
+        {
+            // A bit per element and the lowest set bit: no branch on where the maximum lies (on random
+            // data such a branch is mispredicted about once per window).
+            uint hits = 0;
+            int bit = 0;
+            for (int h = hs; h < he; h++)
+            {
+                var row = xs.Slice(h * width + ws, span);
+                for (int w = 0; w < row.Length; w++, bit++)
+                    hits |= (row[w] == m ? 1u : 0u) << bit;
+            }
+            if (hits == 0) return -1;
+            int k = BitOperations.TrailingZeroCount(hits);
+            return (hs + k / span) * width + ws + k % span;
+        }
         for (int h = hs; h < he; h++)
             for (int w = ws; w < we; w++)
                 if (IsMax(xs[h * width + w], m)) return h * width + w;

@@ -13,16 +13,19 @@ namespace Cortex.Core.Kernels;
 /// <para>Semantics, decided once for every backend:</para>
 /// <list type="bullet">
 /// <item>Max: the value is the largest of the window's real elements; padding positions never win (they
-/// act as −∞). Ties go to the first maximum in row-major window order (top
-/// row first, left to right): only that element receives the window's gradient. NaN propagates: a
-/// window holding a NaN outputs NaN, and its first NaN receives the gradient.</item>
+/// act as −∞). Ties go to the first maximum in row-major window order (top row first, left to right):
+/// only that element receives the window's gradient. NaN propagates: a window holding a NaN outputs NaN,
+/// and its first NaN receives the gradient.</item>
 /// <item>Average: the divisor is the number of real (non-padding) elements in the window
 /// (PyTorch's count_include_pad = false), so border windows are plain means of what they cover.</item>
 /// <item>Backward passes are gathers on the GPU (one thread per input element sums over the windows that
 /// contain it), so no atomics are needed and results are deterministic. Input gradients overwrite dx,
 /// or add to it when <c>accumulate</c> is true.</item>
+/// <item>Output sizes round down (no ceil mode). Padding may be up to kernel − 1 (PyTorch allows at most
+/// kernel / 2).</item>
 /// </list>
-/// The CPU half runs one (b, c) plane per work item, in parallel over planes.
+/// The CPU half runs whole (b, c) planes per worker, in parallel over planes; the 2×2, stride-2 max pool
+/// and the global average are SIMD.
 /// </summary>
 public static partial class Pool2d
 {

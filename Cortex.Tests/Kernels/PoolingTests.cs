@@ -142,6 +142,32 @@ public sealed class PoolingTests
         Assert.That(fresh, Is.Not.EqualTo(prior));
     }
 
+    private static IEnumerable<TestCaseData> ConfigurationCases() => Configurations.Select(c => new TestCaseData(c).SetArgDisplayNames(c.ToString()));
+
+    [TestCaseSource(nameof(ConfigurationCases))]
+    public void ParallelPlanesMatchOneThread(Case c)
+    {
+        // Large enough for the CPU path to split planes over threads (3: uneven chunks); must equal one thread.
+        var shape = new Shape(5, 5, 47, 53);
+        var yShape = c.Output(shape);
+        var xs = Data.Random(shape.Size, seed: 21);
+        var dys = Data.Random(yShape.Size, seed: 22);
+        (double[] y, double[] dx) On(CpuBackend<double> b)
+        {
+            using var x = Data.Tensor(b, shape, xs);
+            using var y = b.Allocate(yShape);
+            using var dy = Data.Tensor(b, yShape, dys);
+            using var dx = b.Allocate(shape);
+            c.Forward(x, y);
+            c.Backward(x, y, dy, dx, accumulate: false);
+            return (Data.Read(y), Data.Read(dx));
+        }
+        var (y3, dx3) = On(new CpuBackend<double>(threads: 3));
+        var (y1, dx1) = On(new CpuBackend<double>(threads: 1));
+        Assert.That(y3, Is.EqualTo(y1), c + " forward");
+        Assert.That(dx3, Is.EqualTo(dx1), c + " backward");
+    }
+
     private static IEnumerable<TestCaseData> Backends() => TestBackends.All.Select(k => new TestCaseData(k).SetArgDisplayNames(k.ToString()));
 
     [TestCaseSource(nameof(Backends))]

@@ -114,6 +114,30 @@ public sealed class UpsamplingTests
         Assert.That(fresh, Is.Not.EqualTo(prior));
     }
 
+    [TestCase("nearest")]
+    [TestCase("bilinear")]
+    public void ParallelPlanesMatchOneThread(string mode)
+    {
+        // Large enough for the CPU path to split planes over threads (3: uneven chunks); must equal one thread.
+        var c = new Case(mode, new Shape(5, 5, 13, 17), new Shape(5, 5, 61, 43));
+        var xs = Data.Random(c.X.Size, seed: 21);
+        var dys = Data.Random(c.Y.Size, seed: 22);
+        (double[] y, double[] dx) On(CpuBackend<double> b)
+        {
+            using var x = Data.Tensor(b, c.X, xs);
+            using var y = b.Allocate(c.Y);
+            using var dy = Data.Tensor(b, c.Y, dys);
+            using var dx = b.Allocate(c.X);
+            c.Forward(x, y);
+            c.Backward(dy, dx, accumulate: false);
+            return (Data.Read(y), Data.Read(dx));
+        }
+        var (y3, dx3) = On(new CpuBackend<double>(threads: 3));
+        var (y1, dx1) = On(new CpuBackend<double>(threads: 1));
+        Assert.That(y3, Is.EqualTo(y1), c + " forward");
+        Assert.That(dx3, Is.EqualTo(dx1), c + " backward");
+    }
+
     [TestCaseSource(nameof(Backends))]
     public void NearestHandComputed(DeviceKind kind)
     {
