@@ -172,6 +172,13 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         }
     }
 
+    /// <summary>The workspace of <paramref name="key"/> as a tensor of the given shape (for Gemm); valid until the key grows.</summary>
+    public Tensor<T> Workspace(string key, Shape shape)
+    {
+        Workspace(key, (long)shape.Size);
+        lock (workspaces) return new Tensor<T>(this, shape, workspaces[key], 0, owner: false);
+    }
+
     public void Dispose()
     {
         cublas?.Dispose();

@@ -1,10 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using ILGPU;
-
-// ILGPU's CPU accelerator runs kernels from a dynamic assembly named ILGPURuntime; it must see the internal
-// argument structs (such as IlgpuGemm.Dims) that kernels take, or kernel compilation fails with "Access is denied".
-[assembly: InternalsVisibleTo("ILGPURuntime")]
 
 namespace Cortex.Core.Backends.Blas;
 

@@ -1,0 +1,319 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using Cortex.Core.Backends;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Cortex.Core.Kernels;
+
+// The float, stride-1 CPU path on AVX-512: a convolution without im2col. A block of rows of one image is
+// copied once, zero-padded, into a "wide" buffer P[c, row, col] whose rows are OutWidth + Kw − 1 long. Then
+// output pixel n = i·wide + j (j ≥ OutWidth are throw-away columns) reads P[c, i + u, j + v] =
+// P[c·plane + u·wide + v + n]: for fixed (c, u, v) the pixels are a contiguous run of P, so a register-blocked
+// micro-kernel (4 output channels × 64 pixels, 16 AVX-512 accumulators) streams it straight from cache,
+// broadcasting one weight per output channel. The wide rows cost (Kw − 1)/OutWidth extra work; im2col's
+// K-fold copy of the input is gone.
+public static partial class Conv2d
+{
+    private const int TileChannels = 4;
+    private const int TilePixels = 64;
+
+    /// <summary>Elements of one padded input block P: 64K floats = 256 KiB, leaving room in L2 for the output block.</summary>
+    private const int DirectBlockElements = 1 << 16;
+
+    private static bool DirectApplies<T>(Lowering l) =>
+        typeof(T) == typeof(float) && l.Stride == 1 && !l.IsPointwise && Avx512F.IsSupported;
+
+    /// <summary>y[b] (+)= w ⊛ x[b] (+ bias) for a stride-1 lowering, on float host arrays.</summary>
+    private static unsafe void ConvolveDirect(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
+        float[] w, int wOffset, float[]? bias, int biasOffset, float[] y, int yOffset, bool accumulate)
+    {
+        int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + l.KernelWidth - 1;
+        int rowsMax = Math.Max(1, DirectBlockElements / (l.Channels * wide) - (l.KernelHeight - 1));
+        int blocks = (l.OutHeight + rowsMax - 1) / rowsMax;
+        int rows = (l.OutHeight + blocks - 1) / blocks;
+        int plane = (rows + l.KernelHeight - 1) * wide;
+        int pixelTiles = (rows * wide + TilePixels - 1) / TilePixels;
+        int widePixels = pixelTiles * TilePixels;
+        // P plus the tail the last tile of throw-away columns may read past the last row.
+        int pLength = l.Channels * plane + widePixels + l.KernelWidth + (l.KernelHeight - 1) * wide;
+
+        var offsets = new int[k];
+        for (int c = 0; c < l.Channels; c++)
+            for (int u = 0; u < l.KernelHeight; u++)
+                for (int v = 0; v < l.KernelWidth; v++)
+                    offsets[(c * l.KernelHeight + u) * l.KernelWidth + v] = c * plane + u * wide + v;
+
+        int workers = Math.Min(cpu.Threads, batch * blocks);
+        int next = -1;
+        Parallel.For(0, workers, cpu.Parallel, _ =>
+        {
+            var p = ArrayPool<float>.Shared.Rent(pLength);
+            var o = ArrayPool<float>.Shared.Rent(outChannels * widePixels);
+            Array.Clear(p);
+            for (int task; (task = Interlocked.Increment(ref next)) < batch * blocks;)
+            {
+                int image = task / blocks, row0 = task % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
+                FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, p);
+                fixed (float* pp = p, po = o, pw = &w[wOffset], py = y)
+                fixed (int* off = offsets)
+                {
+                    for (int t = 0; t < pixelTiles; t++)
+                    {
+                        int ct = 0;
+                        for (; ct + TileChannels <= outChannels; ct += TileChannels)
+                            Tile(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                        for (; ct < outChannels; ct++)
+                            TileRow(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels);
+                    }
+                    // Keep the real columns of each row, adding bias and what y held.
+                    for (int co = 0; co < outChannels; co++)
+                    {
+                        float b = bias is null ? 0f : bias[biasOffset + co];
+                        float* dst = py + yOffset + (image * outChannels + co) * n + row0 * wo;
+                        for (int r = 0; r < count; r++)
+                            CopyRow(po + co * widePixels + r * wide, dst + r * wo, wo, b, accumulate);
+                    }
+                }
+            }
+            ArrayPool<float>.Shared.Return(p);
+            ArrayPool<float>.Shared.Return(o);
+        });
+    }
+
+    /// <summary>Elements of the padded inputs and wide output gradients that one weight-gradient task keeps in L2.</summary>
+    private const int WeightGroupElements = 1 << 17;
+
+    /// <summary>
+    /// dw[co, k] += Σ_b Σ_pixels dy[b, co, pixel] · x window, for a stride-1 lowering on float host arrays. dy is
+    /// laid out wide too (zeros in the throw-away columns), so a tile of 4 output channels × 4 taps runs down
+    /// the pixels of a group of images with 16 vector accumulators and is summed across lanes once per group.
+    /// Each worker sums into its own dw, added up at the end.
+    /// </summary>
+    private static unsafe void WeightsDirect(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
+        float[] dy, int dyOffset, float[] dw, int dwOffset)
+    {
+        int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + l.KernelWidth - 1;
+        int rowsMax = Math.Max(1, DirectBlockElements / (l.Channels * wide) - (l.KernelHeight - 1));
+        int blocks = (l.OutHeight + rowsMax - 1) / rowsMax;
+        int rows = (l.OutHeight + blocks - 1) / blocks;
+        int plane = (rows + l.KernelHeight - 1) * wide;
+        int widePixels = (rows * wide + 15) / 16 * 16;
+        int channelTiles = (outChannels + TileChannels - 1) / TileChannels, tapTiles = (k + 3) / 4;
+        int coPad = channelTiles * TileChannels, kPad = tapTiles * 4;
+        int pLength = l.Channels * plane + widePixels + l.KernelWidth + (l.KernelHeight - 1) * wide;
+        int dLength = coPad * widePixels;
+        int group = blocks == 1 ? Math.Clamp(WeightGroupElements / (pLength + dLength), 1, 8) : 1;
+        int units = batch * blocks, tasks = (units + group - 1) / group;
+        var offsets = new int[kPad];
+        for (int c = 0; c < l.Channels; c++)
+            for (int u = 0; u < l.KernelHeight; u++)
+                for (int v = 0; v < l.KernelWidth; v++)
+                    offsets[(c * l.KernelHeight + u) * l.KernelWidth + v] = c * plane + u * wide + v;
+
+        int workers = Math.Min(cpu.Threads, tasks);
+        var partial = new float[workers][];
+        int next = -1;
+        Parallel.For(0, workers, cpu.Parallel, worker =>
+        {
+            var sum = partial[worker] = new float[coPad * kPad];
+            var p = ArrayPool<float>.Shared.Rent(group * pLength);
+            var d = ArrayPool<float>.Shared.Rent(group * dLength);
+            Array.Clear(p);
+            Array.Clear(d);
+            var lanes = new float[256];
+            for (int task; (task = Interlocked.Increment(ref next)) < tasks;)
+            {
+                int images = Math.Min(group, units - task * group);
+                for (int g = 0; g < images; g++)
+                {
+                    int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
+                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, p.AsSpan(g * pLength, pLength));
+                    fixed (float* pd = d, pdy = dy)
+                        for (int co = 0; co < outChannels; co++)
+                        {
+                            float* target = pd + g * dLength + co * widePixels;
+                            float* source = pdy + dyOffset + (image * outChannels + co) * n + row0 * wo;
+                            for (int r = 0; r < count; r++)
+                            {
+                                CopyRow(source + r * wo, target + r * wide, wo, 0f, false);
+                                new Span<float>(target + r * wide + wo, wide - wo).Clear();
+                            }
+                            new Span<float>(target + count * wide, widePixels - count * wide).Clear();
+                        }
+                }
+                fixed (float* pp = p, pd = d, ps0 = sum, acc = lanes)
+                fixed (int* off = offsets)
+                    for (int ct = 0; ct < channelTiles; ct++)
+                        for (int kt = 0; kt < tapTiles; kt++)
+                        {
+                            new Span<float>(acc, 256).Clear();
+                            for (int g = 0; g < images; g++)
+                                WeightTile(pd + g * dLength + ct * TileChannels * widePixels, widePixels, pp + g * pLength, off + kt * 4, widePixels, acc);
+                            float* target = ps0 + ct * TileChannels * kPad + kt * 4;
+                            for (int m = 0; m < 4; m++, target += kPad)
+                                (Vector128.Load(target) + Sum4(Vector512.Load(acc + 64 * m), Vector512.Load(acc + 64 * m + 16),
+                                    Vector512.Load(acc + 64 * m + 32), Vector512.Load(acc + 64 * m + 48))).Store(target);
+                        }
+            }
+            ArrayPool<float>.Shared.Return(p);
+            ArrayPool<float>.Shared.Return(d);
+        });
+        for (int co = 0; co < outChannels; co++)
+        {
+            var target = dw.AsSpan(dwOffset + co * k, k);
+            foreach (var sum in partial)
+                TensorPrimitives.Add(target, sum.AsSpan(co * kPad, k), target);
+        }
+    }
+
+    /// <summary>
+    /// acc[m·64 + j·16 + lane] += Σ_i d[m·ldd + i] · (p + offsets[j])[i] over lanes of 16, for m, j &lt; 4: one
+    /// register-blocked tile of the weight gradient for one image, left in vector lanes (summed by the caller).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WeightTile(float* d, int ldd, float* p, int* offsets, int length, float* acc)
+    {
+        var a00 = Vector512.Load(acc); var a01 = Vector512.Load(acc + 16); var a02 = Vector512.Load(acc + 32); var a03 = Vector512.Load(acc + 48);
+        var a10 = Vector512.Load(acc + 64); var a11 = Vector512.Load(acc + 80); var a12 = Vector512.Load(acc + 96); var a13 = Vector512.Load(acc + 112);
+        var a20 = Vector512.Load(acc + 128); var a21 = Vector512.Load(acc + 144); var a22 = Vector512.Load(acc + 160); var a23 = Vector512.Load(acc + 176);
+        var a30 = Vector512.Load(acc + 192); var a31 = Vector512.Load(acc + 208); var a32 = Vector512.Load(acc + 224); var a33 = Vector512.Load(acc + 240);
+        float* d0 = d, d1 = d + ldd, d2 = d + 2 * ldd, d3 = d + 3 * ldd;
+        float* s0 = p + offsets[0], s1 = p + offsets[1], s2 = p + offsets[2], s3 = p + offsets[3];
+        for (int i = 0; i < length; i += 16)
+        {
+            var x0 = Vector512.Load(d0 + i);
+            var x1 = Vector512.Load(d1 + i);
+            var x2 = Vector512.Load(d2 + i);
+            var x3 = Vector512.Load(d3 + i);
+            var y0 = Vector512.Load(s0 + i);
+            var y1 = Vector512.Load(s1 + i);
+            var y2 = Vector512.Load(s2 + i);
+            var y3 = Vector512.Load(s3 + i);
+            a00 = Avx512F.FusedMultiplyAdd(x0, y0, a00); a01 = Avx512F.FusedMultiplyAdd(x0, y1, a01);
+            a02 = Avx512F.FusedMultiplyAdd(x0, y2, a02); a03 = Avx512F.FusedMultiplyAdd(x0, y3, a03);
+            a10 = Avx512F.FusedMultiplyAdd(x1, y0, a10); a11 = Avx512F.FusedMultiplyAdd(x1, y1, a11);
+            a12 = Avx512F.FusedMultiplyAdd(x1, y2, a12); a13 = Avx512F.FusedMultiplyAdd(x1, y3, a13);
+            a20 = Avx512F.FusedMultiplyAdd(x2, y0, a20); a21 = Avx512F.FusedMultiplyAdd(x2, y1, a21);
+            a22 = Avx512F.FusedMultiplyAdd(x2, y2, a22); a23 = Avx512F.FusedMultiplyAdd(x2, y3, a23);
+            a30 = Avx512F.FusedMultiplyAdd(x3, y0, a30); a31 = Avx512F.FusedMultiplyAdd(x3, y1, a31);
+            a32 = Avx512F.FusedMultiplyAdd(x3, y2, a32); a33 = Avx512F.FusedMultiplyAdd(x3, y3, a33);
+        }
+        a00.Store(acc); a01.Store(acc + 16); a02.Store(acc + 32); a03.Store(acc + 48);
+        a10.Store(acc + 64); a11.Store(acc + 80); a12.Store(acc + 96); a13.Store(acc + 112);
+        a20.Store(acc + 128); a21.Store(acc + 144); a22.Store(acc + 160); a23.Store(acc + 176);
+        a30.Store(acc + 192); a31.Store(acc + 208); a32.Store(acc + 224); a33.Store(acc + 240);
+    }
+
+    /// <summary>[Σa, Σb, Σc, Σd] over the 16 lanes of each.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Sum4(Vector512<float> a, Vector512<float> b, Vector512<float> c, Vector512<float> d)
+    {
+        var a2 = a.GetLower() + a.GetUpper();
+        var b2 = b.GetLower() + b.GetUpper();
+        var c2 = c.GetLower() + c.GetUpper();
+        var d2 = d.GetLower() + d.GetUpper();
+        var a4 = a2.GetLower() + a2.GetUpper();
+        var b4 = b2.GetLower() + b2.GetUpper();
+        var c4 = c2.GetLower() + c2.GetUpper();
+        var d4 = d2.GetLower() + d2.GetUpper();
+        return Sse3.HorizontalAdd(Sse3.HorizontalAdd(a4, b4), Sse3.HorizontalAdd(c4, d4));
+    }
+
+    /// <summary>P[c, i, j] = image[c, row0 + i − PadH, j − PadW] (zero outside) for i &lt; rows, j &lt; wide.</summary>
+    private static unsafe void FillWide(ReadOnlySpan<float> image, Lowering l, int row0, int rows, int wide, Span<float> p)
+    {
+        int lo = Math.Clamp(l.PadW, 0, wide), hi = Math.Clamp(l.Width + l.PadW, lo, wide);
+        int plane = rows * wide;
+        for (int c = 0; c < l.Channels; c++)
+            for (int i = 0; i < rows; i++)
+            {
+                var dst = p.Slice(c * plane + i * wide, wide);
+                int ih = row0 + i - l.PadH;
+                if ((uint)ih >= (uint)l.Height)
+                {
+                    dst.Clear();
+                    continue;
+                }
+                dst[..lo].Clear();
+                fixed (float* from = image, to = dst)
+                    CopyRow(from + (c * l.Height + ih) * l.Width + lo - l.PadW, to + lo, hi - lo, 0f, false);
+                dst[hi..].Clear();
+            }
+    }
+
+    /// <summary>dst[j] = src[j] + bias (or dst[j] += src[j] + bias when accumulating) for j &lt; count; short rows, so no span calls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void CopyRow(float* src, float* dst, int count, float bias, bool accumulate)
+    {
+        int j = 0;
+        var b16 = Vector512.Create(bias);
+        if (accumulate)
+        {
+            for (; j + 16 <= count; j += 16) (Vector512.Load(dst + j) + Vector512.Load(src + j) + b16).Store(dst + j);
+            if (j + 8 <= count) { (Vector256.Load(dst + j) + Vector256.Load(src + j) + b16.GetLower()).Store(dst + j); j += 8; }
+            if (j + 4 <= count) { (Vector128.Load(dst + j) + Vector128.Load(src + j) + b16.GetLower().GetLower()).Store(dst + j); j += 4; }
+            for (; j < count; j++) dst[j] += src[j] + bias;
+        }
+        else
+        {
+            for (; j + 16 <= count; j += 16) (Vector512.Load(src + j) + b16).Store(dst + j);
+            if (j + 8 <= count) { (Vector256.Load(src + j) + b16.GetLower()).Store(dst + j); j += 8; }
+            if (j + 4 <= count) { (Vector128.Load(src + j) + b16.GetLower().GetLower()).Store(dst + j); j += 4; }
+            for (; j < count; j++) dst[j] = src[j] + bias;
+        }
+    }
+
+    /// <summary>o[0..64) = Σ_k w[k] · p[offsets[k] + 0..64): one output channel (the channels left over by 4-row tiles).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileRow(float* w, int k, float* p, int* offsets, float* o)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int i = 0; i < k; i++)
+        {
+            float* s = p + offsets[i];
+            var c = Vector512.Create(w[i]);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(s), c, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(s + 16), c, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(s + 32), c, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(s + 48), c, a3);
+        }
+        a0.Store(o); a1.Store(o + 16); a2.Store(o + 32); a3.Store(o + 48);
+    }
+
+    /// <summary>o[m, 0..64) = Σ_k w[m·K + k] · p[offsets[k] + 0..64) for m &lt; 4: one register-blocked tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Tile(float* w, int k, float* p, int* offsets, float* o, int ldo)
+    {
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        float* w0 = w, w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
+        for (int i = 0; i < k; i++)
+        {
+            float* s = p + offsets[i];
+            var b0 = Vector512.Load(s);
+            var b1 = Vector512.Load(s + 16);
+            var b2 = Vector512.Load(s + 32);
+            var b3 = Vector512.Load(s + 48);
+            var c = Vector512.Create(w0[i]);
+            a00 = Avx512F.FusedMultiplyAdd(b0, c, a00); a01 = Avx512F.FusedMultiplyAdd(b1, c, a01);
+            a02 = Avx512F.FusedMultiplyAdd(b2, c, a02); a03 = Avx512F.FusedMultiplyAdd(b3, c, a03);
+            c = Vector512.Create(w1[i]);
+            a10 = Avx512F.FusedMultiplyAdd(b0, c, a10); a11 = Avx512F.FusedMultiplyAdd(b1, c, a11);
+            a12 = Avx512F.FusedMultiplyAdd(b2, c, a12); a13 = Avx512F.FusedMultiplyAdd(b3, c, a13);
+            c = Vector512.Create(w2[i]);
+            a20 = Avx512F.FusedMultiplyAdd(b0, c, a20); a21 = Avx512F.FusedMultiplyAdd(b1, c, a21);
+            a22 = Avx512F.FusedMultiplyAdd(b2, c, a22); a23 = Avx512F.FusedMultiplyAdd(b3, c, a23);
+            c = Vector512.Create(w3[i]);
+            a30 = Avx512F.FusedMultiplyAdd(b0, c, a30); a31 = Avx512F.FusedMultiplyAdd(b1, c, a31);
+            a32 = Avx512F.FusedMultiplyAdd(b2, c, a32); a33 = Avx512F.FusedMultiplyAdd(b3, c, a33);
+        }
+        a00.Store(o); a01.Store(o + 16); a02.Store(o + 32); a03.Store(o + 48); o += ldo;
+        a10.Store(o); a11.Store(o + 16); a12.Store(o + 32); a13.Store(o + 48); o += ldo;
+        a20.Store(o); a21.Store(o + 16); a22.Store(o + 32); a23.Store(o + 48); o += ldo;
+        a30.Store(o); a31.Store(o + 16); a32.Store(o + 32); a33.Store(o + 48);
+    }
+}
