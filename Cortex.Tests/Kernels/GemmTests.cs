@@ -133,6 +133,17 @@ public sealed class GemmTests
     }
 
     [Test]
+    public void ProviderChoiceFollowsTheEnvironmentVariable()
+    {
+        Assert.That(CpuBlas.Choose("managed").Item1, Is.EqualTo(BlasProvider.Managed));
+        Assert.That(CpuBlas.Choose(" Managed ").Item2, Does.StartWith("managed SIMD").And.Contain("CORTEX_BLAS=managed"));
+        if (CpuBlas.OpenBlasAvailable)
+            Assert.That(CpuBlas.Choose(null).Item2, Does.StartWith("OpenBLAS 0."));
+        var e = Assert.Throws<ArgumentException>(() => CpuBlas.Choose("mkl"));
+        Assert.That(e!.Message, Does.Contain("CORTEX_BLAS=mkl").And.Contain("auto, openblas, managed"));
+    }
+
+    [Test]
     public void LeadingDimensionTooSmallNamesGemmAndSizes()
     {
         var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
