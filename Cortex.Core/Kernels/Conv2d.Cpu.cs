@@ -124,7 +124,8 @@ public static partial class Conv2d
         });
     }
 
-    private static void CpuBackwardWeights<T>(CpuBackend<T> cpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw)
+    /// <summary>dw += the weight gradient; returns true when dbias was summed along the way.</summary>
+    private static bool CpuBackwardWeights<T>(CpuBackend<T> cpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw, Tensor<T>? dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var (xa, xo) = x.HostArray;
@@ -133,9 +134,10 @@ public static partial class Conv2d
         if (DirectApplies<T>(l))
         {
             var (dwa, dwo) = dw.HostArray;
+            var db = dbias?.HostArray;
             WeightsDirect((CpuBackend<float>)(object)cpu, g.Batch, l, g.OutChannels, (float[])(object)xa, xo, (float[])(object)dya, dyo,
-                (float[])(object)dwa, dwo);
-            return;
+                (float[])(object)dwa, dwo, (float[]?)(object?)db?.Array, db?.Offset ?? 0);
+            return true;
         }
         int co = g.OutChannels, k = l.K, n = l.N, rows = l.RowsPerBlock;
         int blocks = (l.OutHeight + rows - 1) / rows;
@@ -160,6 +162,7 @@ public static partial class Conv2d
         var target = dw.Span;
         foreach (var sum in partial)
             if (sum is not null) TensorPrimitives.Add(target, sum, target);
+        return false;
     }
 
     private static void CpuAddBias<T>(CpuBackend<T> cpu, Tensor<T> y, Tensor<T> bias, int batch, int channels, int inner)

@@ -92,7 +92,7 @@ public static partial class Conv2d
     /// Each worker sums into its own dw, added up at the end.
     /// </summary>
     private static unsafe void WeightsDirect(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
-        float[] dy, int dyOffset, float[] dw, int dwOffset)
+        float[] dy, int dyOffset, float[] dw, int dwOffset, float[]? dbias, int dbiasOffset)
     {
         int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + l.KernelWidth - 1;
         int rowsMax = Math.Max(1, DirectBlockElements / (l.Channels * wide) - (l.KernelHeight - 1));
@@ -117,7 +117,7 @@ public static partial class Conv2d
         int next = -1;
         Parallel.For(0, workers, cpu.Parallel, worker =>
         {
-            var sum = partial[worker] = new float[coPad * kPad];
+            var sum = partial[worker] = new float[coPad * kPad + outChannels];
             var p = ArrayPool<float>.Shared.Rent(group * pLength);
             var d = ArrayPool<float>.Shared.Rent(group * dLength);
             Array.Clear(p);
@@ -138,9 +138,11 @@ public static partial class Conv2d
                             for (int r = 0; r < count; r++)
                             {
                                 CopyRow(source + r * wo, target + r * wide, wo, 0f, false);
-                                new Span<float>(target + r * wide + wo, wide - wo).Clear();
+                                for (int j = r * wide + wo; j < (r + 1) * wide; j++) target[j] = 0f;
                             }
                             new Span<float>(target + count * wide, widePixels - count * wide).Clear();
+                            if (dbias is not null)
+                                sum[coPad * kPad + co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(target, count * wide));
                         }
                 }
                 fixed (float* pp = p, pd = d, ps0 = sum, acc = lanes)
@@ -166,6 +168,9 @@ public static partial class Conv2d
             foreach (var sum in partial)
                 TensorPrimitives.Add(target, sum.AsSpan(co * kPad, k), target);
         }
+        if (dbias is not null)
+            foreach (var sum in partial)
+                TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), sum.AsSpan(coPad * kPad, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
     }
 
     /// <summary>
@@ -225,22 +230,24 @@ public static partial class Conv2d
     private static unsafe void FillWide(ReadOnlySpan<float> image, Lowering l, int row0, int rows, int wide, Span<float> p)
     {
         int lo = Math.Clamp(l.PadW, 0, wide), hi = Math.Clamp(l.Width + l.PadW, lo, wide);
-        int plane = rows * wide;
-        for (int c = 0; c < l.Channels; c++)
-            for (int i = 0; i < rows; i++)
-            {
-                var dst = p.Slice(c * plane + i * wide, wide);
-                int ih = row0 + i - l.PadH;
-                if ((uint)ih >= (uint)l.Height)
+        fixed (float* from = image, to = p)
+        {
+            float* dst = to;
+            for (int c = 0; c < l.Channels; c++)
+                for (int i = 0; i < rows; i++, dst += wide)
                 {
-                    dst.Clear();
-                    continue;
+                    int ih = row0 + i - l.PadH;
+                    if ((uint)ih >= (uint)l.Height)
+                    {
+                        new Span<float>(dst, wide).Clear();
+                        continue;
+                    }
+                    // The borders are a few columns: plain stores beat span calls on rows this short.
+                    for (int j = 0; j < lo; j++) dst[j] = 0f;
+                    CopyRow(from + (c * l.Height + ih) * l.Width + lo - l.PadW, dst + lo, hi - lo, 0f, false);
+                    for (int j = hi; j < wide; j++) dst[j] = 0f;
                 }
-                dst[..lo].Clear();
-                fixed (float* from = image, to = dst)
-                    CopyRow(from + (c * l.Height + ih) * l.Width + lo - l.PadW, to + lo, hi - lo, 0f, false);
-                dst[hi..].Clear();
-            }
+        }
     }
 
     /// <summary>dst[j] = src[j] + bias (or dst[j] += src[j] + bias when accumulating) for j &lt; count; short rows, so no span calls.</summary>

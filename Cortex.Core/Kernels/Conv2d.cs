@@ -111,9 +111,7 @@ public static partial class Conv2d
         var g = Conv2dGeometry.From(x, dw, stride, padding, op);
         Check.Shape(op, "dy", dy, g.OutputShape);
         if (dbias is not null) Check.Shape(op, "dbias", dbias, new Shape(g.OutChannels));
-        BackwardWeightsCore(backend, g, x, dy, dw);
-        if (dbias is not null)
-            Reduce.SumOverAxes(dy, g.Batch, g.OutChannels, g.OutHeight * g.OutWidth, dbias, accumulate: true);
+        BackwardWeightsCore(backend, g, x, dy, dw, dbias);
     }
 
     // The three passes on validated geometry; ConvTranspose2d reuses them with the roles of x and y swapped.
@@ -136,13 +134,17 @@ public static partial class Conv2d
             CpuBackwardData((CpuBackend<T>)backend, g, dy, w, dx, accumulate);
     }
 
-    internal static void BackwardWeightsCore<T>(IBackend<T> backend, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw)
+    /// <summary>dw += the weight gradient; dbias (when given) += Σ dy over batch and pixels.</summary>
+    internal static void BackwardWeightsCore<T>(IBackend<T> backend, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw, Tensor<T>? dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The direct CPU path sums dbias while it lays out dy; elsewhere it is one more pass over dy.
         if (backend is IlgpuBackend<T> gpu)
             GpuBackwardWeights(gpu, g, x, dy, dw);
-        else
-            CpuBackwardWeights((CpuBackend<T>)backend, g, x, dy, dw);
+        else if (CpuBackwardWeights((CpuBackend<T>)backend, g, x, dy, dw, dbias))
+            return;
+        if (dbias is not null)
+            Reduce.SumOverAxes(dy, g.Batch, g.OutChannels, g.OutHeight * g.OutWidth, dbias, accumulate: true);
     }
 
     /// <summary>y[b, c, ·] += bias[c] for y seen as [batch, channels, inner].</summary>

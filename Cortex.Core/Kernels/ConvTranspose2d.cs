@@ -54,7 +54,7 @@ public static class ConvTranspose2d
         var c = Geometry(op, x, dw, stride, padding, outputPadding);
         Check.Shape(op, "dy", dy, c.InputShape);
         if (dbias is not null) Check.Shape(op, "dbias", dbias, new Shape(c.InChannels));
-        Conv2d.BackwardWeightsCore(backend, c, dy, x, dw);
+        Conv2d.BackwardWeightsCore(backend, c, dy, x, dw, null);
         if (dbias is not null)
             Reduce.SumOverAxes(dy, c.Batch, c.InChannels, c.InHeight * c.InWidth, dbias, accumulate: true);
     }
