@@ -26,14 +26,16 @@ public static class ConvBenchmark
 
     public sealed record Row(string Layer, string Channels, string Size, string Pass, double Gflop, double Milliseconds, double GflopPerSecond, double PercentOfSgemm);
 
-    public sealed record Report(string Device, int Batch, int GemmSize, int Repeats, double SgemmGflopPerSecond, IReadOnlyList<Row> Rows,
+    public sealed record Report(string Device, int Batch, int GemmSize, int Repeats, double SgemmGflopPerSecond, int SgemmSampleCount, IReadOnlyList<Row> Rows,
         double ForwardGflopPerSecond, double BackwardGflopPerSecond, double TotalGflop, double TotalMilliseconds, double TotalGflopPerSecond,
         double PercentOfSgemm, DateTime MeasuredUtc, string Machine);
 
     public static Report Run(IBackend<float> backend, int batch, int gemmSize, int repeats, Action<string> progress)
     {
         progress($"sgemm {gemmSize}³ …");
-        double sgemm = SgemmRate(backend, gemmSize, repeats);
+        // The sgemm rate is sampled before the convolutions and again after each layer, and the median of all
+        // samples is used: on a shared machine the load drifts, and interleaving keeps the ratio honest.
+        var sgemmSamples = new List<double>(SgemmSamples(backend, gemmSize, repeats));
         var rows = new List<Row>();
         double fwdFlop = 0, fwdMs = 0, bwdFlop = 0, bwdMs = 0;
         foreach (var layer in ReferenceLayers)
@@ -55,30 +57,36 @@ public static class ConvBenchmark
             double d = Time(backend, repeats, () => Conv2d.BackwardData(dy, w, dx, stride: 1, padding: 1, accumulate: false));
             double g = Time(backend, repeats, () => Conv2d.BackwardWeights(x, dy, dw, dbias, stride: 1, padding: 1));
             foreach (var (pass, ms) in new[] { ("forward", f), ("backward data", d), ("backward weights", g) })
-                rows.Add(new Row(layer.Name, $"{layer.InChannels}→{layer.OutChannels}", $"{layer.Size}×{layer.Size}", pass, gflop, ms, gflop / ms * 1e3, 100 * gflop / ms * 1e3 / sgemm));
+                rows.Add(new Row(layer.Name, $"{layer.InChannels}→{layer.OutChannels}", $"{layer.Size}×{layer.Size}", pass, gflop, ms, gflop / ms * 1e3, 0));
             fwdFlop += gflop; fwdMs += f;
             bwdFlop += 2 * gflop; bwdMs += d + g;
+            sgemmSamples.AddRange(SgemmSamples(backend, gemmSize, 1));
         }
+        double sgemm = Median(sgemmSamples);
+        for (int i = 0; i < rows.Count; i++)
+            rows[i] = rows[i] with { PercentOfSgemm = 100 * rows[i].GflopPerSecond / sgemm };
         double total = fwdFlop + bwdFlop, totalMs = fwdMs + bwdMs;
-        return new Report(backend.Description, batch, gemmSize, repeats, sgemm, rows, fwdFlop / fwdMs * 1e3, bwdFlop / bwdMs * 1e3,
+        return new Report(backend.Description, batch, gemmSize, repeats, sgemm, sgemmSamples.Count, rows, fwdFlop / fwdMs * 1e3, bwdFlop / bwdMs * 1e3,
             total, totalMs, total / totalMs * 1e3, 100 * total / totalMs * 1e3 / sgemm, DateTime.UtcNow, MachineDescription());
     }
 
-    /// <summary>GFLOP/s of an n×n×n single-precision product on this backend (median of the repeats).</summary>
-    public static double SgemmRate(IBackend<float> backend, int n, int repeats)
+    /// <summary>GFLOP/s of <paramref name="count"/> timed n×n×n single-precision products on this backend.</summary>
+    public static IEnumerable<double> SgemmSamples(IBackend<float> backend, int n, int count)
     {
         var shape = new Shape(n, n);
         using var a = Filled(backend, shape, 5);
         using var b = Filled(backend, shape, 6);
         using var c = backend.Allocate(shape);
-        double ms = Time(backend, repeats, () => backend.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n));
-        return 2.0 * n * n * n / ms / 1e6;
+        var times = Times(backend, count, () => backend.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n));
+        return times.Select(ms => 2.0 * n * n * n / ms / 1e6).ToArray();
     }
 
-    /// <summary>Median milliseconds of <paramref name="repeats"/> timed runs after one warm-up run.</summary>
-    public static double Time(IBackend<float> backend, int repeats, Action action)
+    /// <summary>Median milliseconds of <paramref name="repeats"/> timed runs after warm-up runs.</summary>
+    public static double Time(IBackend<float> backend, int repeats, Action action) => Median(Times(backend, repeats, action));
+
+    private static double[] Times(IBackend<float> backend, int repeats, Action action)
     {
-        action();
+        for (int i = 0; i < 2; i++) action();
         backend.Synchronize();
         var times = new double[repeats];
         for (int i = 0; i < repeats; i++)
@@ -88,8 +96,13 @@ public static class ConvBenchmark
             backend.Synchronize();
             times[i] = clock.Elapsed.TotalMilliseconds;
         }
-        Array.Sort(times);
-        return times[repeats / 2];
+        return times;
+    }
+
+    private static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static Tensor<float> Filled(IBackend<float> backend, Shape shape, int seed)

@@ -51,8 +51,9 @@ public static class BenchCommand
         table.AddRow("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
         table.AddRow("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
             $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]");
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 110);
         AnsiConsole.Write(table);
-        Console.WriteLine($"sgemm {report.GemmSize}³: {report.SgemmGflopPerSecond:F1} GFLOP/s (median of {report.Repeats})");
+        Console.WriteLine($"sgemm {report.GemmSize}³: {report.SgemmGflopPerSecond:F1} GFLOP/s (median of {report.SgemmSampleCount} samples taken before and between the layers)");
         Console.WriteLine($"convolution forward + backward: {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
     }
 }
