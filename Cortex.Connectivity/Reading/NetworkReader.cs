@@ -67,6 +67,13 @@ public static partial class NetworkReader
             diagnostics.Error(new SpecLocation(file, (int)e.Start.Line, (int)e.Start.Column, ""), $"malformed YAML: {e.Message}{inner}");
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner can fail this way when the text ends inside an open flow collection.
+            int lines = Math.Max(1, yaml.TrimEnd().Split('\n').Length);
+            diagnostics.Error(new SpecLocation(file, lines, 1, ""), "malformed YAML: the file ends before the YAML does (an unclosed [, { or quote?)");
+            return null;
+        }
         var start = new SpecLocation(file, 1, 1, "");
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
         {

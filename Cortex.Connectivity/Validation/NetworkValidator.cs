@@ -34,7 +34,7 @@ public static class NetworkValidator
                 toOk = false;
             }
             var rule = ProjectionTypes.Rule(p.Type);
-            if (fromOk && toOk && !rule.LevelsAgree(levels[p.From], levels[p.To]))
+            if (fromOk && toOk && !rule.Agrees(new(p.From, levels[p.From]), new(p.To, levels[p.To])))
                 diagnostics.Error(p.At("type"), LevelMessage(p, rule, levels, spec.Input.Name));
             if (p.Delay < rule.MinimumDelay)
                 diagnostics.Error(p.At("delay"), $"{rule.Name} must read a past step (delay ≥ {rule.MinimumDelay}), got {p.Delay}");

@@ -73,19 +73,20 @@ public static class InspectCommand
     private static void Print(Ledger ledger, MemoryEstimate memory)
     {
         var e = Markup.Escape;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         var areas = new Table().Title(e($"{ledger.Network}: {ledger.Steps} steps, unroll {ledger.Unroll}, weights {ledger.WeightTying}"))
             .AddColumns("area", "level", "shape", "neurons", "first input at t", "depth at t = 1..T");
         foreach (var a in ledger.Areas)
             areas.AddRow(e(a.Name), a.Level.ToString(CultureInfo.InvariantCulture), e(a.Shape.ToString()), N(a.Neurons),
                 a.FirstInputStep?.ToString(CultureInfo.InvariantCulture) ?? "never", Steps(a.DepthPerStep));
-        AnsiConsole.Write(areas);
+        console.Write(areas);
 
-        var projections = new Table().AddColumns("projection", "type", "connectivity", "delay", "weights", "copies", "synapses", "MACs per active step", "active at t");
+        var projections = new Table().AddColumns("projection", "type", "connectivity", "delay", "weights", "copies", "synapses", "MACs/step", "active at t");
         foreach (var p in ledger.Projections)
             projections.AddRow(e(p.Name), e(p.Type.ToString().ToLowerInvariant() + (p.Mode == Cortex.Connectivity.Spec.ProjectionMode.Multiplicative ? " (gain)" : "")),
                 e(p.Connectivity), p.Delay.ToString(CultureInfo.InvariantCulture), N(p.WeightsPerCopy), p.Copies.ToString(CultureInfo.InvariantCulture),
                 N(p.Synapses), N(p.MacsPerStep), p.ActiveSteps.Count == 0 ? "never" : string.Join(" ", p.ActiveSteps));
-        AnsiConsole.Write(projections);
+        console.Write(projections);
 
         var summary = new Table().HideHeaders().AddColumns("quantity", "value");
         summary.AddRow("neurons", N(ledger.Neurons));
@@ -97,7 +98,7 @@ public static class InspectCommand
         summary.AddRow("effective depth at t = 1..T", Steps(ledger.EffectiveDepth));
         summary.AddRow(e($"memory estimate, batch {memory.Batch} (states + weights + gradients + optimiser)"),
             $"{memory.TotalBytes / 1048576.0:F1} MiB ({memory.StateBytes / 1048576.0:F1} + {memory.WeightBytes / 1048576.0:F1} + {memory.GradientBytes / 1048576.0:F1} + {memory.OptimiserBytes / 1048576.0:F1})");
-        AnsiConsole.Write(summary);
+        console.Write(summary);
     }
 
     private static readonly JsonSerializerOptions Options = new()
