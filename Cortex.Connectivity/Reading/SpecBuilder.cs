@@ -153,13 +153,16 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
         int? delay = m.Int("delay", 0, what: "delay (steps back in time)");
         var mode = m.Choice("mode", Modes) ?? ProjectionMode.Additive;
         double gain = m.Positive("gain") ?? 1.0;
+        var init = m.Choice("init", Inits) ?? WeightInit.Kaiming;
+        var sign = m.Choice("sign", Signs) ?? WeightSign.None;
+        string? name = m.Name("name");
         if (from is null || to is null || type is null) return null;
         return new ProjectionSpec
         {
-            Location = m.Location, Keys = m.Keys, Name = m.Name("name") ?? $"{from}->{to}", From = from, To = to, Type = type.Value,
+            Location = m.Location, Keys = m.Keys, Name = name ?? $"{from}->{to}", From = from, To = to, Type = type.Value,
             Connectivity = connectivity, Kernel = kernel, Stride = stride, Padding = padding, Resampling = resampling, Factor = factor,
             Delay = delay ?? ProjectionTypes.DefaultDelay(type.Value, time.Unroll, from == inputName), Mode = mode,
-            Init = m.Choice("init", Inits) ?? WeightInit.Kaiming, Gain = gain, Sign = m.Choice("sign", Signs) ?? WeightSign.None,
+            Init = init, Gain = gain, Sign = sign,
         };
     }
 
@@ -172,10 +175,11 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
         var pooling = m.Choice("pooling", Poolings) ?? (spatial ? ReadoutPooling.GlobalAverage : ReadoutPooling.None);
         if (pooling == ReadoutPooling.GlobalAverage && !spatial && from is not null && shapes.TryGetValue(from, out var s) && s.IsKnown)
             m.Error("pooling", $"global-average pooling needs a spatial area [C, H, W]; {from} is {s}; use pooling: none");
+        string? name = m.Name("name");
         if (from is null) return null;
         return new ReadoutSpec
         {
-            Location = m.Location, Keys = m.Keys, Name = m.Name("name") ?? defaultName ?? $"readout-{from}", From = from,
+            Location = m.Location, Keys = m.Keys, Name = name ?? defaultName ?? $"readout-{from}", From = from,
             Classes = classes, Steps = steps, StepList = list, Pooling = pooling,
         };
     }

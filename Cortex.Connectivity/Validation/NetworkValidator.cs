@@ -184,6 +184,9 @@ public static class NetworkValidator
                 diagnostics.Warning(a.Location, $"{a.Name} is never reached from the input '{spec.Input.Name}': no chain of projections leads to it");
             else if (t > spec.Time.Steps)
                 diagnostics.Warning(a.Location, $"{a.Name} first receives input at step {t}, after the last step {spec.Time.Steps}; raise time.steps or shorten delays");
+            var inputs = spec.Projections.Where(p => p.To == a.Name).ToList();
+            if (inputs.Count > 0 && inputs.All(p => p.Mode == ProjectionMode.Multiplicative))
+                diagnostics.Warning(a.Location, $"{a.Name} has only multiplicative projections: their gain scales a drive that is the bias alone");
             if (!feedsReadout.Contains(a.Name))
                 diagnostics.Warning(a.Location, $"{a.Name} reaches no readout: no chain of projections leads from it to {string.Join(", ", readoutAreas)}");
         }
