@@ -70,10 +70,26 @@ public static class InspectCommand
 
     private static string Steps(IEnumerable<int?> values) => string.Join(" ", values.Select(v => v?.ToString(CultureInfo.InvariantCulture) ?? "–"));
 
+    /// <summary>Steps as ranges: [1, 2, 3, 5] → "1–3, 5"; none → "never".</summary>
+    internal static string Ranges(IReadOnlyList<int> steps)
+    {
+        if (steps.Count == 0) return "never";
+        var parts = new List<string>();
+        for (int i = 0; i < steps.Count;)
+        {
+            int j = i;
+            while (j + 1 < steps.Count && steps[j + 1] == steps[j] + 1) j++;
+            parts.Add(j == i ? $"{steps[i]}" : j == i + 1 ? $"{steps[i]}, {steps[j]}" : $"{steps[i]}–{steps[j]}");
+            i = j + 1;
+        }
+        return string.Join(", ", parts);
+    }
+
     private static void Print(Ledger ledger, MemoryEstimate memory)
     {
         var e = Markup.Escape;
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected) console.Profile.Width = 160;   // a file or a pipe: no reason to wrap numbers
         var areas = new Table().Title(e($"{ledger.Network}: {ledger.Steps} steps, unroll {ledger.Unroll}, weights {ledger.WeightTying}"))
             .AddColumns("area", "level", "shape", "neurons", "first input at t", "depth at t = 1..T");
         foreach (var a in ledger.Areas)
@@ -81,11 +97,13 @@ public static class InspectCommand
                 a.FirstInputStep?.ToString(CultureInfo.InvariantCulture) ?? "never", Steps(a.DepthPerStep));
         console.Write(areas);
 
-        var projections = new Table().AddColumns("projection", "type", "connectivity", "delay", "weights", "copies", "synapses", "MACs/step", "active at t");
+        var projections = new Table().AddColumns("projection", "type", "connectivity", "delay")
+            .AddColumns(new[] { "weights", "copies", "synapses", "MACs/step" }.Select(h => new TableColumn(h).RightAligned().NoWrap()).ToArray())
+            .AddColumn("active at t");
         foreach (var p in ledger.Projections)
             projections.AddRow(e(p.Name), e(p.Type.ToString().ToLowerInvariant() + (p.Mode == Cortex.Connectivity.Spec.ProjectionMode.Multiplicative ? " (gain)" : "")),
                 e(p.Connectivity), p.Delay.ToString(CultureInfo.InvariantCulture), N(p.WeightsPerCopy), p.Copies.ToString(CultureInfo.InvariantCulture),
-                N(p.Synapses), N(p.MacsPerStep), p.ActiveSteps.Count == 0 ? "never" : string.Join(" ", p.ActiveSteps));
+                N(p.Synapses), N(p.MacsPerStep), Ranges(p.ActiveSteps));
         console.Write(projections);
 
         var summary = new Table().HideHeaders().AddColumns("quantity", "value");

@@ -87,6 +87,13 @@ public sealed class InspectCommandTests
     }
 
     [Test]
+    public void ActiveStepsPrintAsRanges()
+    {
+        Assert.That(InspectCommand.Ranges([]), Is.EqualTo("never"));
+        Assert.That(InspectCommand.Ranges([1, 2, 3, 5, 7, 8]), Is.EqualTo("1–3, 5, 7, 8"));
+    }
+
+    [Test]
     public void MissingFileAndBadBatch()
     {
         var (code, _, error) = Run("inspect", Path.Combine(_folder, "none.yaml"));
