@@ -11,6 +11,7 @@ public static class CortexCommandLine
         var root = new RootCommand("Cortex: networks of visual areas with feedforward, lateral and feedback projections, simulated over time on a CPU or GPU.")
         {
             BenchCommand.Create(),
+            InspectCommand.Create(),
         };
         try
         {
