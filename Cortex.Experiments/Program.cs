@@ -1,1 +1,3 @@
-return 0;
+using Cortex.Experiments.Cli;
+
+return CortexCommandLine.Run(args);

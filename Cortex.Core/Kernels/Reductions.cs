@@ -70,6 +70,60 @@ public static class Reduce
         span[0] = accumulate ? span[0] + s : s;
     }
 
+    /// <summary>Values that host sums add in T (SIMD, several lanes) before carrying the total in double.</summary>
+    public const int HostBlock = 1024;
+
+    /// <summary>
+    /// Σ x on the host, accurate for long float spans: TensorPrimitives adds blocks of <see cref="HostBlock"/>
+    /// values in T (spread over its SIMD lanes, so each lane adds at most a few dozen), and the block sums are
+    /// added in double. Spans shorter than a vector are added in double directly.
+    /// </summary>
+    public static double HostSum<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double total = 0;
+        if (x.Length < Vector<T>.Count)
+        {
+            foreach (var v in x) total += double.CreateTruncating(v);
+            return total;
+        }
+        for (int i = 0; i < x.Length; i += HostBlock)
+            total += double.CreateTruncating(TensorPrimitives.Sum<T>(x.Slice(i, Math.Min(HostBlock, x.Length - i))));
+        return total;
+    }
+
+    /// <summary>Σ x² on the host, blocked as <see cref="HostSum{T}"/>.</summary>
+    public static double HostSumOfSquares<T>(ReadOnlySpan<T> x) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        double total = 0;
+        if (x.Length < Vector<T>.Count)
+        {
+            foreach (var v in x) total += double.CreateTruncating(v * v);
+            return total;
+        }
+        for (int i = 0; i < x.Length; i += HostBlock)
+            total += double.CreateTruncating(TensorPrimitives.SumOfSquares<T>(x.Slice(i, Math.Min(HostBlock, x.Length - i))));
+        return total;
+    }
+
+    /// <summary>Σ x·y on the host, blocked as <see cref="HostSum{T}"/>. The spans must have equal length.</summary>
+    public static double HostDot<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (x.Length != y.Length)
+            throw new ArgumentException($"dot: spans of {x.Length} and {y.Length} values differ in length");
+        double total = 0;
+        if (x.Length < Vector<T>.Count)
+        {
+            for (int i = 0; i < x.Length; i++) total += double.CreateTruncating(x[i] * y[i]);
+            return total;
+        }
+        for (int i = 0; i < x.Length; i += HostBlock)
+        {
+            int n = Math.Min(HostBlock, x.Length - i);
+            total += double.CreateTruncating(TensorPrimitives.Dot<T>(x.Slice(i, n), y.Slice(i, n)));
+        }
+        return total;
+    }
+
     internal readonly record struct Layout(int Outer, int Channels, int Inner);
 
     private static void SumOverAxesKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> partials, Layout l)

@@ -9,9 +9,14 @@ namespace Cortex.Tests.Kernels;
 
 public sealed class GemmTests
 {
-    /// <summary>(m, n, k): awkward sizes, and ones that cross the managed kernel's MC = 144, KC = 256 and NC = 1024 blocks and the thread split.</summary>
-    private static readonly (int M, int N, int K)[] Sizes =
-        [(1, 1, 1), (3, 7, 19), (19, 1, 7), (7, 33, 3), (33, 19, 1), (150, 45, 300), (5, 1100, 3), (131, 140, 150), (300, 45, 100)];
+    /// <summary>(m, n, k): awkward sizes, each tried with beta 0, 1 and 0.5.</summary>
+    private static readonly (int M, int N, int K)[] Small = [(1, 1, 1), (3, 7, 19), (19, 1, 7), (7, 33, 3), (33, 19, 1)];
+
+    /// <summary>
+    /// Sizes that cross the managed kernel's blocks (MC = 144 rows, KC = 256, NC = 1024 columns) and, on
+    /// two threads, the split of C by columns (n ≥ m) and by rows; one beta each.
+    /// </summary>
+    private static readonly (int M, int N, int K)[] Large = [(150, 20, 260), (5, 1100, 3), (40, 140, 190), (260, 33, 125)];
 
     private static readonly (bool A, bool B)[] Transposes = [(false, false), (true, false), (false, true), (true, true)];
 
@@ -28,17 +33,19 @@ public sealed class GemmTests
     public void ProviderMatchesReference(string provider, string type, bool transA, bool transB)
     {
         var which = Provider(provider);
-        double[] alphas = [1, -0.75, 2.5];
+        double[] alphas = [1, -0.75, 2.5], betas = [0, 1, 0.5];
+        var problems = new List<(Problem, int Threads)>();
         int run = 0;
-        foreach (var (m, n, k) in Sizes)
-            foreach (double beta in new[] { 0, 1, 0.5 })
-            {
-                var p = new Problem(transA, transB, m, n, k, alphas[run % 3], beta, Pad: run % 3, Offset: 5 * (run % 2), Seed: run);
-                int threads = 1 + run % 2;
-                string? error = type == "float" ? p.RunOnProvider<float>(which, threads) : p.RunOnProvider<double>(which, threads);
-                if (error is not null) Assert.Fail($"{provider} {type}, {threads} threads: {error}");
-                run++;
-            }
+        foreach (var (m, n, k) in Small)
+            foreach (double beta in betas)
+                problems.Add((new Problem(transA, transB, m, n, k, alphas[run % 3], beta, Pad: run % 3, Offset: 5 * (run % 2), Seed: run), 1 + run++ % 2));
+        foreach (var (m, n, k) in Large)
+            problems.Add((new Problem(transA, transB, m, n, k, alphas[run % 3], betas[run % 3], Pad: run % 3, Offset: 5 * (run % 2), Seed: run++), 2));
+        foreach (var (p, threads) in problems)
+        {
+            string? error = type == "float" ? p.RunOnProvider<float>(which, threads) : p.RunOnProvider<double>(which, threads);
+            if (error is not null) Assert.Fail($"{provider} {type}, {threads} threads: {error}");
+        }
     }
 
     private static IEnumerable<TestCaseData> BatchCases()
@@ -54,7 +61,7 @@ public sealed class GemmTests
         var which = Provider(provider);
         int run = 0;
         // threads 2 with 3 products: parallel over the batch; threads 4: one product after another, each split.
-        foreach (var (m, n, k, batch, threads) in new[] { (7, 5, 19, 3, 2), (7, 5, 19, 3, 4), (131, 140, 60, 2, 4), (1, 3, 1, 5, 2) })
+        foreach (var (m, n, k, batch, threads) in new[] { (7, 5, 19, 3, 2), (7, 5, 19, 3, 4), (40, 140, 190, 2, 4), (1, 3, 1, 5, 2) })
             foreach (var (ta, tb) in Transposes)
             {
                 var p = new Problem(ta, tb, m, n, k, 1.5, run % 2 == 0 ? 0 : 0.5, Pad: 1, Offset: 3, Seed: 100 + run, Batch: batch);
@@ -123,6 +130,17 @@ public sealed class GemmTests
     {
         Assert.That(CpuBlas.Provider, Does.StartWith("OpenBLAS").Or.StartWith("managed SIMD"));
         Assert.That(TestBackends.Get<float>(DeviceKind.Cpu).Description, Does.Contain(CpuBlas.Provider));
+    }
+
+    [Test]
+    public void ProviderChoiceFollowsTheEnvironmentVariable()
+    {
+        Assert.That(CpuBlas.Choose("managed").Item1, Is.EqualTo(BlasProvider.Managed));
+        Assert.That(CpuBlas.Choose(" Managed ").Item2, Does.StartWith("managed SIMD").And.Contain("CORTEX_BLAS=managed"));
+        if (CpuBlas.OpenBlasAvailable)
+            Assert.That(CpuBlas.Choose(null).Item2, Does.StartWith("OpenBLAS 0."));
+        var e = Assert.Throws<ArgumentException>(() => CpuBlas.Choose("mkl"));
+        Assert.That(e!.Message, Does.Contain("CORTEX_BLAS=mkl").And.Contain("auto, openblas, managed"));
     }
 
     [Test]
@@ -223,19 +241,20 @@ public sealed class GemmTests
         {
             // The reference starts from the inputs as the product saw them (rounded to T).
             double[] a = Round<T>(A), b = Round<T>(B), expected = Round<T>(C), scale = new double[LengthC];
+            int lda = Lda, ldb = Ldb, ldc = Ldc, aStep = TransA ? lda : 1, bStep = TransB ? 1 : ldb;
             for (int q = 0; q < Batch; q++)
                 for (int i = 0; i < M; i++)
                     for (int j = 0; j < N; j++)
                     {
                         double sum = 0, magnitude = 0;
-                        for (int p = 0; p < K; p++)
+                        int aAt = Offset + q * StrideA + (TransA ? i : i * lda), bAt = Offset + q * StrideB + (TransB ? j * ldb : j);
+                        for (int p = 0; p < K; p++, aAt += aStep, bAt += bStep)
                         {
-                            double x = a[Offset + q * StrideA + (TransA ? p * Lda + i : i * Lda + p)];
-                            double y = b[Offset + q * StrideB + (TransB ? j * Ldb + p : p * Ldb + j)];
-                            sum += x * y;
-                            magnitude += Math.Abs(x * y);
+                            double xy = a[aAt] * b[bAt];
+                            sum += xy;
+                            magnitude += Math.Abs(xy);
                         }
-                        int at = Offset + q * StrideC + i * Ldc + j;
+                        int at = Offset + q * StrideC + i * ldc + j;
                         double before = Beta == 0 ? 0 : Beta * expected[at];
                         expected[at] = Alpha * sum + before;
                         scale[at] = Math.Abs(Alpha) * magnitude + Math.Abs(before);

@@ -1,10 +1,5 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
 using ILGPU;
-
-// ILGPU's CPU accelerator runs kernels from a dynamic assembly named ILGPURuntime; it must see the internal
-// argument structs (such as IlgpuGemm.Dims) that kernels take, or kernel compilation fails with "Access is denied".
-[assembly: InternalsVisibleTo("ILGPURuntime")]
 
 namespace Cortex.Core.Backends.Blas;
 
@@ -20,7 +15,7 @@ internal static class IlgpuGemm
         ArrayView<T> b, int ldb, int strideB, T beta, ArrayView<T> c, int ldc, int strideC, int batch) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var dims = new Dims(m, n, k, lda, ldb, ldc, strideA, strideB, strideC, transA ? 1 : 0, transB ? 1 : 0);
-        gpu.Launch(Kernel, batch * m * n, a, b, c, dims, alpha, beta);
+        gpu.Launch(Kernel, checked(batch * m * n), a, b, c, dims, alpha, beta);
     }
 
     private static void Kernel<T>(Index1D index, ArrayView<T> a, ArrayView<T> b, ArrayView<T> c, Dims d, T alpha, T beta)

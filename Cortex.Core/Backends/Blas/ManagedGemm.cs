@@ -43,9 +43,10 @@ internal static unsafe class ManagedGemm
 
         int mr = Wide ? 8 : 6;
         int nr = 2 * (Wide ? Vector512<T>.Count : Vector<T>.Count);
+        // Blocks of near-equal size (k = 288 is two slices of 144, not 256 + 32), rows on whole tiles.
         int ncMax = Math.Min(NC, RoundUp(n, nr));
-        int kcMax = Math.Min(KC, k);
-        int mcMax = Math.Min(MC / mr * mr, RoundUp(m, mr));
+        int kcMax = Even(k, KC, 1);
+        int mcMax = Even(m, MC / mr * mr, mr);
         var buffers = Buffers<T>.Get(mcMax * kcMax, kcMax * ncMax);
         fixed (T* ap = buffers.A, bp = buffers.B)
         {
@@ -53,9 +54,9 @@ internal static unsafe class ManagedGemm
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);
-                for (int pc = 0; pc < k; pc += KC)
+                for (int pc = 0; pc < k; pc += kcMax)
                 {
-                    int kc = Math.Min(KC, k - pc);
+                    int kc = Math.Min(kcMax, k - pc);
                     PackB(transB, b, ldb, pc, kc, jc, nc, bp, nr);
                     for (int ic = 0; ic < m; ic += mcMax)
                     {
@@ -91,6 +92,13 @@ internal static unsafe class ManagedGemm
     }
 
     private static int RoundUp(int x, int multiple) => (x + multiple - 1) / multiple * multiple;
+
+    /// <summary>The block size, a multiple of <paramref name="unit"/>, that cuts <paramref name="length"/> into the fewest near-equal blocks of at most <paramref name="max"/>.</summary>
+    private static int Even(int length, int max, int unit)
+    {
+        int blocks = (length + max - 1) / max;
+        return Math.Min(max, RoundUp((length + blocks - 1) / blocks, unit));
+    }
 
     /// <summary>alpha·op(A)[i0.., p0..] into panels of mr rows: panel q holds element (r, p) at q·mr·kc + p·mr + r.</summary>
     private static void PackA<T>(bool transA, T* a, int lda, int i0, int mc, int p0, int kc, T alpha, T* dst, int mr)

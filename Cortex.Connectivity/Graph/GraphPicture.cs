@@ -1,0 +1,136 @@
+using Cortex.Connectivity.Spec;
+using ScottPlot;
+
+namespace Cortex.Connectivity.Graph;
+
+/// <summary>
+/// Draws a network as an SVG picture with ScottPlot: areas as labelled boxes in columns by level (the input at
+/// level 0), feedforward projections as solid blue arrows, lateral ones as dotted green self-loops, feedback ones
+/// as dashed red arcs; each projection is labelled with its delay (and "gain" when multiplicative).
+/// </summary>
+public static class GraphPicture
+{
+    private static readonly Color Feedforward = Color.FromHex("#1f77b4"), Lateral = Color.FromHex("#2ca02c"), Feedback = Color.FromHex("#d62728");
+
+    /// <summary>Writes the picture of <paramref name="graph"/> to <paramref name="path"/> (SVG); by default 240 pixels per level, at least 900.</summary>
+    public static void SaveSvg(NetworkGraph graph, string path, int? width = null, int height = 560)
+    {
+        var plot = Draw(graph);
+        plot.SaveSvg(path, width ?? Math.Max(900, 240 * (graph.Nodes.Max(n => n.Level) + 1)), height);
+    }
+
+    public static Plot Draw(NetworkGraph graph)
+    {
+        var plot = new Plot();
+        var at = Positions(graph);
+        foreach (var p in graph.Projections) Edge(plot, p, at[p.From.Index], at[p.To.Index]);
+        foreach (var node in graph.Nodes)
+        {
+            var label = plot.Add.Text($"{node.Name}\n{node.Shape}", at[node.Index].X, at[node.Index].Y);
+            label.LabelFontSize = 15;
+            label.LabelBold = true;
+            label.LabelAlignment = Alignment.MiddleCenter;
+            label.LabelBackgroundColor = node.IsInput ? Color.FromHex("#eeeeee") : Color.FromHex("#fff7dc");
+            label.LabelBorderColor = Colors.Black;
+            label.LabelBorderWidth = 1.5f;
+            label.LabelPadding = 8;
+        }
+        double top = at.Values.Max(c => c.Y) + 1.5;
+        foreach (int level in graph.Nodes.Select(n => n.Level).Distinct())
+        {
+            var caption = plot.Add.Text(level == 0 ? "input" : $"level {level}", level * 2.0, top);
+            caption.LabelFontSize = 12;
+            caption.LabelFontColor = Colors.Gray;
+            caption.LabelAlignment = Alignment.MiddleCenter;
+        }
+
+        plot.Legend.IsVisible = true;
+        plot.Legend.Alignment = Alignment.LowerLeft;   // under the input, where no arc passes
+        plot.Legend.ManualItems.Add(Item("feedforward", Feedforward, LinePattern.Solid));
+        plot.Legend.ManualItems.Add(Item("lateral (self-loop)", Lateral, LinePattern.Dotted));
+        plot.Legend.ManualItems.Add(Item("feedback", Feedback, LinePattern.Dashed));
+        var spec = graph.Spec;
+        plot.Title($"{spec.Name}: {spec.Time.Steps} steps, {spec.Time.Unroll.ToString().ToLowerInvariant()} unroll; labels: delay d (×: multiplicative gain)");
+        plot.HideAxesAndGrid();
+        int maxLevel = graph.Nodes.Max(n => n.Level);
+        double bottom = at.Values.Min(c => c.Y) - 0.3 - 0.6 - 0.25 * maxLevel;
+        plot.Axes.SetLimits(-1.0, maxLevel * 2.0 + 1.0, Math.Min(bottom, -1.2), top + 0.3);
+        return plot;
+    }
+
+    private static LegendItem Item(string text, Color color, LinePattern pattern) => new()
+    {
+        LabelText = text,
+        LineColor = color,
+        LinePattern = pattern,
+        LineWidth = 2.5f,
+    };
+
+    /// <summary>Columns by level, nodes of one level stacked and centred.</summary>
+    private static Dictionary<int, Coordinates> Positions(NetworkGraph graph)
+    {
+        var at = new Dictionary<int, Coordinates>();
+        foreach (var column in graph.Nodes.GroupBy(n => n.Level))
+        {
+            var nodes = column.ToList();
+            for (int i = 0; i < nodes.Count; i++)
+                at[nodes[i].Index] = new Coordinates(column.Key * 2.0, (i - (nodes.Count - 1) / 2.0) * 1.8);
+        }
+        return at;
+    }
+
+    private static void Edge(Plot plot, GraphProjection p, Coordinates from, Coordinates to)
+    {
+        var (color, pattern) = p.Type switch
+        {
+            ProjectionType.Feedforward => (Feedforward, LinePattern.Solid),
+            ProjectionType.Lateral => (Lateral, LinePattern.Dotted),
+            _ => (Feedback, LinePattern.Dashed),
+        };
+        Coordinates[] path;
+        Coordinates labelAt;
+        if (p.From == p.To)
+        {
+            // a loop above the box, from its lower right round the top to its lower left
+            var centre = new Coordinates(from.X, from.Y + 0.75);
+            path = Enumerable.Range(0, 41).Select(i =>
+            {
+                double a = (-60 + i / 40.0 * 300) * Math.PI / 180;
+                return new Coordinates(centre.X + 0.3 * Math.Cos(a), centre.Y + 0.3 * Math.Sin(a));
+            }).ToArray();
+            labelAt = new Coordinates(centre.X, centre.Y + 0.45);
+        }
+        else
+        {
+            // feedforward between neighbouring levels: straight; feedback (and skips): an arc, below for feedback
+            int bend = p.Type == ProjectionType.Feedback ? -1 : 1;
+            bool straight = p.Type == ProjectionType.Feedforward && Math.Abs(p.To.Level - p.From.Level) == 1;
+            double sag = straight ? 0 : bend * (0.55 + 0.25 * Math.Abs(p.To.Level - p.From.Level));
+            var start = new Coordinates(from.X + Math.Sign(to.X - from.X) * 0.62, from.Y + (straight ? 0 : bend * 0.3));
+            var end = new Coordinates(to.X - Math.Sign(to.X - from.X) * 0.62, to.Y + (straight ? 0 : bend * 0.3));
+            var control = new Coordinates((start.X + end.X) / 2, (start.Y + end.Y) / 2 + 2 * sag);
+            path = Enumerable.Range(0, 41).Select(i =>
+            {
+                double t = i / 40.0, u = 1 - t;
+                return new Coordinates(u * u * start.X + 2 * u * t * control.X + t * t * end.X, u * u * start.Y + 2 * u * t * control.Y + t * t * end.Y);
+            }).ToArray();
+            labelAt = path[20];
+        }
+        var line = plot.Add.ScatterLine(path);
+        line.Color = color;
+        line.LineWidth = p.IsMultiplicative ? 3.5f : 2.5f;
+        line.LinePattern = pattern;
+        var head = plot.Add.Arrow(path[^4], path[^1]);
+        head.ArrowLineColor = color;
+        head.ArrowFillColor = color;
+        head.ArrowWidth = 0;
+        head.ArrowheadWidth = 12;
+        head.ArrowheadLength = 14;
+        head.ArrowheadAxisLength = 14;
+        var label = plot.Add.Text($"d={p.Delay}{(p.IsMultiplicative ? " ×" : "")}", labelAt.X, labelAt.Y);
+        label.LabelFontSize = 12;
+        label.LabelFontColor = color;
+        label.LabelBackgroundColor = Colors.White;
+        label.LabelAlignment = Alignment.MiddleCenter;
+    }
+}

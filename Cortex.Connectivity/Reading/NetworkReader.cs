@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+using Cortex.Areas;
+using Cortex.Connectivity.Spec;
+using Cortex.Connectivity.Validation;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Cortex.Connectivity.Reading;
+
+/// <summary>
+/// Reads a network file into a <see cref="NetworkSpec"/> through YamlDotNet's representation model, whose nodes
+/// carry their positions. Every problem goes to a <see cref="Diagnostics"/>; nothing is thrown for a mistake in
+/// the file. The spec it returns is only meaningful when no error was reported.
+/// </summary>
+public static partial class NetworkReader
+{
+    public static readonly string[] TopKeys = ["name", "time", "input", "areas", "projections", "readouts", "readout", "weight_tying"];
+    public static readonly string[] TimeKeys = ["steps", "unroll", "dt"];
+    public static readonly string[] InputKeys = ["name", "shape", "presentation"];
+    public static readonly string[] AreaKeys = ["name", "level", "shape", "activation", "norm", "tau", "tau_trainable", "bias", "initial_state"];
+    public static readonly string[] ProjectionKeys = ["name", "from", "to", "type", "connectivity", "kernel", "stride", "padding", "resample", "factor",
+        "delay", "mode", "init", "gain", "sign"];
+    public static readonly string[] ReadoutKeys = ["name", "from", "classes", "steps", "pooling"];
+
+    public static readonly IReadOnlyDictionary<string, Unroll> Unrolls = new Dictionary<string, Unroll> { ["synchronous"] = Unroll.Synchronous, ["biological"] = Unroll.Biological };
+    public static readonly IReadOnlyDictionary<string, ActivationKind> Activations = new Dictionary<string, ActivationKind>
+    { ["relu"] = ActivationKind.Relu, ["tanh"] = ActivationKind.Tanh, ["sigmoid"] = ActivationKind.Sigmoid, ["softplus"] = ActivationKind.Softplus, ["identity"] = ActivationKind.Identity };
+    public static readonly IReadOnlyDictionary<string, NormalisationMode> Norms = new Dictionary<string, NormalisationMode>
+    { ["none"] = NormalisationMode.None, ["per-step"] = NormalisationMode.PerStep, ["shared"] = NormalisationMode.Shared };
+    public static readonly IReadOnlyDictionary<string, InitialState> InitialStates = new Dictionary<string, InitialState> { ["zero"] = InitialState.Zero, ["learned"] = InitialState.Learned };
+    public static readonly IReadOnlyDictionary<string, ProjectionType> Types = ProjectionTypes.All.ToDictionary(r => r.Name, r => r.Type);
+    public static readonly IReadOnlyDictionary<string, ConnectivityKind> Connectivities = new Dictionary<string, ConnectivityKind> { ["conv"] = ConnectivityKind.Conv, ["dense"] = ConnectivityKind.Dense };
+    public static readonly IReadOnlyDictionary<string, Resampling> Resamplings = new Dictionary<string, Resampling>
+    {
+        ["none"] = Resampling.None, ["maxpool"] = Resampling.MaxPool, ["avgpool"] = Resampling.AvgPool, ["upsample-nearest"] = Resampling.UpsampleNearest,
+        ["upsample-bilinear"] = Resampling.UpsampleBilinear, ["transposed-conv"] = Resampling.TransposedConv,
+    };
+    public static readonly IReadOnlyDictionary<string, ProjectionMode> Modes = new Dictionary<string, ProjectionMode> { ["additive"] = ProjectionMode.Additive, ["multiplicative"] = ProjectionMode.Multiplicative };
+    public static readonly IReadOnlyDictionary<string, WeightInit> Inits = new Dictionary<string, WeightInit> { ["kaiming"] = WeightInit.Kaiming, ["xavier"] = WeightInit.Xavier };
+    public static readonly IReadOnlyDictionary<string, WeightSign> Signs = new Dictionary<string, WeightSign> { ["none"] = WeightSign.None, ["excitatory"] = WeightSign.Excitatory, ["inhibitory"] = WeightSign.Inhibitory };
+    public static readonly IReadOnlyDictionary<string, ReadoutPooling> Poolings = new Dictionary<string, ReadoutPooling> { ["global-average"] = ReadoutPooling.GlobalAverage, ["none"] = ReadoutPooling.None };
+
+    [GeneratedRegex(@"^first-(\d+)$")] private static partial Regex FirstK();
+    [GeneratedRegex(@"^tied-every-(\d+)$")] private static partial Regex TiedEveryK();
+
+    /// <summary>Reads a network file from disk. A file that cannot be opened is reported like any other mistake.</summary>
+    public static NetworkSpec? ReadFile(string path, Diagnostics diagnostics)
+    {
+        string text;
+        try { text = File.ReadAllText(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            diagnostics.Error(new SpecLocation(path, 1, 1, ""), $"cannot read the file: {e.Message}");
+            return null;
+        }
+        return Read(text, path, diagnostics);
+    }
+
+    /// <summary>Reads a network from YAML text; <paramref name="file"/> names it in messages.</summary>
+    public static NetworkSpec? Read(string yaml, string file, Diagnostics diagnostics)
+    {
+        var stream = new YamlStream();
+        try { stream.Load(new StringReader(yaml)); }
+        catch (YamlException e)
+        {
+            string inner = e.InnerException is { } i && i.Message != e.Message ? $" ({i.Message})" : "";
+            diagnostics.Error(new SpecLocation(file, (int)e.Start.Line, (int)e.Start.Column, ""), $"malformed YAML: {e.Message}{inner}");
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner can fail this way when the text ends inside an open flow collection.
+            int lines = Math.Max(1, yaml.TrimEnd().Split('\n').Length);
+            diagnostics.Error(new SpecLocation(file, lines, 1, ""), "malformed YAML: the file ends before the YAML does (an unclosed [, { or quote?)");
+            return null;
+        }
+        var start = new SpecLocation(file, 1, 1, "");
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+        {
+            diagnostics.Error(start, $"empty file; expected a mapping with the keys {string.Join(", ", TopKeys.Where(k => k != "readout"))}");
+            return null;
+        }
+        if (stream.Documents.Count > 1)
+            diagnostics.Error(NodeReader.At(stream.Documents[1].RootNode, file, ""), $"found {stream.Documents.Count} YAML documents; a network file holds one");
+        var root = stream.Documents[0].RootNode;
+        if (root is not YamlMappingNode mapping)
+        {
+            diagnostics.Error(NodeReader.At(root, file, ""), $"expected a mapping with the keys {string.Join(", ", TopKeys)}, found {NodeReader.Describe(root)}");
+            return null;
+        }
+        return new SpecBuilder(file, diagnostics).Network(mapping);
+    }
+
+    /// <summary>The presentation words: <c>every-step</c> → null, <c>first-k</c> → k.</summary>
+    internal static bool TryPresentation(string text, out int? firstSteps)
+    {
+        firstSteps = null;
+        if (text == "every-step") return true;
+        var m = FirstK().Match(text);
+        if (m.Success && int.TryParse(m.Groups[1].Value, out int k) && k >= 1) { firstSteps = k; return true; }
+        return false;
+    }
+
+    /// <summary>The weight-tying words: shared, untied, tied-every-k (k ≥ 1).</summary>
+    internal static bool TryTying(string text, out WeightTying tying, out int block)
+    {
+        (tying, block) = (WeightTying.Shared, 1);
+        if (text == "shared") return true;
+        if (text == "untied") { tying = WeightTying.Untied; return true; }
+        var m = TiedEveryK().Match(text);
+        if (m.Success && int.TryParse(m.Groups[1].Value, out int k) && k >= 1) { (tying, block) = (WeightTying.TiedEveryK, k); return true; }
+        return false;
+    }
+}

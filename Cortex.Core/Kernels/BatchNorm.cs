@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Numerics;
+using Cortex.Core.Backends;
+using Cortex.Core.Tensors;
+using ILGPU;
+using static Cortex.Core.Kernels.NormStatistics;
+
+namespace Cortex.Core.Kernels;
+
+/// <summary>
+/// Batch normalisation over x [B, C, H, W] or [B, C] (seen as [B, C, S], S = H·W or 1): each channel c is
+/// normalised with statistics over its B·S values, y = γ_c·(x − μ_c)/√(σ²_c + ε) + β_c.
+/// <para>
+/// Conventions (those of PyTorch's BatchNorm): the batch variance that normalises is the biased one
+/// (divided by N = B·S); the running variance averages the unbiased one (divided by N − 1), so training
+/// needs N ≥ 2; running ← (1 − momentum)·running + momentum·batch. A network that keeps statistics per
+/// time step holds one set of running statistics per step and passes that step's [C] slices here.
+/// </para>
+/// <para>
+/// Precision: statistics are computed in the tensor's precision by blocked sums. On the CPU each [S] slice
+/// is summed by TensorPrimitives in blocks of <see cref="Reduce.HostBlock"/> values and the block sums are
+/// added in double; the variance is the two-pass centred sum Σ(x − μ)², never E[x²] − μ². On the GPU each
+/// channel's sum is split over up to 1024 threads of about 64 values each, whose partial sums are added
+/// in a fixed order (deterministic, no atomics).
+/// </para>
+/// </summary>
+public static partial class BatchNorm
+{
+    /// <summary>
+    /// Training forward: normalises with the batch statistics, saves μ and σ⁻¹ = 1/√(σ² + ε) for the backward
+    /// pass, and updates the running averages in place. y may be x (the normalised values overwrite it).
+    /// </summary>
+    /// <param name="x">[B, C, H, W] or [B, C].</param>
+    /// <param name="gamma">[C] scale.</param>
+    /// <param name="beta">[C] shift.</param>
+    /// <param name="y">Output, shaped as x.</param>
+    /// <param name="savedMean">[C] batch means (written).</param>
+    /// <param name="savedInvStd">[C] batch 1/√(biased variance + ε) (written).</param>
+    /// <param name="runningMean">[C], updated: (1 − momentum)·runningMean + momentum·μ.</param>
+    /// <param name="runningVar">[C], updated: (1 − momentum)·runningVar + momentum·(unbiased variance).</param>
+    /// <param name="momentum">Weight of the batch statistics in the running averages, in [0, 1] (PyTorch's default is 0.1).</param>
+    /// <param name="epsilon">Added to the variance, ≥ 0 (commonly 1e-5).</param>
+    public static void ForwardTraining<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y, Tensor<T> savedMean,
+        Tensor<T> savedInvStd, Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const string op = "batch norm forward (training)";
+        var backend = Check.SameBackend(op, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar);
+        var (b, c, s) = Layout(op, x);
+        Check.SameShape(op, "x", x, "y", y);
+        CheckChannels(op, c, ("gamma", gamma), ("beta", beta), ("savedMean", savedMean), ("savedInvStd", savedInvStd),
+            ("runningMean", runningMean), ("runningVar", runningVar));
+        Check.InRange(op, "momentum", double.CreateTruncating(momentum), 0, 1);
+        CheckEpsilon(op, epsilon);
+        long n = (long)b * s;
+        if (n < 2)
+            throw new ArgumentException($"{op}: x {x.Shape} has {n} value per channel; batch statistics need at least 2 (B·H·W ≥ 2)");
+
+        if (backend is IlgpuBackend<T> gpu)
+        {
+            int parts = Partitions(n);
+            var partials = gpu.Workspace("batchnorm.partials", (long)c * parts);
+            var segments = new Segments(b, c, s, parts, 1);
+            gpu.Launch(SumPartialsKernel, c * parts, x.View, partials, segments);
+            gpu.Launch(MeanKernel, c, partials, savedMean.View, parts, T.CreateTruncating(1.0 / n));
+            gpu.Launch(CenteredSquarePartialsKernel, c * parts, x.View, savedMean.View, partials, segments);
+            gpu.Launch(StatisticsKernel, c, partials, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View, parts,
+                new Constants<T>(momentum, epsilon, T.CreateTruncating(1.0 / n), T.CreateTruncating(1.0 / (n - 1))));
+            gpu.Launch(NormalizeKernel, x.Length, x.View, gamma.View, beta.View, savedMean.View, savedInvStd.View, y.View, new Elements(s, c, s, c));
+            return;
+        }
+
+        var cpu = (CpuBackend<T>)backend;
+        double m = double.CreateTruncating(momentum), eps = double.CreateTruncating(epsilon);
+        if (s == 1)
+        {
+            ForwardTrainingRows(cpu, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar, m, eps);
+            return;
+        }
+        For(cpu, c, x.Length, ch =>
+        {
+            ReadOnlySpan<T> xs = x.Span;
+            Span<T> ys = y.Span;
+            double sum = 0;
+            for (int i = 0; i < b; i++) sum += Reduce.HostSum<T>(xs.Slice((i * c + ch) * s, s));
+            T mean = T.CreateTruncating(sum / n);
+            double squares = 0;
+            for (int i = 0; i < b; i++)
+            {
+                var centered = ys.Slice((i * c + ch) * s, s);
+                Center(xs.Slice((i * c + ch) * s, s), mean, centered);
+                squares += Reduce.HostSumOfSquares<T>(centered);
+            }
+            T invStd = InvStd<T>(squares / n, eps);
+            T scale = invStd * gamma.Span[ch], shift = beta.Span[ch];
+            for (int i = 0; i < b; i++)
+            {
+                var slice = ys.Slice((i * c + ch) * s, s);
+                Affine<T>(slice, scale, shift, slice);
+            }
+            savedMean.Span[ch] = mean;
+            savedInvStd.Span[ch] = invStd;
+            runningMean.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningMean.Span[ch]) + m * sum / n);
+            runningVar.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningVar.Span[ch]) + m * squares / (n - 1));
+        });
+    }
+
+    /// <summary>Inference forward: y = γ·(x − runningMean)/√(runningVar + ε) + β. y may be x.</summary>
+    public static void ForwardInference<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y, Tensor<T> runningMean,
+        Tensor<T> runningVar, T epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const string op = "batch norm forward (inference)";
+        var backend = Check.SameBackend(op, x, gamma, beta, y, runningMean, runningVar);
+        var (b, c, s) = Layout(op, x);
+        Check.SameShape(op, "x", x, "y", y);
+        CheckChannels(op, c, ("gamma", gamma), ("beta", beta), ("runningMean", runningMean), ("runningVar", runningVar));
+        CheckEpsilon(op, epsilon);
+
+        if (backend is IlgpuBackend<T> gpu)
+        {
+            var invStd = gpu.Workspace("batchnorm.inference", c);
+            gpu.Launch(InvStdKernel, c, runningVar.View, invStd, epsilon);
+            gpu.Launch(NormalizeKernel, x.Length, x.View, gamma.View, beta.View, runningMean.View, invStd, y.View, new Elements(s, c, s, c));
+            return;
+        }
+
+        var cpu = (CpuBackend<T>)backend;
+        double eps = double.CreateTruncating(epsilon);
+        if (s == 1)
+        {
+            ForwardInferenceRows(cpu, x, gamma, beta, y, runningMean, runningVar, eps);
+            return;
+        }
+        For(cpu, c, x.Length, ch =>
+        {
+            T scale = InvStd<T>(double.CreateTruncating(runningVar.Span[ch]), eps) * gamma.Span[ch];
+            T shift = beta.Span[ch] - runningMean.Span[ch] * scale;
+            for (int i = 0; i < b; i++)
+                Affine<T>(x.Span.Slice((i * c + ch) * s, s), scale, shift, y.Span.Slice((i * c + ch) * s, s));
+        });
+    }
+
+    /// <summary>
+    /// Backward through the training forward, the batch statistics included (μ and σ depend on x):
+    /// dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)), means over the channel's B·S values.
+    /// dgamma += Σ dy·x̂ and dbeta += Σ dy ALWAYS accumulate (BPTT sums over steps); dx is overwritten, or
+    /// added to when <paramref name="accumulate"/>. dx must not overlap x or dy.
+    /// </summary>
+    /// <param name="savedMean">[C] μ from <see cref="ForwardTraining{T}"/>.</param>
+    /// <param name="savedInvStd">[C] σ⁻¹ from <see cref="ForwardTraining{T}"/>.</param>
+    public static void Backward<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> dy,
+        Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const string op = "batch norm backward";
+        var backend = Check.SameBackend(op, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta);
+        var (b, c, s) = Layout(op, x);
+        Check.SameShape(op, "x", x, "dy", dy);
+        Check.SameShape(op, "x", x, "dx", dx);
+        CheckChannels(op, c, ("gamma", gamma), ("savedMean", savedMean), ("savedInvStd", savedInvStd), ("dgamma", dgamma), ("dbeta", dbeta));
+        long n = (long)b * s;
+
+        if (backend is IlgpuBackend<T> gpu)
+        {
+            int parts = Partitions(n);
+            var workspace = gpu.Workspace("batchnorm.partials", 2L * c * parts + 2L * c);
+            var partials = workspace.SubView(0, 2L * c * parts);
+            var coefficients = workspace.SubView(2L * c * parts, 2L * c);
+            gpu.Launch(GradientPartialsKernel, c * parts, x.View, dy.View, savedMean.View, partials, new Segments(b, c, s, parts, 1));
+            gpu.Launch(ParameterGradientKernel, c, partials, gamma.View, savedInvStd.View, dgamma.View, dbeta.View, coefficients,
+                parts, T.CreateTruncating(1.0 / n));
+            gpu.Launch(InputGradientKernel, x.Length, x.View, dy.View, gamma.View, savedMean.View, savedInvStd.View, coefficients, dx.View,
+                new Elements(s, c, s, c), accumulate ? 1 : 0);
+            return;
+        }
+
+        var cpu = (CpuBackend<T>)backend;
+        if (s == 1)
+        {
+            BackwardRows(cpu, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta, accumulate);
+            return;
+        }
+        For(cpu, c, x.Length, ch =>
+        {
+            ReadOnlySpan<T> xs = x.Span, dys = dy.Span;
+            T mean = savedMean.Span[ch], r = savedInvStd.Span[ch], g = gamma.Span[ch];
+            var rented = ArrayPool<T>.Shared.Rent(s);
+            var centered = rented.AsSpan(0, s);
+            double sumDy = 0, sumDyCentered = 0;
+            for (int i = 0; i < b; i++)
+            {
+                int at = (i * c + ch) * s;
+                Center(xs.Slice(at, s), mean, centered);
+                sumDy += Reduce.HostSum(dys.Slice(at, s));
+                sumDyCentered += Reduce.HostDot<T>(dys.Slice(at, s), centered);
+            }
+            double rd = double.CreateTruncating(r), gd = double.CreateTruncating(g);
+            double sumDyXhat = rd * sumDyCentered;
+            dbeta.Span[ch] += T.CreateTruncating(sumDy);
+            dgamma.Span[ch] += T.CreateTruncating(sumDyXhat);
+            // dx = σ⁻¹·(γ·dy − A − x̂·Q) = (σ⁻¹γ)·dy + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = γ·mean(dy), Q = γ·mean(dy·x̂)
+            double meanDxhat = gd * sumDy / n, meanDxhatXhat = gd * sumDyXhat / n;
+            T a = T.CreateTruncating(rd * gd), q = T.CreateTruncating(-rd * rd * meanDxhatXhat), k = T.CreateTruncating(-rd * meanDxhat);
+            for (int i = 0; i < b; i++)
+            {
+                int at = (i * c + ch) * s;
+                Center(xs.Slice(at, s), mean, centered);
+                WriteInputGradient<T>(dys.Slice(at, s), centered, a, q, k, dx.Span.Slice(at, s), accumulate);
+            }
+            ArrayPool<T>.Shared.Return(rented);
+        });
+    }
+
+    /// <summary>Scalars of the statistics kernel: momentum, ε, 1/N, 1/(N − 1).</summary>
+    internal readonly record struct Constants<T>(T Momentum, T Epsilon, T InvCount, T InvCountMinusOne) where T : unmanaged;
+
+    /// <summary>From the centred partial sums: σ⁻¹ = 1/√(Σ/N + ε), and the running averages (unbiased variance Σ/(N − 1)).</summary>
+    private static void StatisticsKernel<T>(Index1D c, ArrayView<T> partials, ArrayView<T> mean, ArrayView<T> invStd,
+        ArrayView<T> runningMean, ArrayView<T> runningVar, int parts, Constants<T> k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T squares = T.Zero;
+        for (int p = 0; p < parts; p++) squares += partials[(long)c.X * parts + p];
+        invStd[c] = T.One / T.Sqrt(squares * k.InvCount + k.Epsilon);
+        T keep = T.One - k.Momentum;
+        runningMean[c] = keep * runningMean[c] + k.Momentum * mean[c];
+        runningVar[c] = keep * runningVar[c] + k.Momentum * squares * k.InvCountMinusOne;
+    }
+
+    private static void InvStdKernel<T>(Index1D c, ArrayView<T> variance, ArrayView<T> invStd, T epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => invStd[c] = T.One / T.Sqrt(variance[c] + epsilon);
+
+    /// <summary>
+    /// dbeta += Σ dy, dgamma += σ⁻¹·Σ dy·(x − μ); coefficients[c] = γ·mean(dy), coefficients[C + c] = γ·mean(dy·x̂).
+    /// </summary>
+    private static void ParameterGradientKernel<T>(Index1D c, ArrayView<T> partials, ArrayView<T> gamma, ArrayView<T> invStd,
+        ArrayView<T> dgamma, ArrayView<T> dbeta, ArrayView<T> coefficients, int parts, T invCount)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long channels = coefficients.Length / 2;
+        T sumDy = T.Zero, sumDyCentered = T.Zero;
+        for (int p = 0; p < parts; p++)
+        {
+            sumDy += partials[(long)c.X * parts + p];
+            sumDyCentered += partials[(channels + c) * parts + p];
+        }
+        T sumDyXhat = sumDyCentered * invStd[c];
+        dbeta[c] += sumDy;
+        dgamma[c] += sumDyXhat;
+        coefficients[c] = gamma[c] * sumDy * invCount;
+        coefficients[channels + c] = gamma[c] * sumDyXhat * invCount;
+    }
+}

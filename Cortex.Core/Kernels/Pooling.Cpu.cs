@@ -1,0 +1,212 @@
+using System.Numerics;
+using Cortex.Core.Backends;
+using Cortex.Core.Tensors;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+
+namespace Cortex.Core.Kernels;
+
+// The CPU half of Pool2d: each worker owns whole (b, c) planes, so backward passes may scatter into dx
+// within a plane without races.
+public static partial class Pool2d
+{
+    private static void MaxForwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Geometry2d g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        bool halving = g.Kernel == 2 && g.Stride == 2 && g.Padding == 0;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+        {
+            var rowMax = halving ? new T[2 * g.Wo] : null;
+            for (int p = first; p < end; p++)
+            {
+                var xs = x.Span.Slice(p * inPlane, inPlane);
+                var ys = y.Span.Slice(p * outPlane, outPlane);
+                if (halving) MaxHalvingPlane(xs, ys, g, rowMax!);
+                else MaxPlane(xs, ys, g);
+            }
+        });
+    }
+
+    private static void MaxPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Geometry2d g) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int oh = 0; oh < g.Ho; oh++)
+        {
+            Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+            for (int ow = 0; ow < g.Wo; ow++)
+            {
+                Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                T best = xs[hs * g.W + ws];
+                for (int h = hs; h < he; h++)
+                {
+                    var row = xs.Slice(h * g.W + ws, we - ws);
+                    foreach (T v in row) best = T.Max(best, v);
+                }
+                ys[oh * g.Wo + ow] = best;
+            }
+        }
+    }
+
+    /// <summary>The 2×2, stride 2 case: a SIMD maximum of each row pair, then of each column pair.</summary>
+    private static void MaxHalvingPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Geometry2d g, T[] rowMax) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int n = 2 * g.Wo;
+        for (int oh = 0; oh < g.Ho; oh++)
+        {
+            TensorPrimitives.Max(xs.Slice(2 * oh * g.W, n), xs.Slice((2 * oh + 1) * g.W, n), rowMax);
+            var yr = ys.Slice(oh * g.Wo, g.Wo);
+            for (int ow = 0; ow < yr.Length; ow++) yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
+        }
+    }
+
+    private static void MaxBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                var xs = x.Span.Slice(p * inPlane, inPlane);
+                var dxs = dx.Span.Slice(p * inPlane, inPlane);
+                var ys = y.Span.Slice(p * outPlane, outPlane);
+                var dys = dy.Span.Slice(p * outPlane, outPlane);
+                if (!accumulate) dxs.Clear();
+                for (int oh = 0; oh < g.Ho; oh++)
+                {
+                    Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                        int o = oh * g.Wo + ow;
+                        int chosen = FirstMax(xs, g.W, hs, he, ws, we, ys[o]);
+                        if (chosen >= 0) dxs[chosen] += dys[o];
+                    }
+                }
+            }
+        });
+    }
+
+    /// <summary>The plane index of the first element of window [hs, he) × [ws, we) equal to m, or −1.</summary>
+    private static int FirstMax<T>(ReadOnlySpan<T> xs, int width, int hs, int he, int ws, int we, T m) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int span = we - ws;
+        if ((he - hs) * span <= 32 && !T.IsNaN(m))
+        {
+            // A bit per element and the lowest set bit: no branch on where the maximum lies (on random
+            // data such a branch is mispredicted about once per window).
+            uint hits = 0;
+            int bit = 0;
+            for (int h = hs; h < he; h++)
+            {
+                var row = xs.Slice(h * width + ws, span);
+                for (int w = 0; w < row.Length; w++, bit++)
+                    hits |= (row[w] == m ? 1u : 0u) << bit;
+            }
+            if (hits == 0) return -1;
+            int k = BitOperations.TrailingZeroCount(hits);
+            return (hs + k / span) * width + ws + k % span;
+        }
+        for (int h = hs; h < he; h++)
+            for (int w = ws; w < we; w++)
+                if (IsMax(xs[h * width + w], m)) return h * width + w;
+        return -1;
+    }
+
+    private static void AvgForwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Geometry2d g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                var xs = x.Span.Slice(p * inPlane, inPlane);
+                var ys = y.Span.Slice(p * outPlane, outPlane);
+                for (int oh = 0; oh < g.Ho; oh++)
+                {
+                    Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                        T sum = T.Zero;
+                        for (int h = hs; h < he; h++)
+                            foreach (T v in xs.Slice(h * g.W + ws, we - ws)) sum += v;
+                        ys[oh * g.Wo + ow] = sum / T.CreateTruncating((he - hs) * (we - ws));
+                    }
+                }
+            }
+        });
+    }
+
+    private static void AvgBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        // 1 / count for every window, and for every input row and column the windows that cover it.
+        var inverse = new T[outPlane];
+        for (int oh = 0; oh < g.Ho; oh++)
+        {
+            Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
+            for (int ow = 0; ow < g.Wo; ow++)
+            {
+                Window(ow, g.W, g.Kernel, g.Stride, g.Padding, out int ws, out int we);
+                inverse[oh * g.Wo + ow] = T.One / T.CreateTruncating((he - hs) * (we - ws));
+            }
+        }
+        var firstW = new int[g.W];
+        var lastW = new int[g.W];
+        for (int iw = 0; iw < g.W; iw++) Covering(iw, g.Wo, g.Kernel, g.Stride, g.Padding, out firstW[iw], out lastW[iw]);
+        ForPlanes(cpu, dy.Length / outPlane, inPlane, (first, end) =>
+        {
+            var share = new T[outPlane];
+            for (int p = first; p < end; p++)
+            {
+                var dxs = dx.Span.Slice(p * inPlane, inPlane);
+                TensorPrimitives.Multiply<T>(dy.Span.Slice(p * outPlane, outPlane), inverse, share);
+                for (int ih = 0; ih < g.H; ih++)
+                {
+                    Covering(ih, g.Ho, g.Kernel, g.Stride, g.Padding, out int oh0, out int oh1);
+                    var dxr = dxs.Slice(ih * g.W, g.W);
+                    for (int iw = 0; iw < g.W; iw++)
+                    {
+                        T sum = T.Zero;
+                        for (int oh = oh0; oh <= oh1; oh++)
+                            for (int ow = firstW[iw]; ow <= lastW[iw]; ow++)
+                                sum += share[oh * g.Wo + ow];
+                        dxr[iw] = accumulate ? dxr[iw] + sum : sum;
+                    }
+                }
+            }
+        });
+    }
+
+    private static void GlobalAvgForwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, int planes, int plane)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverse = T.One / T.CreateTruncating(plane);
+        ForPlanes(cpu, planes, plane, (first, end) =>
+        {
+            var xs = x.Span;
+            var ys = y.Span;
+            for (int p = first; p < end; p++)
+                ys[p] = TensorPrimitives.Sum<T>(xs.Slice(p * plane, plane)) * inverse;
+        });
+    }
+
+    private static void GlobalAvgBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> dy, Tensor<T> dx, int planes, int plane, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T inverse = T.One / T.CreateTruncating(plane);
+        ForPlanes(cpu, planes, plane, (first, end) =>
+        {
+            var dys = dy.Span;
+            for (int p = first; p < end; p++)
+            {
+                var dxs = dx.Span.Slice(p * plane, plane);
+                T g = dys[p] * inverse;
+                if (accumulate) TensorPrimitives.Add<T>(dxs, g, dxs);
+                else dxs.Fill(g);
+            }
+        });
+    }
+}

@@ -1,0 +1,84 @@
+using System.Numerics;
+using Cortex.Core.Tensors;
+
+namespace Cortex.Core.Optimisers;
+
+/// <summary>
+/// What every optimiser shares: the checked parameter list, the host-side step count, zeroing gradients,
+/// and ownership of the state tensors. A concrete optimiser implements <see cref="Update"/>: one fused
+/// kernel per parameter on the GPU, one SIMD-friendly loop on the CPU.
+/// </summary>
+public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<Tensor<T>> state = [];
+    private bool disposed;
+
+    protected Optimiser(string name, IReadOnlyList<Parameter<T>> parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        Name = name;
+        var seen = new HashSet<Tensor<T>>(ReferenceEqualityComparer.Instance);
+        foreach (var p in parameters)
+        {
+            if (p is null) throw new ArgumentException($"{name}: the parameter list contains null");
+            if (!seen.Add(p.Value)) throw new ArgumentException($"{name}: parameter '{p.Name}' {p.Shape} is listed twice");
+        }
+        Parameters = [.. parameters];
+    }
+
+    /// <summary>The optimiser's name, used in messages.</summary>
+    public string Name { get; }
+
+    public IReadOnlyList<Parameter<T>> Parameters { get; }
+
+    public int StepCount { get; private set; }
+
+    public void Step(T learningRate)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (!(learningRate >= T.Zero) || T.IsInfinity(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), $"{Name}: learning rate must be finite and ≥ 0, got {learningRate}");
+        StepCount++;
+        Update(learningRate);
+    }
+
+    public void ZeroGradients()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        foreach (var p in Parameters) p.Gradient.Backend.Fill(p.Gradient, T.Zero);
+    }
+
+    /// <summary>Updates every parameter; <see cref="StepCount"/> already counts this step.</summary>
+    protected abstract void Update(T learningRate);
+
+    /// <summary>A zeroed state tensor shaped like the parameter, on its backend, freed with this optimiser.</summary>
+    protected Tensor<T> AllocateState(Parameter<T> p)
+    {
+        var t = p.Value.Backend.Allocate(p.Shape);
+        state.Add(t);
+        return t;
+    }
+
+    /// <summary>Checks a hyperparameter in [0, 1) (momentum, β).</summary>
+    protected static void CheckUnitInterval(string optimiser, string name, double value)
+    {
+        if (!(value >= 0 && value < 1))
+            throw new ArgumentOutOfRangeException(name, $"{optimiser}: {name} must lie in [0, 1), got {value}");
+    }
+
+    /// <summary>Checks a hyperparameter that must be finite and ≥ 0 (weight decay), or &gt; 0 when <paramref name="strict"/> (ε).</summary>
+    protected static void CheckNonNegative(string optimiser, string name, double value, bool strict = false)
+    {
+        if (!(strict ? value > 0 : value >= 0) || double.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, $"{optimiser}: {name} must be finite and {(strict ? "> 0" : "≥ 0")}, got {value}");
+    }
+
+    public void Dispose()
+    {
+        if (disposed) return;
+        disposed = true;
+        foreach (var t in state) t.Dispose();
+        state.Clear();
+        GC.SuppressFinalize(this);
+    }
+}

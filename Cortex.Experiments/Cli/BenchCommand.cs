@@ -1,0 +1,59 @@
+using System.CommandLine;
+using System.Text.Json;
+using Cortex.Core.Backends;
+using Cortex.Experiments.Benchmarks;
+using Spectre.Console;
+
+namespace Cortex.Experiments.Cli;
+
+/// <summary><c>cortex bench</c>: the sgemm rate and the convolution passes of the reference network, in one run.</summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var device = CortexCommandLine.DeviceOption();
+        var batch = new Option<int>("--batch") { Description = "images per batch for the convolutions", DefaultValueFactory = _ => 128 };
+        var gemmSize = new Option<int>("--gemm-size") { Description = "n for the n×n×n sgemm that sets the machine's rate (default 1024 on CPU, 8192 on CUDA)" };
+        var repeats = new Option<int>("--repeats") { Description = "timed repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 5 };
+        var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
+        var command = new Command("bench", "Measure sgemm and convolution forward/backward GFLOP/s on the reference network's shapes") { device, batch, gemmSize, repeats, output };
+        command.SetAction(result =>
+        {
+            int b = result.GetValue(batch), r = result.GetValue(repeats);
+            if (b <= 0) throw new UserError($"--batch must be positive, got {b}");
+            if (r <= 0) throw new UserError($"--repeats must be positive, got {r}");
+            var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
+            int n = result.GetValue(gemmSize);
+            if (n < 0) throw new UserError($"--gemm-size must be positive, got {n}");
+            if (n == 0) n = kind == DeviceKind.Cuda ? 8192 : 1024;
+            using var backend = Devices.Create<float>(kind);
+            Console.WriteLine($"backend: {backend.Description}");
+            var report = ConvBenchmark.Run(backend, b, n, r, line => Console.WriteLine(line));
+            Print(report);
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine($"wrote {file.FullName}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Print(ConvBenchmark.Report report)
+    {
+        var table = new Table().Title($"convolutions, batch {report.Batch}, 3×3, on {report.Device}")
+            .AddColumns("layer", "channels", "size", "pass", "GFLOP", "ms", "GFLOP/s", "% sgemm");
+        foreach (var row in report.Rows)
+            table.AddRow(row.Layer, row.Channels, row.Size, row.Pass, $"{row.Gflop:F2}", $"{row.Milliseconds:F2}", $"{row.GflopPerSecond:F1}", $"{row.PercentOfSgemm:F0}%");
+        table.AddEmptyRow();
+        table.AddRow("all", "", "", "forward", "", "", $"{report.ForwardGflopPerSecond:F1}", $"{100 * report.ForwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
+        table.AddRow("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
+        table.AddRow("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
+            $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]");
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 110);
+        AnsiConsole.Write(table);
+        Console.WriteLine($"sgemm {report.GemmSize}³: {report.SgemmGflopPerSecond:F1} GFLOP/s (median of {report.SgemmSampleCount} samples taken before and between the layers)");
+        Console.WriteLine($"convolution forward + backward: {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
+    }
+}
