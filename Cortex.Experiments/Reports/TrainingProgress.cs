@@ -19,7 +19,7 @@ public sealed class TrainingProgress
     private readonly ProgressTask? task;
     private readonly IAnsiConsole? console;
     private readonly TextWriter? plain;
-    private TimeSpan lastLine = TimeSpan.MinValue;
+    private TimeSpan? lastLine;
     private TimeSpan? startTime;
     private long startImages;
 
@@ -103,7 +103,7 @@ public sealed class TrainingProgress
             task.Description = Markup.Escape(Status());
             task.Value = Math.Min(imagesDone, task.MaxValue);
         }
-        else if (plain is not null && now - lastLine >= PlainInterval)
+        else if (plain is not null && (lastLine is null || now - lastLine.Value >= PlainInterval))
         {
             lastLine = now;
             plain.WriteLine(Status());
