@@ -17,12 +17,20 @@ public static class Seeds
         return (int)(state >> 33);
     }
 
-    /// <summary>A uniformly random permutation of 0..n−1 (Fisher–Yates over System.Random, whose seeded sequence is fixed).</summary>
+    /// <summary>
+    /// A uniformly random permutation of 0..n−1: Fisher–Yates written out over a seeded System.Random (whose
+    /// seeded sequence .NET keeps fixed), so the order cannot change with a library's shuffle.
+    /// </summary>
     public static int[] Permutation(int n, int seed)
     {
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
-        new Random(seed).Shuffle(order);
+        var random = new Random(seed);
+        for (int i = n - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (order[i], order[j]) = (order[j], order[i]);
+        }
         return order;
     }
 
