@@ -6,36 +6,79 @@ using ILGPU;
 
 namespace Cortex.Core.Kernels;
 
-// The ILGPU half. The batch is cut into chunks whose column matrix fits a bounded workspace; each chunk is
-// unfolded by a gather kernel into cols [K, count·N] (row k, column image·N + pixel) and multiplied by the
-// backend's batched GEMM (cuBLAS on CUDA). Backward-data multiplies wᵀ·dy into cols [count, K, N], then a gather kernel
-// sums, for every input pixel, the column entries that read it (no atomics). Everything stays on the device.
+// The ILGPU half. Every pass is a handful of launches for the whole batch (or per chunk of images whose
+// workspaces fit WorkspaceBytes), never one per image:
+// - Few input channels (K = Ci·Kh·Kw ≤ DirectMaxK, e.g. a first layer on a grey or RGB image): forward and
+//   backward-data are single direct kernels, one thread per output (or input) pixel; a GEMM with so short a
+//   dimension would mostly move the column matrix.
+// - Otherwise forward unfolds the chunk into cols [K, count·N] (row k, column image·N + pixel), multiplies
+//   once, W [Co, K] · cols → [Co, count·N], and a gather kernel writes NCHW y adding bias (and y when
+//   accumulating). Backward-data multiplies wᵀ·dy per image (one batched product) into cols [count, K, N],
+//   then a gather kernel sums, for every input pixel, the column entries that read it (no atomics).
+// - Backward-weights lays dy out as [Co, count·N] and x as cols [K (+1 row of ones for the bias), count·N];
+//   their product has a short output (Co × K) and a long inner dimension (count·N), which one GEMM would
+//   run on a few thread blocks. So the inner dimension is cut into slices multiplied as one batched product
+//   into partial sums [slices, Co, K + 1], which a last kernel adds in slice order (deterministic) into dw
+//   and dbias.
 public static partial class Conv2d
 {
     /// <summary>Upper bound on the GPU workspaces of one pass (column matrix plus transposed dy), in bytes.</summary>
     internal const long WorkspaceBytes = 256L << 20;
 
+    /// <summary>Upper bound on the partial weight gradients of the sliced product, in bytes.</summary>
+    internal const long PartialBytes = 64L << 20;
+
+    /// <summary>
+    /// Knobs of the GPU lowering. MaxChunkImages caps images per chunk (tests force several chunks);
+    /// DirectMaxK is the largest Ci·Kh·Kw that takes the direct kernels; MinSliceColumns is the shortest
+    /// slice of the weight gradient's inner dimension; TargetBlocks is about how many thread blocks the sliced
+    /// product should offer the GPU (two or so per streaming multiprocessor).
+    /// </summary>
+    internal readonly record struct GpuTuning(int MaxChunkImages, int DirectMaxK, int MinSliceColumns, int TargetBlocks)
+    {
+        public static GpuTuning Default => new(int.MaxValue, 32, 512, 256);
+    }
+
+    /// <summary>The lowering's knobs; tests change them to reach every path with tiny shapes.</summary>
+    internal static GpuTuning Tuning { get; set; } = GpuTuning.Default;
+
     /// <summary>Images [First, First + Count) of the batch; Accumulate is 1 for +=.</summary>
     internal readonly record struct Chunk(int First, int Count, int Accumulate);
+
+    /// <summary>How a result [Batch, Channels, Inner] is finished: HasBias adds bias[c], Accumulate adds what was there.</summary>
+    internal readonly record struct Epilogue(int Channels, int Inner, int HasBias, int Accumulate);
+
+    /// <summary>Count partial sums of Size values each, laid out [Count, Channels, Rows]; row K (when Rows &gt; K) is the bias.</summary>
+    internal readonly record struct Slices(int Count, int Size, int K, int Rows);
 
     private static void GpuForward<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> w, Tensor<T>? bias, Tensor<T> y, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var l = Lowering.Of(g);
         int k = l.K, n = l.N, co = g.OutChannels;
-        T beta = accumulate ? T.One : T.Zero;
+        var epilogue = new Epilogue(co, n, bias is null ? 0 : 1, accumulate ? 1 : 0);
+        var biasView = bias?.View ?? w.View; // read only when HasBias
+        if (k <= Tuning.DirectMaxK)
+        {
+            gpu.Launch(DirectForwardKernel, y.Length, x.View, w.View, biasView, y.View, l, epilogue);
+            return;
+        }
         if (l.IsPointwise)
-            gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, x, n, k * n, beta, y, n, co * n, g.Batch);
-        else
-            foreach (var chunk in Chunks<T>(g.Batch, k * n))
-            {
-                var cols = gpu.Workspace("conv.cols", new Shape(k, chunk.Count * n));
-                gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, l, chunk);
-                gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, cols, chunk.Count * n, n, beta,
-                    y.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n, chunk.Count);
-            }
-        if (bias is not null)
-            GpuAddBias(gpu, y, bias, new Layout(g.Batch, co, n));
+        {
+            gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, x, n, k * n, accumulate ? T.One : T.Zero, y, n, co * n, g.Batch);
+            if (bias is not null)
+                GpuAddBias(gpu, y, bias, new Layout(g.Batch, co, n));
+            return;
+        }
+        foreach (var chunk in Chunks<T>(g.Batch, (long)(k + co) * n))
+        {
+            int columns = chunk.Count * n;
+            var cols = gpu.Workspace("conv.cols", new Shape(k, columns));
+            var product = gpu.Workspace("conv.product", new Shape(co, columns));
+            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, l, chunk);
+            gpu.Gemm(false, false, co, columns, k, T.One, w, k, cols, columns, T.Zero, product, columns);
+            gpu.Launch(ScatterChannelsKernel, product.Length, product.View, biasView, y.View, epilogue, chunk);
+        }
     }
 
     private static void GpuBackwardData<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> dy, Tensor<T> w, Tensor<T> dx, bool accumulate)
@@ -43,12 +86,17 @@ public static partial class Conv2d
     {
         var l = Lowering.Of(g);
         int k = l.K, n = l.N, co = g.OutChannels;
+        if (k <= Tuning.DirectMaxK)
+        {
+            gpu.Launch(DirectBackwardDataKernel, dx.Length, dy.View, w.View, dx.View, l, new Epilogue(co, n, 0, accumulate ? 1 : 0));
+            return;
+        }
         if (l.IsPointwise)
         {
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy, n, co * n, accumulate ? T.One : T.Zero, dx, n, k * n, g.Batch);
             return;
         }
-        foreach (var chunk in Chunks<T>(g.Batch, k * n, accumulate))
+        foreach (var chunk in Chunks<T>(g.Batch, (long)k * n, accumulate))
         {
             var cols = gpu.Workspace("conv.cols", new Shape(chunk.Count, k, n));
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n,
@@ -57,20 +105,33 @@ public static partial class Conv2d
         }
     }
 
-    private static void GpuBackwardWeights<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw)
+    private static void GpuBackwardWeights<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw, Tensor<T>? dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var l = Lowering.Of(g);
         int k = l.K, n = l.N, co = g.OutChannels;
-        // dw += dyᵀ-chunk [Co, count·N] · colsᵀ: one product per chunk, its inner dimension running over images and pixels.
-        foreach (var chunk in Chunks<T>(g.Batch, (k + co) * n))
+        int rows = dbias is null ? k : k + 1; // a row of ones makes the last column of the product Σ dy: the bias gradient
+        foreach (var chunk in Chunks<T>(g.Batch, (long)(rows + co) * n))
         {
             int columns = chunk.Count * n;
-            var cols = gpu.Workspace("conv.cols", new Shape(k, columns));
+            var cols = gpu.Workspace("conv.cols", new Shape(rows, columns));
             var dyt = gpu.Workspace("conv.dyt", new Shape(co, columns));
             gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, l, chunk);
             gpu.Launch(GatherChannelsKernel, dyt.Length, dy.View, dyt.View, new Layout(g.Batch, co, n), chunk);
-            gpu.Gemm(false, true, co, k, columns, T.One, dyt, columns, cols, columns, T.One, dw, k);
+            // partials[s] = dyt[:, slice s] · cols[:, slice s]ᵀ; the slices (but the last, shorter one) are one batched product.
+            var split = SplitOf<T>(co, rows, columns);
+            int size = co * rows;
+            var partials = gpu.Workspace("conv.partials", new Shape(split.Count, co, rows));
+            if (split.Full > 0)
+                gpu.GemmBatched(false, true, co, rows, split.Length, T.One, dyt, columns, split.Length, cols, columns, split.Length,
+                    T.Zero, partials, rows, size, split.Full);
+            if (split.Tail > 0)
+            {
+                int at = split.Full * split.Length;
+                gpu.Gemm(false, true, co, rows, split.Tail, T.One, dyt.Slice(at, new Shape(dyt.Length - at)), columns,
+                    cols.Slice(at, new Shape(cols.Length - at)), columns, T.Zero, partials.Slice(split.Full * size, new Shape(size)), rows);
+            }
+            gpu.Launch(AddSlicesKernel, size, partials.View, dw.View, (dbias ?? dw).View, new Slices(split.Count, size, k, rows));
         }
     }
 
@@ -80,12 +141,112 @@ public static partial class Conv2d
     /// <summary>Consecutive chunks of the batch whose workspace (perImage elements each) stays under <see cref="WorkspaceBytes"/>.</summary>
     private static IEnumerable<Chunk> Chunks<T>(int batch, long perImage, bool accumulate = false) where T : unmanaged
     {
-        int size = (int)Math.Clamp(WorkspaceBytes / Unsafe.SizeOf<T>() / Math.Max(1, perImage), 1, batch);
+        long fit = WorkspaceBytes / Unsafe.SizeOf<T>() / Math.Max(1, perImage);
+        int size = (int)Math.Clamp(Math.Min(fit, Tuning.MaxChunkImages), 1, batch);
         for (int first = 0; first < batch; first += size)
             yield return new Chunk(first, Math.Min(size, batch - first), accumulate ? 1 : 0);
     }
 
-    /// <summary>cols[k, i·N + p] = x[First + i, c, oh·s − PadH + u, ow·s − PadW + v] (zero outside), k = (c, u, v), p = (oh, ow).</summary>
+    /// <summary>
+    /// The weight gradient's inner dimension cut into Full slices of Length columns plus one of Tail (when
+    /// non-zero). Enough slices that the batched product has about TargetBlocks thread blocks (one per output
+    /// tile of up to 128 × 128, per slice), none shorter than MinSliceColumns, partial sums within PartialBytes.
+    /// </summary>
+    internal readonly record struct Split(int Length, int Full, int Tail)
+    {
+        public int Count => Full + (Tail > 0 ? 1 : 0);
+    }
+
+    internal static Split SplitOf<T>(int m, int n, int columns) where T : unmanaged
+    {
+        var t = Tuning;
+        long tiles = (long)((m + 127) / 128) * ((n + 127) / 128);
+        long slices = Math.Max(1, t.TargetBlocks / tiles);
+        slices = Math.Min(slices, Math.Max(1, columns / Math.Max(1, t.MinSliceColumns)));
+        slices = Math.Min(slices, Math.Max(1, PartialBytes / Unsafe.SizeOf<T>() / ((long)m * n)));
+        if (slices <= 1) return new Split(columns, 1, 0);
+        // Slices start on a multiple of 32 columns, so every slice's rows stay aligned for vector loads.
+        int length = (int)((columns + slices - 1) / slices + 31) / 32 * 32;
+        return new Split(length, columns / length, columns % length);
+    }
+
+    /// <summary>
+    /// y[b, co, oh, ow] (+)= bias[co] + Σ_{c, u, v} w[co, c, u, v] · x[b, c, oh·s − PadH + u, ow·s − PadW + v]
+    /// (zero outside): one thread per output, for inputs with few channels.
+    /// </summary>
+    private static void DirectForwardKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> w, ArrayView<T> bias, ArrayView<T> y,
+        Lowering l, Epilogue e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int ow = index % l.OutWidth;
+        int rest = index / l.OutWidth;
+        int oh = rest % l.OutHeight;
+        rest /= l.OutHeight;
+        int co = rest % e.Channels;
+        long image = rest / e.Channels;
+        T sum = e.HasBias != 0 ? bias[co] : T.Zero;
+        int taps = l.KernelHeight * l.KernelWidth;
+        long wAt = (long)co * l.Channels * taps;
+        for (int c = 0; c < l.Channels; c++)
+        {
+            long plane = (image * l.Channels + c) * l.Height;
+            for (int u = 0; u < l.KernelHeight; u++)
+            {
+                int ih = oh * l.Stride - l.PadH + u;
+                if (ih < 0 || ih >= l.Height) continue;
+                long row = (plane + ih) * l.Width;
+                for (int v = 0; v < l.KernelWidth; v++)
+                {
+                    int iw = ow * l.Stride - l.PadW + v;
+                    if (iw < 0 || iw >= l.Width) continue;
+                    sum += w[wAt + (c * l.KernelHeight + u) * l.KernelWidth + v] * x[row + iw];
+                }
+            }
+        }
+        y[index] = e.Accumulate != 0 ? y[index] + sum : sum;
+    }
+
+    /// <summary>
+    /// dx[b, c, ih, iw] (+)= Σ_{co, u, v} w[co, c, u, v] · dy[b, co, oh, ow] over the (u, v) for which
+    /// ih = oh·s − PadH + u and iw = ow·s − PadW + v: one thread per input pixel, for inputs with few channels.
+    /// e.Channels is Co and e.Inner the output pixels per channel.
+    /// </summary>
+    private static void DirectBackwardDataKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> w, ArrayView<T> dx, Lowering l, Epilogue e)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int iw = index % l.Width;
+        int rest = index / l.Width;
+        int ih = rest % l.Height;
+        rest /= l.Height;
+        int c = rest % l.Channels;
+        long image = rest / l.Channels;
+        int k = l.Channels * l.KernelHeight * l.KernelWidth;
+        long dyImage = image * e.Channels * e.Inner;
+        T sum = T.Zero;
+        for (int u = 0; u < l.KernelHeight; u++)
+        {
+            int hs = ih + l.PadH - u;
+            if (hs < 0 || hs % l.Stride != 0) continue;
+            int oh = hs / l.Stride;
+            if (oh >= l.OutHeight) continue;
+            for (int v = 0; v < l.KernelWidth; v++)
+            {
+                int ws = iw + l.PadW - v;
+                if (ws < 0 || ws % l.Stride != 0) continue;
+                int ow = ws / l.Stride;
+                if (ow >= l.OutWidth) continue;
+                int tap = (c * l.KernelHeight + u) * l.KernelWidth + v;
+                long dyAt = dyImage + oh * l.OutWidth + ow;
+                for (int co = 0; co < e.Channels; co++)
+                    sum += w[(long)co * k + tap] * dy[dyAt + (long)co * e.Inner];
+            }
+        }
+        dx[index] = e.Accumulate != 0 ? dx[index] + sum : sum;
+    }
+
+    /// <summary>
+    /// cols[k, i·N + p] = x[First + i, c, oh·s − PadH + u, ow·s − PadW + v] (zero outside), k = (c, u, v), p = (oh, ow);
+    /// rows past Channels·Kh·Kw (launched only for the weight gradient with a bias) are ones.
+    /// </summary>
     private static void Im2colKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> cols, Lowering l, Chunk chunk)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -100,7 +261,9 @@ public static partial class Conv2d
         int ih = p / l.OutWidth * l.Stride - l.PadH + u;
         int iw = p % l.OutWidth * l.Stride - l.PadW + v;
         T value = T.Zero;
-        if (ih >= 0 && ih < l.Height && iw >= 0 && iw < l.Width)
+        if (c >= l.Channels)
+            value = T.One;
+        else if (ih >= 0 && ih < l.Height && iw >= 0 && iw < l.Width)
             value = x[(((long)(chunk.First + image) * l.Channels + c) * l.Height + ih) * l.Width + iw];
         cols[index] = value;
     }
@@ -149,6 +312,50 @@ public static partial class Conv2d
         int image = rest % chunk.Count;
         int c = rest / chunk.Count;
         dyt[index] = dy[((long)(chunk.First + image) * layout.Channels + c) * layout.Inner + p];
+    }
+
+    /// <summary>
+    /// y[First + i, c, p] (+)= bias[c] + product[c, i·Inner + p]: the inverse of <see cref="GatherChannelsKernel{T}"/>,
+    /// one thread per output of the chunk, in y's order.
+    /// </summary>
+    private static void ScatterChannelsKernel<T>(Index1D index, ArrayView<T> product, ArrayView<T> bias, ArrayView<T> y, Epilogue e, Chunk chunk)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int p = index % e.Inner;
+        int rest = index / e.Inner;
+        int c = rest % e.Channels;
+        int image = rest / e.Channels;
+        T value = product[((long)c * chunk.Count + image) * e.Inner + p];
+        if (e.HasBias != 0) value += bias[c];
+        long at = (long)chunk.First * e.Channels * e.Inner + index;
+        y[at] = e.Accumulate != 0 ? y[at] + value : value;
+    }
+
+    /// <summary>
+    /// dw[co, r] += Σ_s partials[s, co, r] for r &lt; K, and dbias[co] += the same sum for r = K (the row of ones).
+    /// Four running sums (slices s ≡ 0..3 mod 4) keep four loads in flight; the order is fixed, so results are deterministic.
+    /// </summary>
+    private static void AddSlicesKernel<T>(Index1D index, ArrayView<T> partials, ArrayView<T> dw, ArrayView<T> dbias, Slices s)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
+        long at = index;
+        int slice = 0;
+        for (; slice + 4 <= s.Count; slice += 4, at += 4L * s.Size)
+        {
+            s0 += partials[at];
+            s1 += partials[at + s.Size];
+            s2 += partials[at + 2L * s.Size];
+            s3 += partials[at + 3L * s.Size];
+        }
+        for (; slice < s.Count; slice++, at += s.Size)
+            s0 += partials[at];
+        T sum = s0 + s1 + (s2 + s3);
+        int co = index / s.Rows, r = index % s.Rows;
+        if (r < s.K)
+            dw[co * s.K + r] += sum;
+        else
+            dbias[co] += sum;
     }
 
     private static void AddBiasKernel<T>(Index1D index, ArrayView<T> y, ArrayView<T> bias, Layout layout)
