@@ -48,6 +48,39 @@ public static partial class Conv2d
     /// <summary>How a result [Batch, Channels, Inner] is finished: HasBias adds bias[c], Accumulate adds what was there.</summary>
     internal readonly record struct Epilogue(int Channels, int Inner, int HasBias, int Accumulate);
 
+    /// <summary>
+    /// Division of a non-negative int below 2³¹ by a fixed positive divisor as one multiply and one shift
+    /// (Granlund and Montgomery): with ℓ = ⌈log₂ d⌉ and Magic = ⌊2^(32+ℓ) / d⌋ + 1, Magic·d exceeds 2^(32+ℓ)
+    /// by at most d ≤ 2^ℓ, which makes ⌊x·Magic / 2^(32+ℓ)⌋ = ⌊x / d⌋ for every x below 2³²; x·Magic stays
+    /// below 2⁶⁴ for x below 2³¹. A GPU has no integer divide instruction: a / by a value known only at run
+    /// time costs a sequence of some twenty instructions, and index decoding is most of a gather kernel's work.
+    /// </summary>
+    internal readonly record struct Divisor(int Value, ulong Magic, int Shift)
+    {
+        public static Divisor Of(int d)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
+            int log = d == 1 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)(d - 1));
+            return new Divisor(d, (1UL << (32 + log)) / (ulong)d + 1, 32 + log);
+        }
+
+        /// <summary>⌊x / Value⌋ for 0 ≤ x &lt; 2³¹.</summary>
+        public int Divide(int x) => (int)((ulong)(uint)x * Magic >> Shift);
+    }
+
+    /// <summary>The divisors that decode an index of the column matrix [K, Count·N] of chunk First…First + Count.</summary>
+    internal readonly record struct Unfold(Lowering L, int First, Divisor Pixels, Divisor Images, Divisor KernelWidth, Divisor KernelHeight, Divisor OutWidth)
+    {
+        public static Unfold Of(Lowering l, Chunk chunk) => new(l, chunk.First, Divisor.Of(l.OutHeight * l.OutWidth), Divisor.Of(chunk.Count),
+            Divisor.Of(l.KernelWidth), Divisor.Of(l.KernelHeight), Divisor.Of(l.OutWidth));
+    }
+
+    /// <summary>The divisors that decode an index of a [Batch, Channels, Height, Width] tensor (or of Count images of one).</summary>
+    internal readonly record struct Planes(Divisor Width, Divisor Height, Divisor Channels)
+    {
+        public static Planes Of(int channels, int height, int width) => new(Divisor.Of(width), Divisor.Of(height), Divisor.Of(channels));
+    }
+
     /// <summary>Count partial sums of Size values each, laid out [Count, Channels, Rows]; row K (when Rows &gt; K) is the bias.</summary>
     internal readonly record struct Slices(int Count, int Size, int K, int Rows);
 
@@ -60,7 +93,7 @@ public static partial class Conv2d
         var biasView = bias?.View ?? w.View; // read only when HasBias
         if (k <= Tuning.DirectMaxK)
         {
-            gpu.Launch(DirectForwardKernel, y.Length, x.View, w.View, biasView, y.View, l, epilogue);
+            gpu.Launch(DirectForwardKernel, y.Length, x.View, w.View, biasView, y.View, l, Planes.Of(co, l.OutHeight, l.OutWidth), epilogue);
             return;
         }
         if (l.IsPointwise)
@@ -75,9 +108,10 @@ public static partial class Conv2d
             int columns = chunk.Count * n;
             var cols = gpu.Workspace("conv.cols", new Shape(k, columns));
             var product = gpu.Workspace("conv.product", new Shape(co, columns));
-            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, l, chunk);
+            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, Unfold.Of(l, chunk));
             gpu.Gemm(false, false, co, columns, k, T.One, w, k, cols, columns, T.Zero, product, columns);
-            gpu.Launch(ScatterChannelsKernel, product.Length, product.View, biasView, y.View, epilogue, chunk);
+            gpu.Launch(ScatterChannelsKernel, product.Length, product.View, biasView, y.View, epilogue, chunk,
+                Planes.Of(co, chunk.Count, n));
         }
     }
 
@@ -88,7 +122,8 @@ public static partial class Conv2d
         int k = l.K, n = l.N, co = g.OutChannels;
         if (k <= Tuning.DirectMaxK)
         {
-            gpu.Launch(DirectBackwardDataKernel, dx.Length, dy.View, w.View, dx.View, l, new Epilogue(co, n, 0, accumulate ? 1 : 0));
+            gpu.Launch(DirectBackwardDataKernel, dx.Length, dy.View, w.View, dx.View, l, Planes.Of(l.Channels, l.Height, l.Width),
+                new Epilogue(co, n, 0, accumulate ? 1 : 0));
             return;
         }
         if (l.IsPointwise)
@@ -116,8 +151,8 @@ public static partial class Conv2d
             int columns = chunk.Count * n;
             var cols = gpu.Workspace("conv.cols", new Shape(rows, columns));
             var dyt = gpu.Workspace("conv.dyt", new Shape(co, columns));
-            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, l, chunk);
-            gpu.Launch(GatherChannelsKernel, dyt.Length, dy.View, dyt.View, new Layout(g.Batch, co, n), chunk);
+            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, Unfold.Of(l, chunk));
+            gpu.Launch(GatherChannelsKernel, dyt.Length, dy.View, dyt.View, new Layout(g.Batch, co, n), chunk, Planes.Of(co, chunk.Count, n));
             // partials[s] = dyt[:, slice s] · cols[:, slice s]ᵀ; the slices (but the last, shorter one) are one batched product.
             var split = SplitOf<T>(co, rows, columns);
             int size = co * rows;
@@ -175,25 +210,25 @@ public static partial class Conv2d
     /// (zero outside): one thread per output, for inputs with few channels.
     /// </summary>
     private static void DirectForwardKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> w, ArrayView<T> bias, ArrayView<T> y,
-        Lowering l, Epilogue e) where T : unmanaged, IFloatingPointIeee754<T>
+        Lowering l, Planes planes, Epilogue e) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int ow = index % l.OutWidth;
-        int rest = index / l.OutWidth;
-        int oh = rest % l.OutHeight;
-        rest /= l.OutHeight;
-        int co = rest % e.Channels;
-        long image = rest / e.Channels;
+        int rest = planes.Width.Divide(index);
+        int ow = index - rest * l.OutWidth;
+        int plane = planes.Height.Divide(rest);
+        int oh = rest - plane * l.OutHeight;
+        long image = planes.Channels.Divide(plane);
+        int co = plane - (int)image * e.Channels;
         T sum = e.HasBias != 0 ? bias[co] : T.Zero;
         int taps = l.KernelHeight * l.KernelWidth;
         long wAt = (long)co * l.Channels * taps;
         for (int c = 0; c < l.Channels; c++)
         {
-            long plane = (image * l.Channels + c) * l.Height;
+            long input = (image * l.Channels + c) * l.Height;
             for (int u = 0; u < l.KernelHeight; u++)
             {
                 int ih = oh * l.Stride - l.PadH + u;
                 if (ih < 0 || ih >= l.Height) continue;
-                long row = (plane + ih) * l.Width;
+                long row = (input + ih) * l.Width;
                 for (int v = 0; v < l.KernelWidth; v++)
                 {
                     int iw = ow * l.Stride - l.PadW + v;
@@ -210,15 +245,15 @@ public static partial class Conv2d
     /// ih = oh·s − PadH + u and iw = ow·s − PadW + v: one thread per input pixel, for inputs with few channels.
     /// e.Channels is Co and e.Inner the output pixels per channel.
     /// </summary>
-    private static void DirectBackwardDataKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> w, ArrayView<T> dx, Lowering l, Epilogue e)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void DirectBackwardDataKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> w, ArrayView<T> dx, Lowering l, Planes planes,
+        Epilogue e) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int iw = index % l.Width;
-        int rest = index / l.Width;
-        int ih = rest % l.Height;
-        rest /= l.Height;
-        int c = rest % l.Channels;
-        long image = rest / l.Channels;
+        int rest = planes.Width.Divide(index);
+        int iw = index - rest * l.Width;
+        int plane = planes.Height.Divide(rest);
+        int ih = rest - plane * l.Height;
+        long image = planes.Channels.Divide(plane);
+        int c = plane - (int)image * l.Channels;
         int k = l.Channels * l.KernelHeight * l.KernelWidth;
         long dyImage = image * e.Channels * e.Inner;
         T sum = T.Zero;
@@ -247,24 +282,26 @@ public static partial class Conv2d
     /// cols[k, i·N + p] = x[First + i, c, oh·s − PadH + u, ow·s − PadW + v] (zero outside), k = (c, u, v), p = (oh, ow);
     /// rows past Channels·Kh·Kw (launched only for the weight gradient with a bias) are ones.
     /// </summary>
-    private static void Im2colKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> cols, Lowering l, Chunk chunk)
+    private static void Im2colKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> cols, Unfold f)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = l.OutHeight * l.OutWidth;
-        int p = index % n;
-        int rest = index / n;
-        int image = rest % chunk.Count;
-        int k = rest / chunk.Count;
-        int v = k % l.KernelWidth;
-        int u = k / l.KernelWidth % l.KernelHeight;
-        int c = k / (l.KernelWidth * l.KernelHeight);
-        int ih = p / l.OutWidth * l.Stride - l.PadH + u;
-        int iw = p % l.OutWidth * l.Stride - l.PadW + v;
+        var l = f.L;
+        int rest = f.Pixels.Divide(index);
+        int p = index - rest * f.Pixels.Value;
+        int k = f.Images.Divide(rest);
+        int image = rest - k * f.Images.Value;
+        int kernelRow = f.KernelWidth.Divide(k);
+        int v = k - kernelRow * l.KernelWidth;
+        int c = f.KernelHeight.Divide(kernelRow);
+        int u = kernelRow - c * l.KernelHeight;
+        int oh = f.OutWidth.Divide(p);
+        int ih = oh * l.Stride - l.PadH + u;
+        int iw = (p - oh * l.OutWidth) * l.Stride - l.PadW + v;
         T value = T.Zero;
         if (c >= l.Channels)
             value = T.One;
         else if (ih >= 0 && ih < l.Height && iw >= 0 && iw < l.Width)
-            value = x[(((long)(chunk.First + image) * l.Channels + c) * l.Height + ih) * l.Width + iw];
+            value = x[(((long)(f.First + image) * l.Channels + c) * l.Height + ih) * l.Width + iw];
         cols[index] = value;
     }
 
@@ -304,13 +341,13 @@ public static partial class Conv2d
     }
 
     /// <summary>dyt[c, i·Inner + p] = dy[First + i, c, p]: the chunk's channels side by side, images along the columns.</summary>
-    private static void GatherChannelsKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> dyt, Layout layout, Chunk chunk)
+    private static void GatherChannelsKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> dyt, Layout layout, Chunk chunk, Planes planes)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int p = index % layout.Inner;
-        int rest = index / layout.Inner;
-        int image = rest % chunk.Count;
-        int c = rest / chunk.Count;
+        int rest = planes.Width.Divide(index);
+        int p = index - rest * layout.Inner;
+        int c = planes.Height.Divide(rest);
+        int image = rest - c * chunk.Count;
         dyt[index] = dy[((long)(chunk.First + image) * layout.Channels + c) * layout.Inner + p];
     }
 
@@ -318,13 +355,13 @@ public static partial class Conv2d
     /// y[First + i, c, p] (+)= bias[c] + product[c, i·Inner + p]: the inverse of <see cref="GatherChannelsKernel{T}"/>,
     /// one thread per output of the chunk, in y's order.
     /// </summary>
-    private static void ScatterChannelsKernel<T>(Index1D index, ArrayView<T> product, ArrayView<T> bias, ArrayView<T> y, Epilogue e, Chunk chunk)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    private static void ScatterChannelsKernel<T>(Index1D index, ArrayView<T> product, ArrayView<T> bias, ArrayView<T> y, Epilogue e, Chunk chunk,
+        Planes planes) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int p = index % e.Inner;
-        int rest = index / e.Inner;
-        int c = rest % e.Channels;
-        int image = rest / e.Channels;
+        int rest = planes.Width.Divide(index);
+        int p = index - rest * e.Inner;
+        int image = planes.Channels.Divide(rest);
+        int c = rest - image * e.Channels;
         T value = product[((long)c * chunk.Count + image) * e.Inner + p];
         if (e.HasBias != 0) value += bias[c];
         long at = (long)chunk.First * e.Channels * e.Inner + index;

@@ -186,6 +186,20 @@ public sealed class Conv2dTests
         }
     }
 
+    [Test]
+    public void DivisorsDivideExactly()
+    {
+        var random = new Random(5);
+        int[] divisors = [1, 2, 3, 7, 9, 28, 196, 784, 1000, 65_537, 1 << 20, (1 << 30) + 1, int.MaxValue];
+        foreach (int d in divisors)
+        {
+            var divisor = Conv2d.Divisor.Of(d);
+            int[] edges = [0, 1, d - 1, d, d + 1, 2 * d - 1, int.MaxValue - 1, int.MaxValue, int.MaxValue / d * d, int.MaxValue / d * d - 1];
+            foreach (int x in edges.Where(e => e >= 0).Concat(Enumerable.Range(0, 2000).Select(_ => random.Next())))
+                Assert.That(divisor.Divide(x), Is.EqualTo(x / d), $"{x} / {d}");
+        }
+    }
+
     [TestCase(1, 0)]
     [TestCase(2, 1)]
     [TestCase(1, 2)]
