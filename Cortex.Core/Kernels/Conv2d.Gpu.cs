@@ -103,14 +103,25 @@ public static partial class Conv2d
                 GpuAddBias(gpu, y, bias, new Layout(g.Batch, co, n));
             return;
         }
-        foreach (var chunk in Chunks<T>(g.Batch, (long)(k + co) * n))
+        UnfoldAndMultiply(gpu, g.Batch, l, co, x, w, biasView, y, epilogue);
+    }
+
+    /// <summary>
+    /// y (+)= w · im2col(x) (+ bias) per chunk: unfold, one product [Co, K] · [K, count·N], and a gather into NCHW y
+    /// that finishes as <paramref name="epilogue"/> says.
+    /// </summary>
+    private static void UnfoldAndMultiply<T>(IlgpuBackend<T> gpu, int batch, Lowering l, int co, Tensor<T> x, Tensor<T> w, ArrayView<T> bias,
+        Tensor<T> y, Epilogue epilogue) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = l.K, n = l.N;
+        foreach (var chunk in Chunks<T>(batch, (long)(k + co) * n))
         {
             int columns = chunk.Count * n;
             var cols = gpu.Workspace("conv.cols", new Shape(k, columns));
             var product = gpu.Workspace("conv.product", new Shape(co, columns));
             gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, Unfold.Of(l, chunk));
             gpu.Gemm(false, false, co, columns, k, T.One, w, k, cols, columns, T.Zero, product, columns);
-            gpu.Launch(ScatterChannelsKernel, product.Length, product.View, biasView, y.View, epilogue, chunk,
+            gpu.Launch(ScatterChannelsKernel, product.Length, product.View, bias, y.View, epilogue, chunk,
                 Planes.Of(co, chunk.Count, n));
         }
     }
@@ -123,7 +134,7 @@ public static partial class Conv2d
         if (k <= Tuning.DirectMaxK)
         {
             gpu.Launch(DirectBackwardDataKernel, dx.Length, dy.View, w.View, dx.View, l, Planes.Of(l.Channels, l.Height, l.Width),
-                new Epilogue(co, n, 0, accumulate ? 1 : 0));
+                Divisor.Of(l.Stride), new Epilogue(co, n, 0, accumulate ? 1 : 0));
             return;
         }
         if (l.IsPointwise)
@@ -131,12 +142,24 @@ public static partial class Conv2d
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy, n, co * n, accumulate ? T.One : T.Zero, dx, n, k * n, g.Batch);
             return;
         }
+        if (g.Stride == 1 && co <= g.InChannels)
+        {
+            // Stride 1: dx is the convolution of dy with w turned by 180° and Ci, Co swapped, padded by Kh − 1 − p
+            // (Kw − 1 − p): unfolding dy (Co·Kh·Kw rows) moves no more than the column gradient (Ci·Kh·Kw rows)
+            // would, the product is one large GEMM, and the gather needs no col2im.
+            var turned = gpu.Workspace("conv.turned", new Shape(g.InChannels, co * g.KernelHeight * g.KernelWidth));
+            gpu.Launch(TurnWeightsKernel, turned.Length, w.View, turned.View, new Layout(co, g.InChannels, g.KernelHeight * g.KernelWidth));
+            var adjoint = new Lowering(co, g.OutHeight, g.OutWidth, g.KernelHeight, g.KernelWidth, 1,
+                g.KernelHeight - 1 - g.Padding, g.KernelWidth - 1 - g.Padding, g.InHeight, g.InWidth);
+            UnfoldAndMultiply(gpu, g.Batch, adjoint, g.InChannels, dy, turned, dx.View, dx, new Epilogue(g.InChannels, l.ImageSize / g.InChannels, 0, accumulate ? 1 : 0));
+            return;
+        }
         foreach (var chunk in Chunks<T>(g.Batch, (long)k * n, accumulate))
         {
             var cols = gpu.Workspace("conv.cols", new Shape(chunk.Count, k, n));
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n,
                 T.Zero, cols, n, k * n, chunk.Count);
-            gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk);
+            gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk, Planes.Of(l.Channels, l.Height, l.Width), Divisor.Of(l.Stride));
         }
     }
 
@@ -246,7 +269,7 @@ public static partial class Conv2d
     /// e.Channels is Co and e.Inner the output pixels per channel.
     /// </summary>
     private static void DirectBackwardDataKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> w, ArrayView<T> dx, Lowering l, Planes planes,
-        Epilogue e) where T : unmanaged, IFloatingPointIeee754<T>
+        Divisor stride, Epilogue e) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int rest = planes.Width.Divide(index);
         int iw = index - rest * l.Width;
@@ -260,15 +283,15 @@ public static partial class Conv2d
         for (int u = 0; u < l.KernelHeight; u++)
         {
             int hs = ih + l.PadH - u;
-            if (hs < 0 || hs % l.Stride != 0) continue;
-            int oh = hs / l.Stride;
-            if (oh >= l.OutHeight) continue;
+            if (hs < 0) continue;
+            int oh = stride.Divide(hs);
+            if (oh * l.Stride != hs || oh >= l.OutHeight) continue;
             for (int v = 0; v < l.KernelWidth; v++)
             {
                 int ws = iw + l.PadW - v;
-                if (ws < 0 || ws % l.Stride != 0) continue;
-                int ow = ws / l.Stride;
-                if (ow >= l.OutWidth) continue;
+                if (ws < 0) continue;
+                int ow = stride.Divide(ws);
+                if (ow * l.Stride != ws || ow >= l.OutWidth) continue;
                 int tap = (c * l.KernelHeight + u) * l.KernelWidth + v;
                 long dyAt = dyImage + oh * l.OutWidth + ow;
                 for (int co = 0; co < e.Channels; co++)
@@ -309,29 +332,29 @@ public static partial class Conv2d
     /// dx[First + i, c, ih, iw] (+)= Σ_{u, v} cols[i, (c, u, v), (oh, ow)] over the (u, v) for which
     /// ih = oh·s − PadH + u and iw = ow·s − PadW + v: one thread per input pixel gathers what im2col spread.
     /// </summary>
-    private static void Col2imKernel<T>(Index1D index, ArrayView<T> cols, ArrayView<T> dx, Lowering l, Chunk chunk)
+    private static void Col2imKernel<T>(Index1D index, ArrayView<T> cols, ArrayView<T> dx, Lowering l, Chunk chunk, Planes planes, Divisor stride)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = l.OutHeight * l.OutWidth;
-        int iw = index % l.Width;
-        int rest = index / l.Width;
-        int ih = rest % l.Height;
-        rest /= l.Height;
-        int c = rest % l.Channels;
-        int image = rest / l.Channels;
+        int rest = planes.Width.Divide(index);
+        int iw = index - rest * l.Width;
+        int plane = planes.Height.Divide(rest);
+        int ih = rest - plane * l.Height;
+        int image = planes.Channels.Divide(plane);
+        int c = plane - image * l.Channels;
         T sum = T.Zero;
         for (int u = 0; u < l.KernelHeight; u++)
         {
             int hs = ih + l.PadH - u;
-            if (hs < 0 || hs % l.Stride != 0) continue;
-            int oh = hs / l.Stride;
-            if (oh >= l.OutHeight) continue;
+            if (hs < 0) continue;
+            int oh = stride.Divide(hs);
+            if (oh * l.Stride != hs || oh >= l.OutHeight) continue;
             for (int v = 0; v < l.KernelWidth; v++)
             {
                 int ws = iw + l.PadW - v;
-                if (ws < 0 || ws % l.Stride != 0) continue;
-                int ow = ws / l.Stride;
-                if (ow >= l.OutWidth) continue;
+                if (ws < 0) continue;
+                int ow = stride.Divide(ws);
+                if (ow * l.Stride != ws || ow >= l.OutWidth) continue;
                 long k = (c * l.KernelHeight + u) * l.KernelWidth + v;
                 sum += cols[((long)image * l.Channels * l.KernelHeight * l.KernelWidth + k) * n + oh * l.OutWidth + ow];
             }
@@ -393,6 +416,20 @@ public static partial class Conv2d
             dw[co * s.K + r] += sum;
         else
             dbias[co] += sum;
+    }
+
+    /// <summary>
+    /// turned[c, o, u, v] = w[o, c, Kh − 1 − u, Kw − 1 − v], with w seen as [Batch = Co, Channels = Ci, Inner = Kh·Kw]:
+    /// the weights of the adjoint convolution. Flipping both kernel axes reverses the Kh·Kw taps.
+    /// </summary>
+    private static void TurnWeightsKernel<T>(Index1D index, ArrayView<T> w, ArrayView<T> turned, Layout layout)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int tap = index % layout.Inner;
+        int rest = index / layout.Inner;
+        int o = rest % layout.Batch;
+        int c = rest / layout.Batch;
+        turned[index] = w[((long)o * layout.Channels + c) * layout.Inner + layout.Inner - 1 - tap];
     }
 
     private static void AddBiasKernel<T>(Index1D index, ArrayView<T> y, ArrayView<T> bias, Layout layout)

@@ -135,19 +135,21 @@ public sealed class Conv2dTests
     {
         foreach (var kind in TestBackends.Ilgpu)
             foreach (int batch in new[] { 3, 7 })
-                foreach (var (kh, kw, s, p) in new[] { (3, 3, 1, 1), (3, 3, 2, 0), (1, 1, 1, 0), (2, 3, 2, 1) })
-                    yield return new TestCaseData(kind, batch, kh, kw, s, p)
-                        .SetArgDisplayNames(kind.ToString(), $"b{batch}", $"{kh}x{kw}", $"s{s}", $"p{p}");
+                foreach (var (ci, co) in new[] { (3, 4), (4, 2) })
+                    foreach (var (kh, kw, s, p) in new[] { (3, 3, 1, 1), (3, 3, 2, 0), (1, 1, 1, 0), (2, 3, 2, 1), (2, 3, 1, 2) })
+                        yield return new TestCaseData(kind, batch, ci, co, kh, kw, s, p)
+                            .SetArgDisplayNames(kind.ToString(), $"b{batch}", $"{ci}to{co}", $"{kh}x{kw}", $"s{s}", $"p{p}");
     }
 
     [TestCaseSource(nameof(LoweredCases))]
-    public void GemmLoweringAgreesWithCpuPathAcrossChunksAndSlices(DeviceKind kind, int batch, int kh, int kw, int stride, int padding)
+    public void GemmLoweringAgreesWithCpuPathAcrossChunksAndSlices(DeviceKind kind, int batch, int ci, int co, int kh, int kw, int stride, int padding)
     {
         // No direct kernels, two images per chunk (3 and 7 leave a short last chunk), and the weight gradient's
         // inner dimension cut into 32-column slices plus a shorter tail: every path the default tuning keeps for
-        // larger layers, on tiny shapes.
+        // larger layers, on tiny shapes. Fewer output than input channels at stride 1 take the adjoint
+        // convolution for backward-data (padding 2 > Kh − 1 crops), more take col2im.
         var backend = TestBackends.Get<float>(kind);
-        var g = new Conv2dGeometry(batch, 3, 6, 7, 4, kh, kw, stride, padding);
+        var g = new Conv2dGeometry(batch, ci, 6, 7, co, kh, kw, stride, padding);
         var expected = Run(TestBackends.Get<float>(DeviceKind.Cpu), g, seed: 21);
         var saved = Conv2d.Tuning;
         Conv2d.Tuning = new Conv2d.GpuTuning(MaxChunkImages: 2, DirectMaxK: 0, MinSliceColumns: 4, TargetBlocks: 1000);
