@@ -69,7 +69,8 @@ public static partial class Conv2d
     }
 
     /// <summary>The divisors that decode an index of the column matrix [K, Count·N] of chunk First…First + Count.</summary>
-    internal readonly record struct Unfold(Lowering L, int First, Divisor Pixels, Divisor Images, Divisor KernelWidth, Divisor KernelHeight, Divisor OutWidth)
+    internal readonly record struct Unfold(Lowering L, int First, Divisor Pixels, Divisor Images, Divisor KernelWidth, Divisor KernelHeight,
+        Divisor OutWidth)
     {
         public static Unfold Of(Lowering l, Chunk chunk) => new(l, chunk.First, Divisor.Of(l.OutHeight * l.OutWidth), Divisor.Of(chunk.Count),
             Divisor.Of(l.KernelWidth), Divisor.Of(l.KernelHeight), Divisor.Of(l.OutWidth));
@@ -151,7 +152,8 @@ public static partial class Conv2d
             gpu.Launch(TurnWeightsKernel, turned.Length, w.View, turned.View, new Layout(co, g.InChannels, g.KernelHeight * g.KernelWidth));
             var adjoint = new Lowering(co, g.OutHeight, g.OutWidth, g.KernelHeight, g.KernelWidth, 1,
                 g.KernelHeight - 1 - g.Padding, g.KernelWidth - 1 - g.Padding, g.InHeight, g.InWidth);
-            UnfoldAndMultiply(gpu, g.Batch, adjoint, g.InChannels, dy, turned, dx.View, dx, new Epilogue(g.InChannels, l.ImageSize / g.InChannels, 0, accumulate ? 1 : 0));
+            var epilogue = new Epilogue(g.InChannels, g.InHeight * g.InWidth, 0, accumulate ? 1 : 0);
+            UnfoldAndMultiply(gpu, g.Batch, adjoint, g.InChannels, dy, turned, dx.View, dx, epilogue);
             return;
         }
         foreach (var chunk in Chunks<T>(g.Batch, (long)k * n, accumulate))
@@ -159,7 +161,8 @@ public static partial class Conv2d
             var cols = gpu.Workspace("conv.cols", new Shape(chunk.Count, k, n));
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n,
                 T.Zero, cols, n, k * n, chunk.Count);
-            gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk, Planes.Of(l.Channels, l.Height, l.Width), Divisor.Of(l.Stride));
+            gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk, Planes.Of(l.Channels, l.Height, l.Width),
+                Divisor.Of(l.Stride));
         }
     }
 
@@ -196,11 +199,16 @@ public static partial class Conv2d
     private static void GpuAddBias<T>(IlgpuBackend<T> gpu, Tensor<T> y, Tensor<T> bias, Layout layout) where T : unmanaged, IFloatingPointIeee754<T>
         => gpu.Launch(AddBiasKernel, y.Length, y.View, bias.View, layout);
 
-    /// <summary>Consecutive chunks of the batch whose workspace (perImage elements each) stays under <see cref="WorkspaceBytes"/>.</summary>
+    /// <summary>
+    /// Consecutive chunks of the batch whose workspace (perImage elements each) stays under <see cref="WorkspaceBytes"/>
+    /// (and which hold at most MaxChunkImages images).
+    /// </summary>
     private static IEnumerable<Chunk> Chunks<T>(int batch, long perImage, bool accumulate = false) where T : unmanaged
     {
         long fit = WorkspaceBytes / Unsafe.SizeOf<T>() / Math.Max(1, perImage);
         int size = (int)Math.Clamp(Math.Min(fit, Tuning.MaxChunkImages), 1, batch);
+        int count = (batch + size - 1) / size;
+        size = (batch + count - 1) / count; // as many chunks, but of even sizes
         for (int first = 0; first < batch; first += size)
             yield return new Chunk(first, Math.Min(size, batch - first), accumulate ? 1 : 0);
     }
@@ -223,8 +231,15 @@ public static partial class Conv2d
         slices = Math.Min(slices, Math.Max(1, columns / Math.Max(1, t.MinSliceColumns)));
         slices = Math.Min(slices, Math.Max(1, PartialBytes / Unsafe.SizeOf<T>() / ((long)m * n)));
         if (slices <= 1) return new Split(columns, 1, 0);
-        // Slices start on a multiple of 32 columns, so every slice's rows stay aligned for vector loads.
+        // Slices start on a multiple of 32 columns, so every slice's rows stay aligned for vector loads. A length
+        // that divides the columns (within a factor of two of the target, partial sums within bounds) saves the
+        // separate product of a shorter last slice.
         int length = (int)((columns + slices - 1) / slices + 31) / 32 * 32;
+        long maxSlices = Math.Max(1, PartialBytes / Unsafe.SizeOf<T>() / ((long)m * n));
+        for (int step = 0; step <= length / 32; step++)
+            foreach (int candidate in (ReadOnlySpan<int>)[length - 32 * step, length + 32 * step])
+                if (candidate >= Math.Max(32, length / 2) && columns % candidate == 0 && columns / candidate <= maxSlices)
+                    return new Split(candidate, columns / candidate, 0);
         return new Split(length, columns / length, columns % length);
     }
 
