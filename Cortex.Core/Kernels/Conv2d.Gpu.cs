@@ -13,8 +13,10 @@ namespace Cortex.Core.Kernels;
 //   dimension would mostly move the column matrix.
 // - Otherwise forward unfolds the chunk into cols [K, count·N] (row k, column image·N + pixel), multiplies
 //   once, W [Co, K] · cols → [Co, count·N], and a gather kernel writes NCHW y adding bias (and y when
-//   accumulating). Backward-data multiplies wᵀ·dy per image (one batched product) into cols [count, K, N],
-//   then a gather kernel sums, for every input pixel, the column entries that read it (no atomics).
+//   accumulating). Backward-data at stride 1 with Co ≤ Ci is the same lowering applied to the adjoint
+//   convolution (dy with w turned by 180°, Ci and Co swapped); otherwise it multiplies wᵀ·dy per image (one
+//   batched product) into cols [count, K, N], then a gather kernel sums, for every input pixel, the column
+//   entries that read it (no atomics). 1×1 stride-1 kernels multiply x or dy in place (one batched product).
 // - Backward-weights lays dy out as [Co, count·N] and x as cols [K (+1 row of ones for the bias), count·N];
 //   their product has a short output (Co × K) and a long inner dimension (count·N), which one GEMM would
 //   run on a few thread blocks. So the inner dimension is cut into slices multiplied as one batched product
