@@ -64,15 +64,20 @@ public static class Reduce
         for (int c = 0; c < channels; c++) rs[c] = accumulate ? rs[c] + sums[c] : sums[c];
     }
 
+    /// <summary>Rows at least this long are summed by TensorPrimitives.Sum.</summary>
+    private const int LongRow = 4096;
+
     /// <summary>Elements of x one host task of <see cref="SumOverAxes{T}"/> reads per outer index (a block of whole channels).</summary>
     private const int HostTaskElements = 1 << 14;
 
     /// <summary>
-    /// Σ row for short rows (a channel of one image): a plain two-vector loop and a scalar tail, in a fixed
-    /// order. TensorPrimitives.Sum pays a fixed cost per call that dominates rows of a few hundred values.
+    /// Σ row in a fixed order. Short rows (a channel of one image) take a plain two-vector loop and a scalar
+    /// tail: TensorPrimitives.Sum pays a fixed cost per call that dominates rows of a few hundred values; long
+    /// rows go to it (its cost is amortised, and it spreads the sum over more lanes).
     /// </summary>
     private static T RowSum<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (row.Length >= LongRow) return TensorPrimitives.Sum(row);
         int i = 0;
         T s = T.Zero;
         if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && row.Length >= Vector<T>.Count)

@@ -55,9 +55,10 @@ public sealed class ReductionTests
     [TestCase(5, 7, 3)]
     [TestCase(2, 901, 37)]
     [TestCase(3, 5, 840)]
-    public void CpuSumsOverShortRowsAndManyChannels(int outer, int channels, int inner)
+    [TestCase(2, 3, 5000)]
+    public void CpuSumsRowsOfEveryLengthOverManyChannels(int outer, int channels, int inner)
     {
-        // Rows shorter than a vector, with vector tails, and enough channels to split into several host tasks.
+        // Rows shorter than a vector, with vector tails, long rows, and enough channels to split into several host tasks.
         var cpu = TestBackends.Get<double>(DeviceKind.Cpu);
         var values = Data.Random(outer * channels * inner, 17);
         using var x = Data.Tensor(cpu, new Shape(outer, channels, inner), values);
