@@ -38,15 +38,16 @@ public static class Reduce
             gpu.Launch(AddPartialsKernel, channels, partials, result.View, accumulate ? 1 : 0);
             return;
         }
-        // Each task owns a block of channels and walks the outer axis, so it reads x[o, block, :] as one
-        // contiguous run; every sum is added in the same order (o, then RowSum's fixed lanes) whatever the
-        // number of threads, so results are deterministic.
+        // Each task owns a block of channels (at most a thread's share) and walks the outer axis, so it reads
+        // x[o, block, :] as one contiguous run; every sum is added in the same order (o, then RowSum's fixed
+        // lanes) whatever the number of threads or blocks, so results are deterministic.
         var cpu = (CpuBackend<T>)backend;
         var (xa, xo) = x.HostArray;
         var sums = new T[channels];
-        int block = Math.Clamp(HostTaskElements / Math.Max(1, inner), 1, channels);
+        int share = x.Length <= HostTaskElements ? channels : (channels + cpu.Threads - 1) / cpu.Threads; // small inputs: one task
+        int block = Math.Clamp(HostTaskElements / Math.Max(1, inner), 1, Math.Max(1, share));
         int tasks = (channels + block - 1) / block;
-        Parallel.For(0, tasks, cpu.Parallel, task =>
+        void SumBlock(int task)
         {
             int c0 = task * block, count = Math.Min(block, channels - c0);
             var own = sums.AsSpan(c0, count);
@@ -59,7 +60,9 @@ public static class Reduce
                     for (int c = 0; c < count; c++)
                         own[c] += RowSum(run.Slice(c * inner, inner));
             }
-        });
+        }
+        if (tasks == 1) SumBlock(0);
+        else Parallel.For(0, tasks, cpu.Parallel, SumBlock);
         var rs = result.Span;
         for (int c = 0; c < channels; c++) rs[c] = accumulate ? rs[c] + sums[c] : sums[c];
     }
