@@ -6,36 +6,127 @@ using ILGPU;
 
 namespace Cortex.Core.Kernels;
 
-// The ILGPU half. The batch is cut into chunks whose column matrix fits a bounded workspace; each chunk is
-// unfolded by a gather kernel into cols [K, count·N] (row k, column image·N + pixel) and multiplied by the
-// backend's batched GEMM (cuBLAS on CUDA). Backward-data multiplies wᵀ·dy into cols [count, K, N], then a gather kernel
-// sums, for every input pixel, the column entries that read it (no atomics). Everything stays on the device.
+// The ILGPU half. Every pass is a handful of launches for the whole batch (or per chunk of images whose
+// workspaces fit WorkspaceBytes), never one per image:
+// - Few input channels (K = Ci·Kh·Kw ≤ DirectMaxK, e.g. a first layer on a grey or RGB image): forward and
+//   backward-data are single direct kernels, one thread per output (or input) pixel; a GEMM with so short a
+//   dimension would mostly move the column matrix.
+// - Otherwise forward unfolds the chunk into cols [K, count·N] (row k, column image·N + pixel), multiplies
+//   once, W [Co, K] · cols → [Co, count·N], and a gather kernel writes NCHW y adding bias (and y when
+//   accumulating). Backward-data at stride 1 with Co ≤ Ci is the same lowering applied to the adjoint
+//   convolution (dy with w turned by 180°, Ci and Co swapped); otherwise it multiplies wᵀ·dy per image (one
+//   batched product) into cols [count, K, N], then a gather kernel sums, for every input pixel, the column
+//   entries that read it (no atomics). 1×1 stride-1 kernels multiply x or dy in place (one batched product).
+// - Backward-weights lays dy out as [Co, count·N] and x as cols [K (+1 row of ones for the bias), count·N];
+//   their product has a short output (Co × K) and a long inner dimension (count·N), which one GEMM would
+//   run on a few thread blocks. So the inner dimension is cut into slices multiplied as one batched product
+//   into partial sums [slices, Co, K + 1], which a last kernel adds in slice order (deterministic) into dw
+//   and dbias.
 public static partial class Conv2d
 {
     /// <summary>Upper bound on the GPU workspaces of one pass (column matrix plus transposed dy), in bytes.</summary>
     internal const long WorkspaceBytes = 256L << 20;
 
+    /// <summary>Upper bound on the partial weight gradients of the sliced product, in bytes.</summary>
+    internal const long PartialBytes = 64L << 20;
+
+    /// <summary>
+    /// Knobs of the GPU lowering. MaxChunkImages caps images per chunk (tests force several chunks);
+    /// DirectMaxK is the largest Ci·Kh·Kw that takes the direct kernels; MinSliceColumns is the shortest
+    /// slice of the weight gradient's inner dimension; TargetBlocks is about how many thread blocks the sliced
+    /// product should offer the GPU (two or so per streaming multiprocessor).
+    /// </summary>
+    internal readonly record struct GpuTuning(int MaxChunkImages, int DirectMaxK, int MinSliceColumns, int TargetBlocks)
+    {
+        public static GpuTuning Default => new(int.MaxValue, 32, 512, 256);
+    }
+
+    /// <summary>The lowering's knobs; tests change them to reach every path with tiny shapes.</summary>
+    internal static GpuTuning Tuning { get; set; } = GpuTuning.Default;
+
     /// <summary>Images [First, First + Count) of the batch; Accumulate is 1 for +=.</summary>
     internal readonly record struct Chunk(int First, int Count, int Accumulate);
+
+    /// <summary>How a result [Batch, Channels, Inner] is finished: HasBias adds bias[c], Accumulate adds what was there.</summary>
+    internal readonly record struct Epilogue(int Channels, int Inner, int HasBias, int Accumulate);
+
+    /// <summary>
+    /// Division of a non-negative int below 2³¹ by a fixed positive divisor as one multiply and one shift
+    /// (Granlund and Montgomery): with ℓ = ⌈log₂ d⌉ and Magic = ⌊2^(32+ℓ) / d⌋ + 1, Magic·d exceeds 2^(32+ℓ)
+    /// by at most d ≤ 2^ℓ, which makes ⌊x·Magic / 2^(32+ℓ)⌋ = ⌊x / d⌋ for every x below 2³²; x·Magic stays
+    /// below 2⁶⁴ for x below 2³¹. A GPU has no integer divide instruction: a / by a value known only at run
+    /// time costs a sequence of some twenty instructions, and index decoding is most of a gather kernel's work.
+    /// </summary>
+    internal readonly record struct Divisor(int Value, ulong Magic, int Shift)
+    {
+        public static Divisor Of(int d)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(d, 1);
+            int log = d == 1 ? 0 : 32 - BitOperations.LeadingZeroCount((uint)(d - 1));
+            return new Divisor(d, (1UL << (32 + log)) / (ulong)d + 1, 32 + log);
+        }
+
+        /// <summary>⌊x / Value⌋ for 0 ≤ x &lt; 2³¹.</summary>
+        public int Divide(int x) => (int)((ulong)(uint)x * Magic >> Shift);
+    }
+
+    /// <summary>The divisors that decode an index of the column matrix [K, Count·N] of chunk First…First + Count.</summary>
+    internal readonly record struct Unfold(Lowering L, int First, Divisor Pixels, Divisor Images, Divisor KernelWidth, Divisor KernelHeight,
+        Divisor OutWidth)
+    {
+        public static Unfold Of(Lowering l, Chunk chunk) => new(l, chunk.First, Divisor.Of(l.OutHeight * l.OutWidth), Divisor.Of(chunk.Count),
+            Divisor.Of(l.KernelWidth), Divisor.Of(l.KernelHeight), Divisor.Of(l.OutWidth));
+    }
+
+    /// <summary>The divisors that decode an index of a [Batch, Channels, Height, Width] tensor (or of Count images of one).</summary>
+    internal readonly record struct Planes(Divisor Width, Divisor Height, Divisor Channels)
+    {
+        public static Planes Of(int channels, int height, int width) => new(Divisor.Of(width), Divisor.Of(height), Divisor.Of(channels));
+    }
+
+    /// <summary>Count partial sums of Size values each, laid out [Count, Channels, Rows]; row K (when Rows &gt; K) is the bias.</summary>
+    internal readonly record struct Slices(int Count, int Size, int K, int Rows);
 
     private static void GpuForward<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> w, Tensor<T>? bias, Tensor<T> y, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var l = Lowering.Of(g);
         int k = l.K, n = l.N, co = g.OutChannels;
-        T beta = accumulate ? T.One : T.Zero;
+        var epilogue = new Epilogue(co, n, bias is null ? 0 : 1, accumulate ? 1 : 0);
+        var biasView = bias?.View ?? w.View; // read only when HasBias
+        if (k <= Tuning.DirectMaxK)
+        {
+            gpu.Launch(DirectForwardKernel, y.Length, x.View, w.View, biasView, y.View, l, Planes.Of(co, l.OutHeight, l.OutWidth), epilogue);
+            return;
+        }
         if (l.IsPointwise)
-            gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, x, n, k * n, beta, y, n, co * n, g.Batch);
-        else
-            foreach (var chunk in Chunks<T>(g.Batch, k * n))
-            {
-                var cols = gpu.Workspace("conv.cols", new Shape(k, chunk.Count * n));
-                gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, l, chunk);
-                gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, cols, chunk.Count * n, n, beta,
-                    y.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n, chunk.Count);
-            }
-        if (bias is not null)
-            GpuAddBias(gpu, y, bias, new Layout(g.Batch, co, n));
+        {
+            gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, x, n, k * n, accumulate ? T.One : T.Zero, y, n, co * n, g.Batch);
+            if (bias is not null)
+                GpuAddBias(gpu, y, bias, new Layout(g.Batch, co, n));
+            return;
+        }
+        UnfoldAndMultiply(gpu, g.Batch, l, co, x, w, biasView, y, epilogue);
+    }
+
+    /// <summary>
+    /// y (+)= w · im2col(x) (+ bias) per chunk: unfold, one product [Co, K] · [K, count·N], and a gather into NCHW y
+    /// that finishes as <paramref name="epilogue"/> says.
+    /// </summary>
+    private static void UnfoldAndMultiply<T>(IlgpuBackend<T> gpu, int batch, Lowering l, int co, Tensor<T> x, Tensor<T> w, ArrayView<T> bias,
+        Tensor<T> y, Epilogue epilogue) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int k = l.K, n = l.N;
+        foreach (var chunk in Chunks<T>(batch, (long)(k + co) * n))
+        {
+            int columns = chunk.Count * n;
+            var cols = gpu.Workspace("conv.cols", new Shape(k, columns));
+            var product = gpu.Workspace("conv.product", new Shape(co, columns));
+            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, Unfold.Of(l, chunk));
+            gpu.Gemm(false, false, co, columns, k, T.One, w, k, cols, columns, T.Zero, product, columns);
+            gpu.Launch(ScatterChannelsKernel, product.Length, product.View, bias, y.View, epilogue, chunk,
+                Planes.Of(co, chunk.Count, n));
+        }
     }
 
     private static void GpuBackwardData<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> dy, Tensor<T> w, Tensor<T> dx, bool accumulate)
@@ -43,115 +134,114 @@ public static partial class Conv2d
     {
         var l = Lowering.Of(g);
         int k = l.K, n = l.N, co = g.OutChannels;
+        if (k <= Tuning.DirectMaxK)
+        {
+            gpu.Launch(DirectBackwardDataKernel, dx.Length, dy.View, w.View, dx.View, l, Planes.Of(l.Channels, l.Height, l.Width),
+                Divisor.Of(l.Stride), new Epilogue(co, n, 0, accumulate ? 1 : 0));
+            return;
+        }
         if (l.IsPointwise)
         {
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy, n, co * n, accumulate ? T.One : T.Zero, dx, n, k * n, g.Batch);
             return;
         }
-        foreach (var chunk in Chunks<T>(g.Batch, k * n, accumulate))
+        if (g.Stride == 1 && co <= g.InChannels)
+        {
+            // Stride 1: dx is the convolution of dy with w turned by 180° and Ci, Co swapped, padded by Kh − 1 − p
+            // (Kw − 1 − p): unfolding dy (Co·Kh·Kw rows) moves no more than the column gradient (Ci·Kh·Kw rows)
+            // would, the product is one large GEMM, and the gather needs no col2im.
+            var turned = gpu.Workspace("conv.turned", new Shape(g.InChannels, co * g.KernelHeight * g.KernelWidth));
+            gpu.Launch(TurnWeightsKernel, turned.Length, w.View, turned.View, new Layout(co, g.InChannels, g.KernelHeight * g.KernelWidth));
+            var adjoint = new Lowering(co, g.OutHeight, g.OutWidth, g.KernelHeight, g.KernelWidth, 1,
+                g.KernelHeight - 1 - g.Padding, g.KernelWidth - 1 - g.Padding, g.InHeight, g.InWidth);
+            var epilogue = new Epilogue(g.InChannels, g.InHeight * g.InWidth, 0, accumulate ? 1 : 0);
+            UnfoldAndMultiply(gpu, g.Batch, adjoint, g.InChannels, dy, turned, dx.View, dx, epilogue);
+            return;
+        }
+        foreach (var chunk in Chunks<T>(g.Batch, (long)k * n, accumulate))
         {
             var cols = gpu.Workspace("conv.cols", new Shape(chunk.Count, k, n));
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n,
                 T.Zero, cols, n, k * n, chunk.Count);
-            gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk);
+            gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk, Planes.Of(l.Channels, l.Height, l.Width),
+                Divisor.Of(l.Stride));
         }
     }
 
-    private static void GpuBackwardWeights<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw)
+    private static void GpuBackwardWeights<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw, Tensor<T>? dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var l = Lowering.Of(g);
         int k = l.K, n = l.N, co = g.OutChannels;
-        // dw += dyᵀ-chunk [Co, count·N] · colsᵀ: one product per chunk, its inner dimension running over images and pixels.
-        foreach (var chunk in Chunks<T>(g.Batch, (k + co) * n))
+        int rows = dbias is null ? k : k + 1; // a row of ones makes the last column of the product Σ dy: the bias gradient
+        foreach (var chunk in Chunks<T>(g.Batch, (long)(rows + co) * n))
         {
             int columns = chunk.Count * n;
-            var cols = gpu.Workspace("conv.cols", new Shape(k, columns));
+            var cols = gpu.Workspace("conv.cols", new Shape(rows, columns));
             var dyt = gpu.Workspace("conv.dyt", new Shape(co, columns));
-            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, l, chunk);
-            gpu.Launch(GatherChannelsKernel, dyt.Length, dy.View, dyt.View, new Layout(g.Batch, co, n), chunk);
-            gpu.Gemm(false, true, co, k, columns, T.One, dyt, columns, cols, columns, T.One, dw, k);
+            gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, Unfold.Of(l, chunk));
+            gpu.Launch(GatherChannelsKernel, dyt.Length, dy.View, dyt.View, new Layout(g.Batch, co, n), chunk, Planes.Of(co, chunk.Count, n));
+            // partials[s] = dyt[:, slice s] · cols[:, slice s]ᵀ; the slices (but the last, shorter one) are one batched product.
+            var split = SplitOf<T>(co, rows, columns);
+            int size = co * rows;
+            var partials = gpu.Workspace("conv.partials", new Shape(split.Count, co, rows));
+            if (split.Full > 0)
+                gpu.GemmBatched(false, true, co, rows, split.Length, T.One, dyt, columns, split.Length, cols, columns, split.Length,
+                    T.Zero, partials, rows, size, split.Full);
+            if (split.Tail > 0)
+            {
+                int at = split.Full * split.Length;
+                gpu.Gemm(false, true, co, rows, split.Tail, T.One, dyt.Slice(at, new Shape(dyt.Length - at)), columns,
+                    cols.Slice(at, new Shape(cols.Length - at)), columns, T.Zero, partials.Slice(split.Full * size, new Shape(size)), rows);
+            }
+            gpu.Launch(AddSlicesKernel, size, partials.View, dw.View, (dbias ?? dw).View, new Slices(split.Count, size, k, rows));
         }
     }
 
     private static void GpuAddBias<T>(IlgpuBackend<T> gpu, Tensor<T> y, Tensor<T> bias, Layout layout) where T : unmanaged, IFloatingPointIeee754<T>
         => gpu.Launch(AddBiasKernel, y.Length, y.View, bias.View, layout);
 
-    /// <summary>Consecutive chunks of the batch whose workspace (perImage elements each) stays under <see cref="WorkspaceBytes"/>.</summary>
+    /// <summary>
+    /// Consecutive chunks of the batch whose workspace (perImage elements each) stays under <see cref="WorkspaceBytes"/>
+    /// (and which hold at most MaxChunkImages images).
+    /// </summary>
     private static IEnumerable<Chunk> Chunks<T>(int batch, long perImage, bool accumulate = false) where T : unmanaged
     {
-        int size = (int)Math.Clamp(WorkspaceBytes / Unsafe.SizeOf<T>() / Math.Max(1, perImage), 1, batch);
+        long fit = WorkspaceBytes / Unsafe.SizeOf<T>() / Math.Max(1, perImage);
+        int size = (int)Math.Clamp(Math.Min(fit, Tuning.MaxChunkImages), 1, batch);
+        int count = (batch + size - 1) / size;
+        size = (batch + count - 1) / count; // as many chunks, but of even sizes
         for (int first = 0; first < batch; first += size)
             yield return new Chunk(first, Math.Min(size, batch - first), accumulate ? 1 : 0);
     }
 
-    /// <summary>cols[k, i·N + p] = x[First + i, c, oh·s − PadH + u, ow·s − PadW + v] (zero outside), k = (c, u, v), p = (oh, ow).</summary>
-    private static void Im2colKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> cols, Lowering l, Chunk chunk)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = l.OutHeight * l.OutWidth;
-        int p = index % n;
-        int rest = index / n;
-        int image = rest % chunk.Count;
-        int k = rest / chunk.Count;
-        int v = k % l.KernelWidth;
-        int u = k / l.KernelWidth % l.KernelHeight;
-        int c = k / (l.KernelWidth * l.KernelHeight);
-        int ih = p / l.OutWidth * l.Stride - l.PadH + u;
-        int iw = p % l.OutWidth * l.Stride - l.PadW + v;
-        T value = T.Zero;
-        if (ih >= 0 && ih < l.Height && iw >= 0 && iw < l.Width)
-            value = x[(((long)(chunk.First + image) * l.Channels + c) * l.Height + ih) * l.Width + iw];
-        cols[index] = value;
-    }
-
     /// <summary>
-    /// dx[First + i, c, ih, iw] (+)= Σ_{u, v} cols[i, (c, u, v), (oh, ow)] over the (u, v) for which
-    /// ih = oh·s − PadH + u and iw = ow·s − PadW + v: one thread per input pixel gathers what im2col spread.
+    /// The weight gradient's inner dimension cut into Full slices of Length columns plus one of Tail (when
+    /// non-zero). Enough slices that the batched product has about TargetBlocks thread blocks (one per output
+    /// tile of up to 128 × 128, per slice), none shorter than MinSliceColumns, partial sums within PartialBytes.
     /// </summary>
-    private static void Col2imKernel<T>(Index1D index, ArrayView<T> cols, ArrayView<T> dx, Lowering l, Chunk chunk)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    internal readonly record struct Split(int Length, int Full, int Tail)
     {
-        int n = l.OutHeight * l.OutWidth;
-        int iw = index % l.Width;
-        int rest = index / l.Width;
-        int ih = rest % l.Height;
-        rest /= l.Height;
-        int c = rest % l.Channels;
-        int image = rest / l.Channels;
-        T sum = T.Zero;
-        for (int u = 0; u < l.KernelHeight; u++)
-        {
-            int hs = ih + l.PadH - u;
-            if (hs < 0 || hs % l.Stride != 0) continue;
-            int oh = hs / l.Stride;
-            if (oh >= l.OutHeight) continue;
-            for (int v = 0; v < l.KernelWidth; v++)
-            {
-                int ws = iw + l.PadW - v;
-                if (ws < 0 || ws % l.Stride != 0) continue;
-                int ow = ws / l.Stride;
-                if (ow >= l.OutWidth) continue;
-                long k = (c * l.KernelHeight + u) * l.KernelWidth + v;
-                sum += cols[((long)image * l.Channels * l.KernelHeight * l.KernelWidth + k) * n + oh * l.OutWidth + ow];
-            }
-        }
-        long at = (long)chunk.First * l.Channels * l.Height * l.Width + index;
-        dx[at] = chunk.Accumulate != 0 ? dx[at] + sum : sum;
+        public int Count => Full + (Tail > 0 ? 1 : 0);
     }
 
-    /// <summary>dyt[c, i·Inner + p] = dy[First + i, c, p]: the chunk's channels side by side, images along the columns.</summary>
-    private static void GatherChannelsKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> dyt, Layout layout, Chunk chunk)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    internal static Split SplitOf<T>(int m, int n, int columns) where T : unmanaged
     {
-        int p = index % layout.Inner;
-        int rest = index / layout.Inner;
-        int image = rest % chunk.Count;
-        int c = rest / chunk.Count;
-        dyt[index] = dy[((long)(chunk.First + image) * layout.Channels + c) * layout.Inner + p];
+        var t = Tuning;
+        long tiles = (long)((m + 127) / 128) * ((n + 127) / 128);
+        long slices = Math.Max(1, t.TargetBlocks / tiles);
+        slices = Math.Min(slices, Math.Max(1, columns / Math.Max(1, t.MinSliceColumns)));
+        slices = Math.Min(slices, Math.Max(1, PartialBytes / Unsafe.SizeOf<T>() / ((long)m * n)));
+        if (slices <= 1) return new Split(columns, 1, 0);
+        // Slices start on a multiple of 32 columns, so every slice's rows stay aligned for vector loads. A length
+        // that divides the columns (within a factor of two of the target, partial sums within bounds) saves the
+        // separate product of a shorter last slice.
+        int length = (int)((columns + slices - 1) / slices + 31) / 32 * 32;
+        long maxSlices = Math.Max(1, PartialBytes / Unsafe.SizeOf<T>() / ((long)m * n));
+        for (int step = 0; step <= length / 32; step++)
+            foreach (int candidate in (ReadOnlySpan<int>)[length - 32 * step, length + 32 * step])
+                if (candidate >= Math.Max(32, length / 2) && columns % candidate == 0 && columns / candidate <= maxSlices)
+                    return new Split(candidate, columns / candidate, 0);
+        return new Split(length, columns / length, columns % length);
     }
-
-    private static void AddBiasKernel<T>(Index1D index, ArrayView<T> y, ArrayView<T> bias, Layout layout)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => y[index] += bias[index / layout.Inner % layout.Channels];
 }

@@ -64,9 +64,10 @@ public readonly record struct Conv2dGeometry(int Batch, int InChannels, int InHe
 /// 2-D convolution (cross-correlation, as in PyTorch), NCHW: y[b, co, i, j] = bias[co] +
 /// Σ_{ci, u, v} w[co, ci, u, v] · x[b, ci, i·s − p + u, j·s − p + v], with x read as zero outside the image.
 /// Forward, backward-data and backward-weights side by side; the CPU half (Conv2d.Cpu.cs) lowers each pass to
-/// matrix products over cache-sized column blocks, the ILGPU half (Conv2d.Gpu.cs) to gather kernels and
-/// batched products. Input gradients take <c>accumulate</c>; parameter gradients always accumulate (+=),
-/// because backpropagation through time sums them over steps.
+/// matrix products over cache-sized column blocks, the ILGPU half (Conv2d.Gpu.cs) to direct kernels for
+/// few input channels, otherwise to gather kernels and a few large (batched) products per chunk of images.
+/// Input gradients take <c>accumulate</c>; parameter gradients always accumulate (+=), because
+/// backpropagation through time sums them over steps.
 /// </summary>
 public static partial class Conv2d
 {
@@ -138,10 +139,13 @@ public static partial class Conv2d
     internal static void BackwardWeightsCore<T>(IBackend<T> backend, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw, Tensor<T>? dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // The direct CPU path sums dbias while it lays out dy; elsewhere it is one more pass over dy.
+        // The GPU path and the direct CPU path sum dbias along with dw; elsewhere it is one more pass over dy.
         if (backend is IlgpuBackend<T> gpu)
-            GpuBackwardWeights(gpu, g, x, dy, dw);
-        else if (CpuBackwardWeights((CpuBackend<T>)backend, g, x, dy, dw, dbias))
+        {
+            GpuBackwardWeights(gpu, g, x, dy, dw, dbias);
+            return;
+        }
+        if (CpuBackwardWeights((CpuBackend<T>)backend, g, x, dy, dw, dbias))
             return;
         if (dbias is not null)
             Reduce.SumOverAxes(dy, g.Batch, g.OutChannels, g.OutHeight * g.OutWidth, dbias, accumulate: true);

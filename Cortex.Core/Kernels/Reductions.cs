@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 using Cortex.Core.Backends;
 using Cortex.Core.Tensors;
 using ILGPU;
@@ -37,18 +38,70 @@ public static class Reduce
             gpu.Launch(AddPartialsKernel, channels, partials, result.View, accumulate ? 1 : 0);
             return;
         }
+        // Each task owns a block of channels (at most a thread's share) and walks the outer axis, so it reads
+        // x[o, block, :] as one contiguous run; every sum is added in the same order (o, then RowSum's fixed
+        // lanes) whatever the number of threads or blocks, so results are deterministic.
         var cpu = (CpuBackend<T>)backend;
+        var (xa, xo) = x.HostArray;
         var sums = new T[channels];
-        Parallel.For(0, channels, cpu.Parallel, c =>
+        int share = x.Length <= HostTaskElements ? channels : (channels + cpu.Threads - 1) / cpu.Threads; // small inputs: one task
+        int block = Math.Clamp(HostTaskElements / Math.Max(1, inner), 1, Math.Max(1, share));
+        int tasks = (channels + block - 1) / block;
+        void SumBlock(int task)
         {
-            T s = T.Zero;
-            var data = x.Span;
+            int c0 = task * block, count = Math.Min(block, channels - c0);
+            var own = sums.AsSpan(c0, count);
             for (int o = 0; o < outer; o++)
-                s += TensorPrimitives.Sum<T>(data.Slice((o * channels + c) * inner, inner));
-            sums[c] = s;
-        });
+            {
+                var run = new ReadOnlySpan<T>(xa, xo + (o * channels + c0) * inner, count * inner);
+                if (inner == 1)
+                    TensorPrimitives.Add(own, run, own);
+                else
+                    for (int c = 0; c < count; c++)
+                        own[c] += RowSum(run.Slice(c * inner, inner));
+            }
+        }
+        if (tasks == 1) SumBlock(0);
+        else Parallel.For(0, tasks, cpu.Parallel, SumBlock);
         var rs = result.Span;
         for (int c = 0; c < channels; c++) rs[c] = accumulate ? rs[c] + sums[c] : sums[c];
+    }
+
+    /// <summary>Rows at least this long are summed by TensorPrimitives.Sum.</summary>
+    private const int LongRow = 4096;
+
+    /// <summary>Elements of x one host task of <see cref="SumOverAxes{T}"/> reads per outer index (a block of whole channels).</summary>
+    private const int HostTaskElements = 1 << 14;
+
+    /// <summary>
+    /// Σ row in a fixed order. Short rows (a channel of one image) take a plain two-vector loop and a scalar
+    /// tail: TensorPrimitives.Sum pays a fixed cost per call that dominates rows of a few hundred values; long
+    /// rows go to it (its cost is amortised, and it spreads the sum over more lanes).
+    /// </summary>
+    private static T RowSum<T>(ReadOnlySpan<T> row) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (row.Length >= LongRow) return TensorPrimitives.Sum(row);
+        int i = 0;
+        T s = T.Zero;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported && row.Length >= Vector<T>.Count)
+        {
+            int width = Vector<T>.Count;
+            ref T start = ref MemoryMarshal.GetReference(row);
+            Vector<T> v0 = Vector<T>.Zero, v1 = Vector<T>.Zero;
+            for (; i + 2 * width <= row.Length; i += 2 * width)
+            {
+                v0 += Vector.LoadUnsafe(ref start, (nuint)i);
+                v1 += Vector.LoadUnsafe(ref start, (nuint)(i + width));
+            }
+            if (i + width <= row.Length)
+            {
+                v0 += Vector.LoadUnsafe(ref start, (nuint)i);
+                i += width;
+            }
+            s = Vector.Sum(v0 + v1);
+        }
+        for (; i < row.Length; i++) s += row[i];
+        return s;
     }
 
     /// <summary>result[0] = Σ x² (or += when <paramref name="accumulate"/>).</summary>

@@ -131,6 +131,77 @@ public sealed class Conv2dTests
             Data.AssertClose(on[i], expected[i], tol, $"{kind} output {i}");
     }
 
+    private static IEnumerable<TestCaseData> LoweredCases()
+    {
+        foreach (var kind in TestBackends.Ilgpu)
+            foreach (int batch in new[] { 3, 7 })
+                foreach (var (ci, co) in new[] { (3, 4), (4, 2) })
+                    foreach (var (kh, kw, s, p) in new[] { (3, 3, 1, 1), (3, 3, 2, 0), (1, 1, 1, 0), (2, 3, 2, 1), (2, 3, 1, 2) })
+                        yield return new TestCaseData(kind, batch, ci, co, kh, kw, s, p)
+                            .SetArgDisplayNames(kind.ToString(), $"b{batch}", $"{ci}to{co}", $"{kh}x{kw}", $"s{s}", $"p{p}");
+    }
+
+    [TestCaseSource(nameof(LoweredCases))]
+    public void GemmLoweringAgreesWithCpuPathAcrossChunksAndSlices(DeviceKind kind, int batch, int ci, int co, int kh, int kw, int stride, int padding)
+    {
+        // No direct kernels, two images per chunk (3 and 7 leave a short last chunk), and the weight gradient's
+        // inner dimension cut into 32-column slices plus a shorter tail: every path the default tuning keeps for
+        // larger layers, on tiny shapes. Fewer output than input channels at stride 1 take the adjoint
+        // convolution for backward-data (padding 2 > Kh − 1 crops), more take col2im.
+        var backend = TestBackends.Get<float>(kind);
+        var g = new Conv2dGeometry(batch, ci, 6, 7, co, kh, kw, stride, padding);
+        var expected = Run(TestBackends.Get<float>(DeviceKind.Cpu), g, seed: 21);
+        var saved = Conv2d.Tuning;
+        Conv2d.Tuning = new Conv2d.GpuTuning(MaxChunkImages: 2, DirectMaxK: 0, MinSliceColumns: 4, TargetBlocks: 1000);
+        double[][] on;
+        try
+        {
+            on = Run(backend, g, seed: 21);
+        }
+        finally
+        {
+            Conv2d.Tuning = saved;
+        }
+        for (int i = 0; i < on.Length; i++)
+            Data.AssertClose(on[i], expected[i], TestBackends.AgreementTolerance<float>(), $"{kind} output {i}");
+    }
+
+    [TestCase(1000, 4, 300)]
+    [TestCase(1000, 4, 20)]
+    [TestCase(1, 4, 300)]
+    [TestCase(256, 512, 100352)]
+    public void WeightGradientSlicesCoverTheInnerDimension(int targetBlocks, int minSlice, int columns)
+    {
+        var saved = Conv2d.Tuning;
+        Conv2d.Tuning = Conv2d.GpuTuning.Default with { TargetBlocks = targetBlocks, MinSliceColumns = minSlice };
+        try
+        {
+            var split = Conv2d.SplitOf<float>(32, 9, columns);
+            Assert.That(split.Full * split.Length + split.Tail, Is.EqualTo(columns));
+            Assert.That(split.Tail, Is.LessThan(split.Length));
+            Assert.That(split.Count, Is.LessThanOrEqualTo(Math.Max(1, targetBlocks)));
+            if (split.Count > 1) Assert.That(split.Length % 32, Is.Zero);
+        }
+        finally
+        {
+            Conv2d.Tuning = saved;
+        }
+    }
+
+    [Test]
+    public void DivisorsDivideExactly()
+    {
+        var random = new Random(5);
+        int[] divisors = [1, 2, 3, 7, 9, 28, 196, 784, 1000, 65_537, 1 << 20, (1 << 30) + 1, int.MaxValue];
+        foreach (int d in divisors)
+        {
+            var divisor = Conv2d.Divisor.Of(d);
+            int[] edges = [0, 1, d - 1, d, d + 1, 2 * d - 1, int.MaxValue - 1, int.MaxValue, int.MaxValue / d * d, int.MaxValue / d * d - 1];
+            foreach (int x in edges.Where(e => e >= 0).Concat(Enumerable.Range(0, 2000).Select(_ => random.Next())))
+                Assert.That(divisor.Divide(x), Is.EqualTo(x / d), $"{x} / {d}");
+        }
+    }
+
     [TestCase(1, 0)]
     [TestCase(2, 1)]
     [TestCase(1, 2)]

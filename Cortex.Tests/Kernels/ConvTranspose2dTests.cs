@@ -116,6 +116,27 @@ public sealed class ConvTranspose2dTests
             Data.AssertClose(on[i], expected[i], TestBackends.AgreementTolerance<float>(), $"{kind} output {i}");
     }
 
+    [TestCaseSource(nameof(IlgpuBackends))]
+    public void GemmLoweringAgreesWithCpuPath(DeviceKind kind, int k, int stride, int padding, int outputPadding, int h, int w)
+    {
+        // No direct kernels, one image per chunk, the weight gradient cut into slices: the paths larger layers take.
+        var backend = TestBackends.Get<float>(kind);
+        var expected = Run(TestBackends.Get<float>(DeviceKind.Cpu), k, stride, padding, outputPadding, h, w);
+        var saved = Conv2d.Tuning;
+        Conv2d.Tuning = new Conv2d.GpuTuning(MaxChunkImages: 1, DirectMaxK: 0, MinSliceColumns: 4, TargetBlocks: 1000);
+        double[][] on;
+        try
+        {
+            on = Run(backend, k, stride, padding, outputPadding, h, w);
+        }
+        finally
+        {
+            Conv2d.Tuning = saved;
+        }
+        for (int i = 0; i < on.Length; i++)
+            Data.AssertClose(on[i], expected[i], TestBackends.AgreementTolerance<float>(), $"{kind} output {i}");
+    }
+
     [Test]
     public void BadArgumentsNameTheOperationAndShapes()
     {

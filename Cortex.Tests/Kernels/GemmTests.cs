@@ -175,6 +175,28 @@ public sealed class GemmTests
         var e = Assert.Throws<ArgumentException>(() => CpuBlas.GemmBatched(false, false, 2, 2, 2, 1f, new float[8], 0, 2, 4,
             new float[8], 0, 2, 4, 0f, new float[8], 0, 2, 0, 2, 1));
         Assert.That(e!.Message, Does.Contain("Gemm").And.Contain("batch=2").And.Contain("strideC=0"));
+        // Rows of 3 in a row stride of 4, matrices 2 apart: matrix 1's first row covers matrix 0's columns 2..3.
+        e = Assert.Throws<ArgumentException>(() => CpuBlas.GemmBatched(false, false, 2, 3, 1, 1f, new float[8], 0, 1, 1,
+            new float[8], 0, 3, 3, 0f, new float[16], 0, 4, 2, 2, 1));
+        Assert.That(e!.Message, Does.Contain("strideC=2").And.Contain("ldc=4").And.Contain("1 apart"));
+        // Rows of 2 in a row stride of 3, matrices 2 apart: matrix 1's first row spills into matrix 0's second row.
+        e = Assert.Throws<ArgumentException>(() => CpuBlas.GemmBatched(false, false, 3, 2, 1, 1f, new float[8], 0, 1, 1,
+            new float[8], 0, 2, 2, 0f, new float[16], 0, 3, 2, 2, 1));
+        Assert.That(e!.Message, Does.Contain("strideC=2").And.Contain("ldc=3"));
+    }
+
+    [TestCase("managed")]
+    [TestCase("openblas")]
+    public void InterleavedBatchOutputsAreAccepted(string provider)
+    {
+        // Three 2×2 products whose C matrices sit side by side in the rows of one 2×6 matrix (ldc = 6, strideC = 2):
+        // their spans overlap but no element is shared. A_i = i·I + 1 (all ones plus i on the diagonal), B = [[1, 2], [3, 4]].
+        float[] a = [1, 1, 1, 1, 2, 1, 1, 2, 3, 1, 1, 3];
+        float[] b = [1, 2, 3, 4];
+        var c = new float[12];
+        CpuBlas.GemmBatched(Provider(provider), false, false, 2, 2, 2, 1f, a, 0, 2, 4, b, 0, 2, 0, 0f, c, 0, 6, 2, 3, 2);
+        // A_0·B = [[4, 6], [4, 6]], A_1·B = [[5, 8], [7, 10]], A_2·B = [[6, 10], [10, 14]].
+        Assert.That(c, Is.EqualTo(new float[] { 4, 6, 5, 8, 6, 10, 4, 6, 7, 10, 10, 14 }));
     }
 
     private static BlasProvider Provider(string name)

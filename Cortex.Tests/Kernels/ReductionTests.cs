@@ -50,6 +50,28 @@ public sealed class ReductionTests
         Data.AssertClose(On(backend), On(cpu), TestBackends.AgreementTolerance<float>(), "sum over axes");
     }
 
+    [TestCase(3, 7, 1)]
+    [TestCase(2, 20_011, 1)]
+    [TestCase(5, 7, 3)]
+    [TestCase(2, 901, 37)]
+    [TestCase(3, 5, 840)]
+    [TestCase(2, 3, 5000)]
+    public void CpuSumsRowsOfEveryLengthOverManyChannels(int outer, int channels, int inner)
+    {
+        // Rows shorter than a vector, with vector tails, long rows, and enough channels to split into several host tasks.
+        var cpu = TestBackends.Get<double>(DeviceKind.Cpu);
+        var values = Data.Random(outer * channels * inner, 17);
+        using var x = Data.Tensor(cpu, new Shape(outer, channels, inner), values);
+        using var sums = Data.Tensor(cpu, new Shape(channels), Data.Random(channels, 18));
+        var expected = Data.Random(channels, 18);
+        for (int o = 0; o < outer; o++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < inner; i++)
+                    expected[c] += values[(o * channels + c) * inner + i];
+        Reduce.SumOverAxes(x, outer, channels, inner, sums, accumulate: true);
+        Data.AssertClose(Data.Read(sums), expected, 1e-12, "sum over axes");
+    }
+
     [Test]
     public void WrongLayoutNamesTheOperation()
     {

@@ -22,9 +22,9 @@ public static class GemmArgs
         {
             if (strideA < 0 || strideB < 0 || strideC < 0)
                 throw new ArgumentException($"{What()}: strides must be non-negative, got A {strideA}, B {strideB}, C {strideC}");
-            long cSpan = (long)(m - 1) * ldc + n;
-            if (strideC < cSpan)
-                throw new ArgumentException($"{What()}: strideC={strideC} makes the C matrices overlap (each spans {cSpan} elements); products of a batch run in parallel");
+            if (SharedOffset(m, n, ldc, strideC, batch) is long d)
+                throw new ArgumentException(
+                    $"{What()}: strideC={strideC} with ldc={ldc} makes C matrices {d} apart share elements; products of a batch run in parallel");
         }
         long needA = (long)(batch - 1) * strideA + (long)(aRows - 1) * lda + aCols;
         long needB = (long)(batch - 1) * strideB + (long)(bRows - 1) * ldb + bCols;
@@ -32,6 +32,27 @@ public static class GemmArgs
         if (needA > aLength) throw Short(What(), "A", aLength, needA, aRows, aCols, lda);
         if (needB > bLength) throw Short(What(), "B", bLength, needB, bRows, bCols, ldb);
         if (needC > cLength) throw Short(What(), "C", cLength, needC, m, n, ldc);
+    }
+
+    /// <summary>
+    /// The smallest distance d (in matrices) at which two C matrices of the batch share an element, or null.
+    /// Matrices may interleave without sharing (ldc ≥ 2n, strideC = n puts them side by side), so this checks
+    /// the real geometry: matrix j starts Δ = d·strideC = q·ldc + r elements after matrix i, so its rows are
+    /// i's rows q… at columns [r, r + n), spilling into the next row's columns [0, r + n − ldc) when
+    /// r + n &gt; ldc; with ldc ≥ n both are clashes only when they land on one of i's m rows within its first n
+    /// columns. Matrices whose starts lie a whole span apart cannot meet, which bounds the loop.
+    /// </summary>
+    private static long? SharedOffset(int m, int n, int ldc, int strideC, int batch)
+    {
+        long span = (long)(m - 1) * ldc + n;
+        for (long d = 1; d < batch; d++)
+        {
+            long delta = d * strideC;
+            if (delta >= span) return null;
+            long q = delta / ldc, r = delta % ldc;
+            if ((q < m && r < n) || (r + n > ldc && q + 1 < m)) return d;
+        }
+        return null;
     }
 
     private static ArgumentException Short(string what, string name, int length, long needed, int rows, int cols, int ld) =>
