@@ -77,6 +77,37 @@ public sealed class ProbeTests
         });
     }
 
+    [TestCaseSource(typeof(TestBackends), nameof(TestBackends.All))]
+    public void ImagesOnTheDeviceGiveTheSameStatesAsImagesOnTheHost(DeviceKind kind)
+    {
+        var backend = TestBackends.Get<double>(kind);
+        using var net = NetworkHarness.Build(backend, GradientCheckTests.TypesAndDelays);
+        var image = Data.Random(3 * 16, 6);
+        var fromHost = Data.Read(net.Forward(image, 3, training: true));
+        var statesFromHost = Data.Read(net.States("A"));
+        using var onDevice = Data.Tensor(backend, new Cortex.Core.Tensors.Shape(3, 1, 4, 4), image);
+        using var wrong = backend.Allocate(new Cortex.Core.Tensors.Shape(3, 2, 4, 4));
+        Assert.Multiple(() =>
+        {
+            Assert.That(Data.Read(net.Forward(onDevice, training: true)), Is.EqualTo(fromHost));
+            Assert.That(Data.Read(net.States("A")), Is.EqualTo(statesFromHost));
+            Assert.That(net.States("A").Shape.ToString(), Is.EqualTo("[4, 3, 2, 4, 4]"));
+            Assert.That(() => net.Forward(wrong, training: true),
+                Throws.ArgumentException.With.Message.Contains("input must be [B, 1, 4, 4], got [3, 2, 4, 4]"));
+        });
+    }
+
+    [Test]
+    public void ALearnedInitialStateIsStateZeroOfEverySample()
+    {
+        var backend = TestBackends.Get<double>(DeviceKind.Cpu);
+        using var net = NetworkHarness.Build(backend, GradientCheckTests.Untied);
+        var h0 = Data.Random(32, 12);
+        net.Parameters.Single(p => p.Name == "A.initial_state").Value.CopyFrom(h0);
+        net.Forward(Data.Random(2 * 16, 1), 2, training: true);
+        Assert.That(Data.Read(net.State("A", 0)), Is.EqualTo(h0.Concat(h0).ToArray()));
+    }
+
     private static void Set(Cortex.Core.Simulation.Network<double> net, string name, double value)
         => net.Parameters.Single(p => p.Name == name).Value.CopyFrom([value]);
 }
