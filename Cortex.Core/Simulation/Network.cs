@@ -37,7 +37,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     public int Steps => program.Steps;
     public IBackend<T> Backend => program.Store.Backend;
 
-    /// <summary>Every trainable parameter, for optimisers. Names: <c>V1->V2.weight</c> (or <c>.weight[copy k]</c> when untied), <c>V1.bias</c>, <c>V1.norm.gamma</c>, <c>readout.weight</c>, …</summary>
+    /// <summary>Every trainable parameter, for optimisers. Names: <c>V1->V2.weight</c> (or <c>.weight[copy k]</c> when weights are untied or tied every k), <c>V1.bias</c>, <c>V1.norm.gamma</c>, <c>readout.weight</c>, …</summary>
     public IReadOnlyList<Parameter<T>> Parameters => program.Store.Parameters;
 
     public IReadOnlyList<string> AreaNames => [.. program.Areas.Select(a => a.Name)];
@@ -56,7 +56,11 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"{Name}: batch must be ≥ 1, got {batch}");
         if (simulator?.Batch == batch) return;
         DeviceMemory.Ensure(Name, batch, estimatedBytes(batch), Backend);
-        arena?.Dispose();
+        if (arena is not null)
+        {
+            Backend.Synchronize();   // queued kernels may still read the old arena
+            arena.Dispose();
+        }
         simulator = null;
         arena = new StateArena<T>(Backend, batch);
         simulator = new Simulator<T>(program, arena);
@@ -175,6 +179,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     public void Dispose()
     {
+        Backend.Synchronize();
         arena?.Dispose();
         arena = null;
         simulator = null;

@@ -44,6 +44,19 @@ public sealed class TrainingTests
         });
     }
 
+    [TestCaseSource(typeof(TestBackends), nameof(TestBackends.All))]
+    public void ChangingTheBatchSizeRemakesTheArena(DeviceKind kind)
+    {
+        var backend = TestBackends.Get<double>(kind);
+        using var net = NetworkHarness.Build(backend, Untied);
+        var two = Data.Random(2 * 9, 1);
+        var first = Data.Read(net.Forward(two, 2, training: false));
+        var three = Data.Read(net.Forward(Data.Random(3 * 9, 2), 3, training: false));
+        Assert.That(net.Batch, Is.EqualTo(3));
+        Assert.That(three, Has.Length.EqualTo(3 * 3 * 2), "[steps, B, classes]");
+        Assert.That(Data.Read(net.Forward(two, 2, training: false)), Is.EqualTo(first));
+    }
+
     /// <summary>BLT's projections at a tiny size: feedforward with pooling, lateral, feedback by transposed convolution, per-step norm.</summary>
     private const string TinyBlt = """
         name: tiny-blt
