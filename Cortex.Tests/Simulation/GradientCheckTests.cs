@@ -1,3 +1,6 @@
+using Cortex.Connectivity;
+using Cortex.Connectivity.Projections;
+using Cortex.Connectivity.Spec;
 using Cortex.Core.Backends;
 using Cortex.Tests.Infrastructure;
 
@@ -79,11 +82,37 @@ public sealed class GradientCheckTests
         readout: { from: V, classes: 3 }
         """;
 
+    private static readonly (string Name, string Yaml)[] Catalogue =
+        [("types-and-delays", TypesAndDelays), ("gains", Gains), ("untied", Untied), ("dense-vector", DenseVector)];
+
     private static IEnumerable<TestCaseData> Cases()
     {
         foreach (var kind in TestBackends.All)
-            foreach (var (name, yaml) in new[] { ("types-and-delays", TypesAndDelays), ("gains", Gains), ("untied", Untied), ("dense-vector", DenseVector) })
+            foreach (var (name, yaml) in Catalogue)
                 yield return new TestCaseData(kind, yaml).SetArgDisplayNames(kind.ToString(), name);
+    }
+
+    /// <summary>The networks above are the conformance catalogue: together they must use every projection kind, type, mode, resampling and tying.</summary>
+    [Test]
+    public void TheCatalogueCoversEveryKind()
+    {
+        var specs = Catalogue.Select(c => NetworkLoader.Parse(c.Yaml).Spec).ToList();
+        var projections = specs.SelectMany(s => s.Projections).ToList();
+        Assert.Multiple(() =>
+        {
+            Assert.That(projections.Select(ProjectionKinds.Of).Distinct(), Is.EquivalentTo(ProjectionKinds.All.Select(k => k.Kind)), "projection kinds");
+            Assert.That(projections.Select(p => p.Type).Distinct(), Is.EquivalentTo(Enum.GetValues<ProjectionType>()), "projection types");
+            Assert.That(projections.Select(p => p.Mode).Distinct(), Is.EquivalentTo(Enum.GetValues<ProjectionMode>()), "modes");
+            Assert.That(projections.Select(p => p.Resampling).Distinct(), Is.EquivalentTo(Enum.GetValues<Resampling>()), "resampling");
+            Assert.That(projections.Select(p => p.Sign).Distinct(), Is.EquivalentTo(Enum.GetValues<WeightSign>()), "signs");
+            Assert.That(projections.Select(p => p.Delay).Distinct(), Is.SupersetOf(new[] { 0, 1, 2 }), "delays");
+            Assert.That(specs.Select(s => s.WeightTying).Distinct(), Is.EquivalentTo(Enum.GetValues<WeightTying>()), "weight tying");
+            var areas = specs.SelectMany(s => s.Areas).ToList();
+            Assert.That(areas.Select(a => a.Norm).Distinct(), Is.EquivalentTo(Enum.GetValues<Cortex.Areas.NormalisationMode>()), "normalisation");
+            Assert.That(areas.Any(a => a.Tau > 1 && !a.TauTrainable) && areas.Any(a => a.TauTrainable), "fixed and learned leaks");
+            Assert.That(areas.Any(a => !a.Shape.IsSpatial), "a vector area");
+            Assert.That(areas.Select(a => a.InitialState).Distinct(), Is.EquivalentTo(Enum.GetValues<Cortex.Areas.InitialState>()), "initial states");
+        });
     }
 
     [TestCaseSource(nameof(Cases))]
