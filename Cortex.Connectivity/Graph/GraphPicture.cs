@@ -12,11 +12,11 @@ public static class GraphPicture
 {
     private static readonly Color Feedforward = Color.FromHex("#1f77b4"), Lateral = Color.FromHex("#2ca02c"), Feedback = Color.FromHex("#d62728");
 
-    /// <summary>Writes the picture of <paramref name="graph"/> to <paramref name="path"/> (SVG).</summary>
-    public static void SaveSvg(NetworkGraph graph, string path, int width = 900, int height = 560)
+    /// <summary>Writes the picture of <paramref name="graph"/> to <paramref name="path"/> (SVG); by default 240 pixels per level, at least 900.</summary>
+    public static void SaveSvg(NetworkGraph graph, string path, int? width = null, int height = 560)
     {
         var plot = Draw(graph);
-        plot.SaveSvg(path, width, height);
+        plot.SaveSvg(path, width ?? Math.Max(900, 240 * (graph.Nodes.Max(n => n.Level) + 1)), height);
     }
 
     public static Plot Draw(NetworkGraph graph)
@@ -45,7 +45,7 @@ public static class GraphPicture
         }
 
         plot.Legend.IsVisible = true;
-        plot.Legend.Alignment = Alignment.UpperLeft;
+        plot.Legend.Alignment = Alignment.LowerLeft;   // under the input, where no arc passes
         plot.Legend.ManualItems.Add(Item("feedforward", Feedforward, LinePattern.Solid));
         plot.Legend.ManualItems.Add(Item("lateral (self-loop)", Lateral, LinePattern.Dotted));
         plot.Legend.ManualItems.Add(Item("feedback", Feedback, LinePattern.Dashed));

@@ -23,6 +23,8 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
 
         top.Require("areas");
         var areas = List(top, "areas", AreaKeys, (m, _) => Area(m, time));
+        if (top.Node("areas") is YamlSequenceNode { Children.Count: 0 } or YamlScalarNode { Value: null or "" } && top.Has("areas"))
+            top.Error("areas", "no areas; give at least one (name, level, shape)");
         var projections = List(top, "projections", ProjectionKeys, (m, _) => Projection(m, time, input.Name));
         var areaShapes = areas.GroupBy(a => a.Name).ToDictionary(g => g.Key, g => g.First().Shape);
         areaShapes.TryAdd(input.Name, input.Shape);

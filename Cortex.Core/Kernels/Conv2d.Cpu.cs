@@ -7,9 +7,11 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Cortex.Core.Kernels;
 
-// The CPU half. Each pass is split into tasks of (image, block of output rows) small enough that the block's
-// columns (im2col) stay in the core's L2 cache; every worker thread unfolds one block into its own buffer and
-// multiplies it at once with a single-threaded GEMM, so the columns are read from cache, never from memory.
+// The CPU half. Float stride-1 convolutions on AVX-512 machines take the direct path (Conv2d.Direct.cs: no
+// im2col at all). Everything else (double, other strides, 1×1 kernels, no AVX-512) is lowered to GEMM: each
+// pass is split into tasks of (image, block of output rows) small enough that the block's columns (im2col)
+// stay in the core's L2 cache; every worker thread unfolds one block into its own buffer and multiplies it at
+// once with a single-threaded GEMM, so the columns are read from cache, never from memory.
 // Backward-data of a stride-1 convolution is itself a stride-1 convolution of dy with the weights turned by
 // 180° and with Ci and Co swapped (no scatter); other strides use GEMM then col2im, one image per task.
 public static partial class Conv2d

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -49,21 +49,24 @@ public static partial class Conv2d
         int next = -1;
         Parallel.For(0, workers, cpu.Parallel, _ =>
         {
-            var p = ArrayPool<float>.Shared.Rent(pLength);
-            var o = ArrayPool<float>.Shared.Rent(outChannels * widePixels);
-            Array.Clear(p);
+            int pAligned = (pLength + 15) / 16 * 16;
+            float* pp = ThreadScratch(pAligned + outChannels * widePixels), po = pp + pAligned;
+            new Span<float>(pp, pLength).Clear();
             for (int task; (task = Interlocked.Increment(ref next)) < batch * blocks;)
             {
                 int image = task / blocks, row0 = task % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
-                FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, p);
-                fixed (float* pp = p, po = o, pw = &w[wOffset], py = y)
+                FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, new Span<float>(pp, pLength));
+                fixed (float* pw = &w[wOffset], py = y)
                 fixed (int* off = offsets)
                 {
                     for (int t = 0; t < pixelTiles; t++)
                     {
+                        // The last tile may need only half its pixels (e.g. 14 rows of 16 = 3½ tiles).
+                        bool half = rows * wide - t * TilePixels <= TilePixels / 2;
                         int ct = 0;
                         for (; ct + TileChannels <= outChannels; ct += TileChannels)
-                            Tile(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                            if (half) TileHalf(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                            else Tile(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
                         for (; ct < outChannels; ct++)
                             TileRow(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels);
                     }
@@ -77,8 +80,6 @@ public static partial class Conv2d
                     }
                 }
             }
-            ArrayPool<float>.Shared.Return(p);
-            ArrayPool<float>.Shared.Return(o);
         });
     }
 
@@ -118,10 +119,9 @@ public static partial class Conv2d
         Parallel.For(0, workers, cpu.Parallel, worker =>
         {
             var sum = partial[worker] = new float[coPad * kPad + outChannels];
-            var p = ArrayPool<float>.Shared.Rent(group * pLength);
-            var d = ArrayPool<float>.Shared.Rent(group * dLength);
-            Array.Clear(p);
-            Array.Clear(d);
+            // dLength is a multiple of 16, so every row of dy in d starts on a 64-byte line.
+            float* pd = ThreadScratch(group * (dLength + pLength)), pp = pd + group * dLength;
+            new Span<float>(pd, group * (dLength + pLength)).Clear();
             var lanes = new float[256];
             for (int task; (task = Interlocked.Increment(ref next)) < tasks;)
             {
@@ -129,8 +129,8 @@ public static partial class Conv2d
                 for (int g = 0; g < images; g++)
                 {
                     int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
-                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, p.AsSpan(g * pLength, pLength));
-                    fixed (float* pd = d, pdy = dy)
+                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, new Span<float>(pp + g * pLength, pLength));
+                    fixed (float* pdy = dy)
                         for (int co = 0; co < outChannels; co++)
                         {
                             float* target = pd + g * dLength + co * widePixels;
@@ -142,25 +142,27 @@ public static partial class Conv2d
                             }
                             new Span<float>(target + count * wide, widePixels - count * wide).Clear();
                             if (dbias is not null)
-                                sum[coPad * kPad + co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(target, count * wide));
+                            {
+                                // Measured here, TensorPrimitives.Sum took about 1.5 µs per 840-float row; this loop is several times faster.
+                                var total = Vector512<float>.Zero;
+                                for (int j = 0; j < widePixels; j += 16) total += Vector512.Load(target + j);
+                                sum[coPad * kPad + co] += Vector512.Sum(total);
+                            }
                         }
                 }
-                fixed (float* pp = p, pd = d, ps0 = sum, acc = lanes)
+                fixed (float* ps0 = sum, acc = lanes)
                 fixed (int* off = offsets)
                     for (int ct = 0; ct < channelTiles; ct++)
                         for (int kt = 0; kt < tapTiles; kt++)
                         {
                             new Span<float>(acc, 256).Clear();
-                            for (int g = 0; g < images; g++)
-                                WeightTile(pd + g * dLength + ct * TileChannels * widePixels, widePixels, pp + g * pLength, off + kt * 4, widePixels, acc);
+                            WeightTile(pd + ct * TileChannels * widePixels, widePixels, pp, off + kt * 4, widePixels, images, dLength, pLength, acc);
                             float* target = ps0 + ct * TileChannels * kPad + kt * 4;
                             for (int m = 0; m < 4; m++, target += kPad)
                                 (Vector128.Load(target) + Sum4(Vector512.Load(acc + 64 * m), Vector512.Load(acc + 64 * m + 16),
                                     Vector512.Load(acc + 64 * m + 32), Vector512.Load(acc + 64 * m + 48))).Store(target);
                         }
             }
-            ArrayPool<float>.Shared.Return(p);
-            ArrayPool<float>.Shared.Return(d);
         });
         for (int co = 0; co < outChannels; co++)
         {
@@ -178,7 +180,7 @@ public static partial class Conv2d
     /// register-blocked tile of the weight gradient for one image, left in vector lanes (summed by the caller).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void WeightTile(float* d, int ldd, float* p, int* offsets, int length, float* acc)
+    private static unsafe void WeightTile(float* d, int ldd, float* p, int* offsets, int length, int images, int dStride, int pStride, float* acc)
     {
         var a00 = Vector512.Load(acc); var a01 = Vector512.Load(acc + 16); var a02 = Vector512.Load(acc + 32); var a03 = Vector512.Load(acc + 48);
         var a10 = Vector512.Load(acc + 64); var a11 = Vector512.Load(acc + 80); var a12 = Vector512.Load(acc + 96); var a13 = Vector512.Load(acc + 112);
@@ -186,7 +188,8 @@ public static partial class Conv2d
         var a30 = Vector512.Load(acc + 192); var a31 = Vector512.Load(acc + 208); var a32 = Vector512.Load(acc + 224); var a33 = Vector512.Load(acc + 240);
         float* d0 = d, d1 = d + ldd, d2 = d + 2 * ldd, d3 = d + 3 * ldd;
         float* s0 = p + offsets[0], s1 = p + offsets[1], s2 = p + offsets[2], s3 = p + offsets[3];
-        for (int i = 0; i < length; i += 16)
+        // One flat loop over the images of the group (a nested loop makes the JIT spill the accumulators).
+        for (int i = 0; ;)
         {
             var x0 = Vector512.Load(d0 + i);
             var x1 = Vector512.Load(d1 + i);
@@ -204,6 +207,12 @@ public static partial class Conv2d
             a22 = Avx512F.FusedMultiplyAdd(x2, y2, a22); a23 = Avx512F.FusedMultiplyAdd(x2, y3, a23);
             a30 = Avx512F.FusedMultiplyAdd(x3, y0, a30); a31 = Avx512F.FusedMultiplyAdd(x3, y1, a31);
             a32 = Avx512F.FusedMultiplyAdd(x3, y2, a32); a33 = Avx512F.FusedMultiplyAdd(x3, y3, a33);
+            i += 16;
+            if (i < length) continue;
+            if (--images == 0) break;
+            i = 0;
+            d0 += dStride; d1 += dStride; d2 += dStride; d3 += dStride;
+            s0 += pStride; s1 += pStride; s2 += pStride; s3 += pStride;
         }
         a00.Store(acc); a01.Store(acc + 16); a02.Store(acc + 32); a03.Store(acc + 48);
         a10.Store(acc + 64); a11.Store(acc + 80); a12.Store(acc + 96); a13.Store(acc + 112);
@@ -224,6 +233,20 @@ public static partial class Conv2d
         var c4 = c2.GetLower() + c2.GetUpper();
         var d4 = d2.GetLower() + d2.GetUpper();
         return Sse3.HorizontalAdd(Sse3.HorizontalAdd(a4, b4), Sse3.HorizontalAdd(c4, d4));
+    }
+
+    [ThreadStatic] private static float[]? scratch;
+
+    /// <summary>
+    /// At least <paramref name="length"/> floats of this thread's scratch memory, 64-byte aligned (contents
+    /// undefined). The array is pinned for life, so the pointer stays valid; it only grows.
+    /// </summary>
+    private static unsafe float* ThreadScratch(int length)
+    {
+        if (scratch is null || scratch.Length < length + 16)
+            scratch = GC.AllocateUninitializedArray<float>(length + 16, pinned: true);
+        nint start = (nint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(scratch));
+        return (float*)((start + 63) & ~(nint)63);
     }
 
     /// <summary>P[c, i, j] = image[c, row0 + i − PadH, j − PadW] (zero outside) for i &lt; rows, j &lt; wide.</summary>
@@ -270,6 +293,33 @@ public static partial class Conv2d
             if (j + 4 <= count) { (Vector128.Load(src + j) + b16.GetLower().GetLower()).Store(dst + j); j += 4; }
             for (; j < count; j++) dst[j] = src[j] + bias;
         }
+    }
+
+    /// <summary><see cref="Tile"/> for 32 pixels: the tail of a row block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileHalf(float* w, int k, float* p, int* offsets, float* o, int ldo)
+    {
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        float* w0 = w, w1 = w + k, w2 = w + 2 * k, w3 = w + 3 * k;
+        for (int i = 0; i < k; i++)
+        {
+            float* s = p + offsets[i];
+            var b0 = Vector512.Load(s);
+            var b1 = Vector512.Load(s + 16);
+            var c = Vector512.Create(w0[i]);
+            a00 = Avx512F.FusedMultiplyAdd(b0, c, a00); a01 = Avx512F.FusedMultiplyAdd(b1, c, a01);
+            c = Vector512.Create(w1[i]);
+            a10 = Avx512F.FusedMultiplyAdd(b0, c, a10); a11 = Avx512F.FusedMultiplyAdd(b1, c, a11);
+            c = Vector512.Create(w2[i]);
+            a20 = Avx512F.FusedMultiplyAdd(b0, c, a20); a21 = Avx512F.FusedMultiplyAdd(b1, c, a21);
+            c = Vector512.Create(w3[i]);
+            a30 = Avx512F.FusedMultiplyAdd(b0, c, a30); a31 = Avx512F.FusedMultiplyAdd(b1, c, a31);
+        }
+        a00.Store(o); a01.Store(o + 16); o += ldo;
+        a10.Store(o); a11.Store(o + 16); o += ldo;
+        a20.Store(o); a21.Store(o + 16); o += ldo;
+        a30.Store(o); a31.Store(o + 16);
     }
 
     /// <summary>o[0..64) = Σ_k w[k] · p[offsets[k] + 0..64): one output channel (the channels left over by 4-row tiles).</summary>

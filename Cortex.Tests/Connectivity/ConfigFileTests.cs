@@ -28,6 +28,17 @@ public sealed class ConfigFileTests
         Assert.That(Files(), Is.SupersetOf(new[] { "b.yaml", "bl.yaml", "bt.yaml", "blt.yaml", "v1-v2-v4-it.yaml", "cornet-z.yaml", "cornet-rt.yaml" }));
     }
 
+    [TestCase("config-reference.md")]
+    [TestCase("time-semantics.md")]
+    public void NetworksShownInTheDocsLoad(string page)
+    {
+        var text = File.ReadAllText(Path.Combine(Networks.RepoRoot(), "docs", page));
+        var blocks = text.Split("```yaml").Skip(1).Select(b => b[..b.IndexOf("```", StringComparison.Ordinal)]).Where(b => b.Contains("areas:")).ToList();
+        if (page == "config-reference.md") Assert.That(blocks, Is.Not.Empty);
+        foreach (var yaml in blocks)
+            Assert.DoesNotThrow(() => NetworkLoader.Parse(yaml, page), yaml);
+    }
+
     [TestCase("b", "Feedforward")]
     [TestCase("bl", "Feedforward,Lateral")]
     [TestCase("bt", "Feedback,Feedforward")]

@@ -145,6 +145,13 @@ public sealed class ReaderErrorTests
     }
 
     [Test]
+    public void NoAreas()
+    {
+        Assert.That(Networks.Errors("name: x\ntime: { steps: 1 }\ninput: { shape: [4] }\nareas: []\nreadout: { from: A, classes: 2 }\n"),
+            Has.Some.EqualTo("test.yaml:4:1 areas: no areas; give at least one (name, level, shape)"));
+    }
+
+    [Test]
     public void MissingFileIsAConfigError()
     {
         var e = Assert.Throws<ConfigErrors>(() => NetworkLoader.Load("/nonexistent/net.yaml"))!;
