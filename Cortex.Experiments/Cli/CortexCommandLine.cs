@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cortex.Core.Backends;
+using Cortex.Core.Simulation;
 
 namespace Cortex.Experiments.Cli;
 
@@ -17,7 +18,7 @@ public static class CortexCommandLine
         {
             return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (UserError e)
+        catch (Exception e) when (e is UserError or DeviceMemoryException)
         {
             Console.Error.WriteLine($"cortex: {e.Message}");
             return 2;
