@@ -1,0 +1,53 @@
+using Cortex.Core.Tensors;
+using Cortex.Experiments.Data;
+
+namespace Cortex.Experiments.Stimuli;
+
+/// <summary>
+/// Clutter: square fragments (side <see cref="FragmentSize"/>; 0 means H/3) cut at random places from
+/// other images and overlaid at random places by taking the brighter pixel (max), so objects on a dark
+/// background stay visible and gain distractors. <see cref="Density"/> is the fragments' total area as a
+/// fraction of the image area (fragments may overlap): round(Density·H·W / size²) fragments per image.
+/// Fragments come from <see cref="Pool"/> when given (it must have the batch's image shape), else from the
+/// other images of the batch (which then needs at least two images).
+/// </summary>
+public sealed record Clutter(double Density, int FragmentSize = 0, Dataset? Pool = null) : IStimulusTransform
+{
+    public void Apply(ReadOnlySpan<float> source, Span<float> destination, Shape shape, int seed)
+    {
+        var (batch, channels, height, width) = StimulusTransforms.Check("Clutter", source, destination, shape);
+        if (!(Density >= 0) || double.IsInfinity(Density)) throw new ArgumentOutOfRangeException(nameof(Density), $"Clutter: density must be finite and ≥ 0, got {Density}");
+        int size = FragmentSize > 0 ? FragmentSize : Math.Max(1, height / 3);
+        if (size > Math.Min(height, width)) throw new ArgumentOutOfRangeException(nameof(FragmentSize), $"Clutter: fragments of {size}×{size} do not fit in {height}×{width}");
+        if (Pool is { } pool && pool.ImageShape != shape.Inner)
+            throw new ArgumentException($"Clutter: pool images {pool.ImageShape} differ from the batch's {shape.Inner}");
+        if (Pool is null && batch < 2 && Density > 0)
+            throw new ArgumentException($"Clutter: without a pool, fragments come from the other images of the batch, and batch {shape} has only one");
+        int count = (int)Math.Round(Density * height * width / (size * size));
+        int imageSize = channels * height * width, plane = height * width;
+        source.CopyTo(destination);
+        for (int b = 0; b < batch; b++)
+        {
+            var random = StimulusTransforms.ForImage(seed, b);
+            for (int f = 0; f < count; f++)
+            {
+                ReadOnlySpan<float> other;
+                if (Pool is { } p) other = p.Image(random.Next(p.Count));
+                else
+                {
+                    int o = random.Next(batch - 1);
+                    other = source.Slice((o >= b ? o + 1 : o) * imageSize, imageSize);
+                }
+                int fy = random.Next(height - size + 1), fx = random.Next(width - size + 1);
+                int ty = random.Next(height - size + 1), tx = random.Next(width - size + 1);
+                for (int c = 0; c < channels; c++)
+                    for (int y = 0; y < size; y++)
+                        for (int x = 0; x < size; x++)
+                        {
+                            ref float d = ref destination[b * imageSize + c * plane + (ty + y) * width + tx + x];
+                            d = Math.Max(d, other[c * plane + (fy + y) * width + fx + x]);
+                        }
+            }
+        }
+    }
+}
