@@ -1,0 +1,199 @@
+using System.Numerics;
+using Cortex.Core.Kernels;
+using Cortex.Core.Optimisers;
+using Cortex.Core.Simulation;
+using Cortex.Core.Tensors;
+
+namespace Cortex.Areas;
+
+/// <summary>
+/// An area kind: what its update is, as data. The update at step t is
+/// <code>
+/// d(t) = Σ additive projections + b                       (the simulator sums the projections into Drive[t])
+/// m(t) = d(t) ⊙ (1 + tanh g(t))                            (only with multiplicative projections; g = their sum)
+/// n(t) = BN_t(m(t))                                         (norm: per-step, shared or none)
+/// h(t) = (1 − α)·h(t − 1) + α·f(n(t)),  α = dt/τ            (α = 1: h(t) = f(n(t)))
+/// </code>
+/// </summary>
+/// <param name="Shape">The state of one image: [C, H, W] or [N] (a vector area: every unit is a channel).</param>
+/// <param name="Tau">τ in units of dt; α = dt/τ. With <paramref name="TauTrainable"/> one τ per channel, initialised to this value.</param>
+/// <param name="HasGain">Whether any multiplicative projection targets this area.</param>
+public sealed record AreaDynamics(string Name, int[] Shape, ActivationKind Activation, NormalisationMode Norm, double Tau, double Dt,
+    bool TauTrainable, bool Bias, InitialState InitialState, bool HasGain)
+{
+    public int Channels => Shape[0];
+    public double Alpha => Dt / Tau;
+
+    /// <summary>Whether h(t) keeps part of h(t − 1): τ &gt; dt, or τ learned.</summary>
+    public bool IsLeaky => TauTrainable || Tau > Dt;
+
+    /// <summary>Momentum of the running normalisation statistics and ε (PyTorch's defaults).</summary>
+    public const double NormMomentum = 0.1, NormEpsilon = 1e-5;
+}
+
+/// <summary>
+/// An area's step function and its backward over the arena's <see cref="AreaMemory{T}"/>, with its parameters
+/// (bias [C]; normalisation γ, β [T, C] per step or [C] shared; τ [C]; initial state [C, H, W]) held in the
+/// parameter store. It loops over nothing: the simulator calls it once per step.
+/// </summary>
+public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly AreaDynamics d;
+    private readonly int steps;
+    private readonly Parameter<T>? bias, gamma, beta, tau, initial;
+    private readonly Tensor<T>? runningMean, runningVar, alpha, dAlpha;
+    private readonly T alphaValue, dt, momentum, epsilon;
+
+    public Area(AreaDynamics dynamics, int steps, ParameterStore<T> store)
+    {
+        d = dynamics;
+        this.steps = steps;
+        var backend = store.Backend;
+        int c = d.Channels;
+        alphaValue = T.CreateChecked(d.Alpha);
+        dt = T.CreateChecked(d.Dt);
+        momentum = T.CreateChecked(AreaDynamics.NormMomentum);
+        epsilon = T.CreateChecked(AreaDynamics.NormEpsilon);
+        if (d.Bias) bias = store.Add($"{d.Name}.bias", new Shape(c), applyWeightDecay: false);
+        if (d.Norm != NormalisationMode.None)
+        {
+            var shape = d.Norm == NormalisationMode.PerStep ? new Shape(steps, c) : new Shape(c);
+            gamma = store.Add($"{d.Name}.norm.gamma", shape, applyWeightDecay: false);
+            beta = store.Add($"{d.Name}.norm.beta", shape, applyWeightDecay: false);
+            backend.Fill(gamma.Value, T.One);
+            runningMean = store.Buffer($"{d.Name}.norm.running_mean", shape);
+            runningVar = store.Buffer($"{d.Name}.norm.running_var", shape);
+            backend.Fill(runningVar, T.One);
+        }
+        if (d.TauTrainable)
+        {
+            tau = store.Add($"{d.Name}.tau", new Shape(c), applyWeightDecay: false);
+            backend.Fill(tau.Value, T.CreateChecked(d.Tau));
+            alpha = store.Buffer($"{d.Name}.alpha", new Shape(c));
+            dAlpha = store.Buffer($"{d.Name}.alpha.gradient", new Shape(c));
+        }
+        if (d.InitialState == InitialState.Learned)
+            initial = store.Add($"{d.Name}.initial_state", new Shape(d.Shape), applyWeightDecay: false);
+    }
+
+    public string Name => d.Name;
+    public int[] Shape => d.Shape;
+    public AreaDynamics Dynamics => d;
+    public AreaNeeds Needs => new(d.HasGain, d.Norm != NormalisationMode.None, d.IsLeaky, d.Channels);
+    public bool LearnedInitialState => initial is not null;
+
+    public void Begin(AreaMemory<T> m)
+    {
+        var h0 = m.State[0];
+        var backend = h0.Backend;
+        if (initial is null) backend.Fill(h0, T.Zero);
+        else
+        {
+            int n = initial.Value.Length;
+            for (int b = 0; b < h0.Shape[0]; b++) backend.Copy(initial.Value, h0.Slice(b * n, initial.Shape));
+        }
+        if (tau is not null) ChannelLeakyIntegration.Alpha(tau.Value, alpha!, dt);
+    }
+
+    public void Step(AreaMemory<T> m, int t, bool training)
+    {
+        var drive = m.Drive[t];
+        if (bias is not null) Elementwise.AddChannelBias(drive, bias.Value);
+        if (m.Gate is not null) Gain.Forward(drive, m.Gate[t], m.Modulated![t]);
+        if (gamma is not null)
+        {
+            var (g, b, mean, variance) = Norm(t);
+            if (training) BatchNorm.ForwardTraining(m.NormInput(t), g, b, m.Normalised![t], m.Mean![t], m.InvStd![t], mean, variance, momentum, epsilon);
+            else BatchNorm.ForwardInference(m.NormInput(t), g, b, m.Normalised![t], mean, variance, epsilon);
+        }
+        Activations.Forward(d.Activation, m.Pre(t), m.Act(t));
+        if (!d.IsLeaky) return;
+        if (alpha is not null) ChannelLeakyIntegration.Forward(m.State[t - 1], m.Act(t), m.State[t], alpha);
+        else LeakyIntegration.Forward(m.State[t - 1], m.Act(t), m.State[t], alphaValue);
+    }
+
+    public (Tensor<T> DDrive, Tensor<T>? DGate) StepBackward(AreaMemory<T> m, int t)
+    {
+        var dState = m.DState[t];
+        var dAct = dState;
+        if (d.IsLeaky)
+        {
+            dAct = m.DAct!;
+            if (alpha is not null)
+            {
+                if (t == steps) dState.Backend.Fill(dAlpha!, T.Zero);
+                ChannelLeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, m.DState[t - 1], dAct, alpha, dAlpha);
+            }
+            else
+            {
+                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, m.DState[t - 1], null, alphaValue, null, accumulate: true);
+                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, null, dAct, alphaValue, null, accumulate: false);
+            }
+        }
+        Activations.Backward(d.Activation, m.Pre(t), m.Act(t), dAct, m.DPre);
+        var dNormIn = m.DPre;
+        if (gamma is not null)
+        {
+            var (g, _, _, _) = Norm(t);
+            var (dg, db) = NormGradients(t);
+            BatchNorm.Backward(m.NormInput(t), g, m.Mean![t], m.InvStd![t], m.DPre, m.DNormIn!, dg, db, accumulate: false);
+            dNormIn = m.DNormIn!;
+        }
+        Tensor<T> dDrive = dNormIn;
+        Tensor<T>? dGate = null;
+        if (m.Gate is not null)
+        {
+            Gain.Backward(m.Drive[t], m.Gate[t], dNormIn, m.DDrive!, m.DGate!);
+            (dDrive, dGate) = (m.DDrive!, m.DGate!);
+        }
+        if (bias is not null) Elementwise.ChannelBiasBackward(dDrive, bias.Gradient);
+        return (dDrive, dGate);
+    }
+
+    public void EndBackward(AreaMemory<T> m)
+    {
+        if (initial is not null)
+        {
+            var dh0 = m.DState[0];
+            Reduce.SumOverAxes(dh0, dh0.Shape[0], initial.Value.Length, 1, initial.Gradient, accumulate: true);
+        }
+        if (tau is not null) ChannelLeakyIntegration.AlphaBackward(tau.Value, dAlpha!, tau.Gradient, dt);
+    }
+
+    /// <summary>γ, β and the running statistics used at step t: the step's own [C] rows (per-step), or the one set (shared).</summary>
+    private (Tensor<T> Gamma, Tensor<T> Beta, Tensor<T> Mean, Tensor<T> Var) Norm(int t) => d.Norm == NormalisationMode.PerStep
+        ? (gamma!.Value.Step(t - 1), beta!.Value.Step(t - 1), runningMean!.Step(t - 1), runningVar!.Step(t - 1))
+        : (gamma!.Value, beta!.Value, runningMean!, runningVar!);
+
+    private (Tensor<T> DGamma, Tensor<T> DBeta) NormGradients(int t) => d.Norm == NormalisationMode.PerStep
+        ? (gamma!.Gradient.Step(t - 1), beta!.Gradient.Step(t - 1))
+        : (gamma!.Gradient, beta!.Gradient);
+}
+
+/// <summary>The nonlinearity f named by an <see cref="ActivationKind"/>, dispatched to the generic kernels.</summary>
+internal static class Activations
+{
+    public static void Forward<T>(ActivationKind kind, Tensor<T> x, Tensor<T> y) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kind)
+        {
+            case ActivationKind.Relu: Activation.Forward<T, Relu<T>>(x, y); break;
+            case ActivationKind.Tanh: Activation.Forward<T, Tanh<T>>(x, y); break;
+            case ActivationKind.Sigmoid: Activation.Forward<T, Sigmoid<T>>(x, y); break;
+            case ActivationKind.Softplus: Activation.Forward<T, Softplus<T>>(x, y); break;
+            default: Activation.Forward<T, Identity<T>>(x, y); break;
+        }
+    }
+
+    public static void Backward<T>(ActivationKind kind, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kind)
+        {
+            case ActivationKind.Relu: Activation.Backward<T, Relu<T>>(x, y, dy, dx); break;
+            case ActivationKind.Tanh: Activation.Backward<T, Tanh<T>>(x, y, dy, dx); break;
+            case ActivationKind.Sigmoid: Activation.Backward<T, Sigmoid<T>>(x, y, dy, dx); break;
+            case ActivationKind.Softplus: Activation.Backward<T, Softplus<T>>(x, y, dy, dx); break;
+            default: Activation.Backward<T, Identity<T>>(x, y, dy, dx); break;
+        }
+    }
+}

@@ -1,0 +1,61 @@
+using System.Numerics;
+using Cortex.Core.Backends;
+using Cortex.Core.Optimisers;
+using Cortex.Core.Tensors;
+
+namespace Cortex.Core.Simulation;
+
+/// <summary>
+/// The one owner of a network's parameter memory: trainable parameters (value and gradient, in the order they
+/// were added) and non-trainable buffers (running normalisation statistics, sign-constrained effective weights
+/// and their gradients). Kinds receive views of these; they never allocate or dispose device memory.
+/// </summary>
+public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<Parameter<T>> parameters = [];
+    private readonly List<Tensor<T>> owned = [];
+    private readonly HashSet<string> names = [];
+
+    public ParameterStore(IBackend<T> backend) => Backend = backend;
+
+    public IBackend<T> Backend { get; }
+
+    public IReadOnlyList<Parameter<T>> Parameters => parameters;
+
+    /// <summary>A new zero-filled parameter (and gradient) named <paramref name="name"/>, unique in the store.</summary>
+    public Parameter<T> Add(string name, Shape shape, bool applyWeightDecay = true)
+    {
+        if (!names.Add(name)) throw new ArgumentException($"parameter store: a parameter or buffer named '{name}' already exists");
+        var p = new Parameter<T>(name, Own(shape), Own(shape), applyWeightDecay);
+        parameters.Add(p);
+        return p;
+    }
+
+    /// <summary>A new zero-filled non-trainable buffer (running statistics, effective weights).</summary>
+    public Tensor<T> Buffer(string name, Shape shape)
+    {
+        if (!names.Add(name)) throw new ArgumentException($"parameter store: a parameter or buffer named '{name}' already exists");
+        return Own(shape);
+    }
+
+    /// <summary>Σ elements of every parameter (not counting gradients or buffers).</summary>
+    public long ParameterCount => parameters.Sum(p => (long)p.Value.Length);
+
+    public void ZeroGradients()
+    {
+        foreach (var p in parameters) Backend.Fill(p.Gradient, T.Zero);
+    }
+
+    private Tensor<T> Own(Shape shape)
+    {
+        var t = Backend.Allocate(shape);
+        owned.Add(t);
+        return t;
+    }
+
+    public void Dispose()
+    {
+        foreach (var t in owned) t.Dispose();
+        owned.Clear();
+    }
+}

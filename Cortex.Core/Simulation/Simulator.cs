@@ -1,0 +1,169 @@
+using System.Numerics;
+using Cortex.Core.Tensors;
+
+namespace Cortex.Core.Simulation;
+
+/// <summary>
+/// The only time loop. Forward: for t = 1..T, areas in update order; each area's drive (and gate) is the sum of
+/// its projections, every projection reading its source at t − delay (t − delay &lt; 1: the source's initial
+/// state, or a blank for the input); then the area's step function gives h(t); then the readouts of step t.
+/// Backward through time runs the same schedule in reverse (t = T..1, areas in reverse update order), so that
+/// ∂L/∂h(t) of an area is complete before its own step is differentiated: every later use (readouts at t,
+/// zero-delay targets at t, delayed targets at t' &gt; t, the leak from t + 1) has already added to it.
+/// Reads that cannot carry a signal — a blank input, a zero initial state — are skipped both ways.
+/// All memory is bound once from a <see cref="StateArena{T}"/>; nothing is allocated on a device per step.
+/// </summary>
+public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly CompiledProgram<T> program;
+    private readonly IProjectionOp<T>[][] into;
+    private readonly ProjectionMemory<T>[][] intoMemory;
+    private readonly (int Readout, int Read)[][] readsAt;
+    private bool trained;
+
+    public Simulator(CompiledProgram<T> program, StateArena<T> arena)
+    {
+        this.program = program;
+        Batch = arena.Batch;
+        int steps = program.Steps;
+        Areas = [.. program.Areas.Select(a => new AreaMemory<T>(arena, steps, a.Shape, a.Needs))];
+        Projections = [.. program.Projections.Select(p => new ProjectionMemory<T>(arena, steps, p.ResampledShape))];
+        Readouts = [.. program.Readouts.Select(r => new ReadoutMemory<T>(arena, r.Steps.Count, r.Classes, r.PooledShape))];
+        Input = arena.Batched(program.InputShape);
+        InputGradient = arena.Batched(program.InputShape);
+        into = new IProjectionOp<T>[program.Areas.Count + 1][];
+        intoMemory = new ProjectionMemory<T>[program.Areas.Count + 1][];
+        for (int node = 1; node <= program.Areas.Count; node++)
+        {
+            var indices = Enumerable.Range(0, program.Projections.Count).Where(i => program.Projections[i].Wiring.Target == node).ToArray();
+            into[node] = [.. indices.Select(i => program.Projections[i])];
+            intoMemory[node] = [.. indices.Select(i => Projections[i])];
+        }
+        readsAt = new (int, int)[steps + 1][];
+        for (int t = 0; t <= steps; t++)
+            readsAt[t] = [.. program.Readouts.SelectMany((r, i) => r.Steps.Select((s, k) => (s, i, k))).Where(x => x.s == t).Select(x => (x.i, x.k))];
+    }
+
+    public int Batch { get; }
+
+    /// <summary>Area memories: node k is Areas[k − 1].</summary>
+    public IReadOnlyList<AreaMemory<T>> Areas { get; }
+
+    public IReadOnlyList<ProjectionMemory<T>> Projections { get; }
+
+    public IReadOnlyList<ReadoutMemory<T>> Readouts { get; }
+
+    /// <summary>The image shown at every presented step. // [B, C, H, W] or [B, N]</summary>
+    public Tensor<T> Input { get; }
+
+    /// <summary>∂L/∂image summed over the steps at which it is shown (written by <see cref="Backward"/>).</summary>
+    public Tensor<T> InputGradient { get; }
+
+    /// <summary>Runs t = 1..T on <see cref="Input"/>. <paramref name="training"/> selects batch statistics (and updates running averages).</summary>
+    public void Forward(bool training)
+    {
+        var backend = program.Store.Backend;
+        for (int a = 0; a < Areas.Count; a++) program.Areas[a].Begin(Areas[a]);
+        foreach (var p in program.Projections) p.Begin();
+        for (int t = 1; t <= program.Steps; t++)
+        {
+            int copy = program.WeightCopy[t];
+            foreach (int node in program.UpdateOrder)
+            {
+                var m = Areas[node - 1];
+                bool drive = false, gate = false;
+                var projections = into[node];
+                for (int i = 0; i < projections.Length; i++)
+                {
+                    var p = projections[i];
+                    var source = SourceAt(p.Wiring, t);
+                    if (source is null) continue;
+                    if (p.Wiring.Multiplicative)
+                    {
+                        p.Forward(source, intoMemory[node][i], t, copy, m.Gate![t], gate);
+                        gate = true;
+                    }
+                    else
+                    {
+                        p.Forward(source, intoMemory[node][i], t, copy, m.Drive[t], drive);
+                        drive = true;
+                    }
+                }
+                if (!drive) backend.Fill(m.Drive[t], T.Zero);
+                if (!gate && m.Gate is not null) backend.Fill(m.Gate[t], T.Zero);
+                program.Areas[node - 1].Step(m, t, training);
+            }
+            foreach (var (r, k) in readsAt[t])
+            {
+                var readout = program.Readouts[r];
+                readout.Forward(Areas[readout.Area - 1].State[t], Readouts[r], k);
+            }
+        }
+        trained = training;
+    }
+
+    /// <summary>
+    /// Backpropagation through time from ∂L/∂logits of every readout ([S, B, K] each, in readout order): parameter
+    /// gradients accumulate (+=; zero them first); <see cref="InputGradient"/> is overwritten when <paramref name="inputGradient"/> (else zero). Needs a preceding
+    /// <see cref="Forward"/> with training = true (batch normalisation is differentiated through its batch statistics).
+    /// </summary>
+    public void Backward(IReadOnlyList<Tensor<T>> dLogits, bool inputGradient)
+    {
+        if (!trained)
+            throw new InvalidOperationException($"{program.Name}: backward needs a forward pass with training: true first");
+        if (dLogits.Count != program.Readouts.Count)
+            throw new ArgumentException($"{program.Name}: backward takes one logit gradient per readout ({program.Readouts.Count}), got {dLogits.Count}");
+        for (int r = 0; r < dLogits.Count; r++)
+        {
+            var expected = Readouts[r].Logits.All.Shape;
+            if (dLogits[r].Shape != expected)
+                throw new ArgumentException($"{program.Name}: the logit gradient of readout '{program.Readouts[r].Name}' must have shape {expected} [steps, B, classes], got {dLogits[r].Shape}");
+        }
+        var backend = program.Store.Backend;
+        foreach (var m in Areas) backend.Fill(m.DState.All, T.Zero);
+        backend.Fill(InputGradient, T.Zero);
+        foreach (var p in program.Projections) p.BeginBackward();
+        for (int t = program.Steps; t >= 1; t--)
+        {
+            int copy = program.WeightCopy[t];
+            foreach (var (r, k) in readsAt[t])
+            {
+                var readout = program.Readouts[r];
+                var m = Areas[readout.Area - 1];
+                readout.Backward(m.State[t], Readouts[r], k, dLogits[r].Step(k), m.DState[t]);
+            }
+            for (int o = program.UpdateOrder.Length - 1; o >= 0; o--)
+            {
+                int node = program.UpdateOrder[o];
+                var m = Areas[node - 1];
+                var (dDrive, dGate) = program.Areas[node - 1].StepBackward(m, t);
+                var projections = into[node];
+                for (int i = 0; i < projections.Length; i++)
+                {
+                    var p = projections[i];
+                    var source = SourceAt(p.Wiring, t);
+                    if (source is null) continue;
+                    p.Backward(source, intoMemory[node][i], t, copy, p.Wiring.Multiplicative ? dGate! : dDrive, SourceGradientAt(p.Wiring, t, inputGradient));
+                }
+            }
+        }
+        for (int a = 0; a < Areas.Count; a++) program.Areas[a].EndBackward(Areas[a]);
+        foreach (var p in program.Projections) p.EndBackward();
+    }
+
+    /// <summary>What a projection reads at step t: the state of its source at t − delay, the image, or null (blank, zero initial state).</summary>
+    private Tensor<T>? SourceAt(Wiring w, int t)
+    {
+        int s = t - w.Delay;
+        if (w.Source == 0) return s >= 1 && program.InputShown[s] ? Input : null;
+        if (s >= 1) return Areas[w.Source - 1].State[s];
+        return program.Areas[w.Source - 1].LearnedInitialState ? Areas[w.Source - 1].State[0] : null;
+    }
+
+    private Tensor<T>? SourceGradientAt(Wiring w, int t, bool inputGradient)
+    {
+        int s = t - w.Delay;
+        if (w.Source == 0) return inputGradient ? InputGradient : null;
+        return Areas[w.Source - 1].DState[Math.Max(s, 0)];
+    }
+}

@@ -1,0 +1,78 @@
+using System.Numerics;
+using Cortex.Core.Backends;
+using Cortex.Core.Tensors;
+
+namespace Cortex.Core.Simulation;
+
+/// <summary>
+/// A history [n, B, …] indexed by step number: <c>history[t]</c> is the [B, …] view of step t, for t from
+/// <see cref="First"/> to First + n − 1. State histories start at 0 (the initial state); the values an area
+/// computes during step t (drive, gate, normalised drive…) start at 1. The step views are made once.
+/// </summary>
+public sealed class History<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Tensor<T>[] steps;
+
+    public History(Tensor<T> all, int first)
+    {
+        All = all;
+        First = first;
+        steps = new Tensor<T>[all.Shape[0]];
+        for (int i = 0; i < steps.Length; i++) steps[i] = all.Step(i);
+    }
+
+    /// <summary>The whole [n, B, …] tensor.</summary>
+    public Tensor<T> All { get; }
+
+    public int First { get; }
+
+    public int Count => steps.Length;
+
+    public Tensor<T> this[int t] => t >= First && t < First + steps.Length ? steps[t - First]
+        : throw new ArgumentOutOfRangeException(nameof(t), $"step {t} is outside this history (steps {First}..{First + steps.Length - 1})");
+}
+
+/// <summary>
+/// The per-run memory of a network for one batch size: every history and scratch tensor, allocated zero-filled
+/// once when the batch size is set and freed together. Re-made only when the batch size changes.
+/// </summary>
+public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly List<Tensor<T>> owned = [];
+
+    public StateArena(IBackend<T> backend, int batch)
+    {
+        Backend = backend;
+        Batch = batch;
+    }
+
+    public IBackend<T> Backend { get; }
+
+    public int Batch { get; }
+
+    /// <summary>A tensor of exactly this shape.</summary>
+    public Tensor<T> Tensor(Shape shape)
+    {
+        var t = Backend.Allocate(shape);
+        owned.Add(t);
+        return t;
+    }
+
+    /// <summary>One [B, …] tensor for a per-image shape.</summary>
+    public Tensor<T> Batched(int[] perImage) => Tensor(new Shape([Batch, .. perImage]));
+
+    /// <summary>A [count, B, …] history whose first view is step <paramref name="first"/>.</summary>
+    public History<T> History(int count, int first, int[] perImage) => new(Tensor(new Shape([count, Batch, .. perImage])), first);
+
+    /// <summary>A [count, …] history of tensors that do not scale with the batch (per-step statistics).</summary>
+    public History<T> Unbatched(int count, int first, int[] shape) => new(Tensor(new Shape([count, .. shape])), first);
+
+    /// <summary>Elements held, over every tensor of the arena.</summary>
+    public long Elements => owned.Sum(t => (long)t.Length);
+
+    public void Dispose()
+    {
+        foreach (var t in owned) t.Dispose();
+        owned.Clear();
+    }
+}
