@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Cortex.Connectivity;
+using Cortex.Connectivity.Validation;
 using Cortex.Core.Backends;
 
 namespace Cortex.Experiments.Cli;
@@ -12,6 +14,9 @@ public static class CortexCommandLine
         {
             BenchCommand.Create(),
             InspectCommand.Create(),
+            TrainCommand.Create(),
+            TrainCommand.CreateEval(),
+            QuickstartCommand.Create(),
         };
         try
         {
@@ -29,6 +34,22 @@ public static class CortexCommandLine
     {
         Description = $"where to compute: {string.Join("|", Devices.Names)} (default: the {Devices.EnvironmentVariable} environment variable, else auto)",
     };
+
+    /// <summary>Loads and validates a network file; every error becomes one user error listing all of them with their positions.</summary>
+    public static LoadedNetwork LoadNetwork(FileInfo file)
+    {
+        try
+        {
+            var loaded = NetworkLoader.Load(file.FullName);
+            foreach (var w in loaded.Warnings) Console.Error.WriteLine(w);
+            return loaded;
+        }
+        catch (ConfigErrors e)
+        {
+            throw new UserError($"{file.Name}: {e.Errors.Count} error{(e.Errors.Count == 1 ? "" : "s")}" + Environment.NewLine +
+                string.Join(Environment.NewLine, e.Errors.Concat(e.Warnings)));
+        }
+    }
 
     /// <summary>Resolves --device, turning a bad or missing device into a user error.</summary>
     public static DeviceKind ResolveDevice(string? flag, TextWriter log)
