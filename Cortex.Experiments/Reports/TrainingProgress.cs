@@ -23,10 +23,11 @@ public sealed class TrainingProgress
     private TimeSpan? startTime;
     private long startImages;
 
-    private TrainingProgress(int epochs, long imagesPerEpoch, Func<TimeSpan> clock, ProgressTask? task, IAnsiConsole? console, TextWriter? plain)
+    private TrainingProgress(string title, int epochs, long imagesPerEpoch, Func<TimeSpan> clock, ProgressTask? task, IAnsiConsole? console, TextWriter? plain)
     {
         if (epochs <= 0 || imagesPerEpoch <= 0)
             throw new ArgumentOutOfRangeException(nameof(epochs), $"progress needs epochs > 0 and images per epoch > 0, got {epochs} and {imagesPerEpoch}");
+        Title = title;
         Epochs = epochs;
         TotalImages = epochs * imagesPerEpoch;
         this.clock = clock;
@@ -34,6 +35,8 @@ public sealed class TrainingProgress
         this.console = console;
         this.plain = plain;
     }
+
+    public string Title { get; }
 
     public int Epochs { get; }
 
@@ -64,7 +67,7 @@ public sealed class TrainingProgress
         var watch = Stopwatch.StartNew();
         TimeSpan Clock() => watch.Elapsed;
         bool live = plainOutput is null && (console is not null || (!Console.IsOutputRedirected && AnsiConsole.Profile.Capabilities.Interactive));
-        if (!live) return body(new TrainingProgress(epochs, imagesPerEpoch, Clock, null, null, plainOutput ?? Console.Out));
+        if (!live) return body(new TrainingProgress(title, epochs, imagesPerEpoch, Clock, null, null, plainOutput ?? Console.Out));
         var target = console ?? AnsiConsole.Console;
         return target.Progress()
             .AutoClear(false)
@@ -73,15 +76,15 @@ public sealed class TrainingProgress
             .Start(context =>
             {
                 var task = context.AddTask(Markup.Escape(title), maxValue: epochs * (double)imagesPerEpoch);
-                var result = body(new TrainingProgress(epochs, imagesPerEpoch, Clock, task, target, null));
+                var result = body(new TrainingProgress(title, epochs, imagesPerEpoch, Clock, task, target, null));
                 task.Value = task.MaxValue;
                 return result;
             });
     }
 
     /// <summary>A reporter that prints plain lines to <paramref name="output"/> and reads time from <paramref name="clock"/> (tests).</summary>
-    internal static TrainingProgress Plain(int epochs, long imagesPerEpoch, TextWriter output, Func<TimeSpan> clock) =>
-        new(epochs, imagesPerEpoch, clock, null, null, output);
+    internal static TrainingProgress Plain(string title, int epochs, long imagesPerEpoch, TextWriter output, Func<TimeSpan> clock) =>
+        new(title, epochs, imagesPerEpoch, clock, null, null, output);
 
     /// <summary>
     /// Reports that <paramref name="imagesDone"/> images of the whole run are done, in epoch
@@ -100,13 +103,13 @@ public sealed class TrainingProgress
         (Epoch, ImagesDone, Loss, Accuracy) = (epoch, imagesDone, loss, accuracy);
         if (task is not null)
         {
-            task.Description = Markup.Escape(Status());
+            task.Description = Markup.Escape($"{Title}  {Status()}");
             task.Value = Math.Min(imagesDone, task.MaxValue);
         }
         else if (plain is not null && (lastLine is null || now - lastLine.Value >= PlainInterval))
         {
             lastLine = now;
-            plain.WriteLine(Status());
+            plain.WriteLine($"{Title}  {Status()}");
         }
     }
 

@@ -99,6 +99,23 @@ public sealed class DataLocatorTests
     }
 
     [Test]
+    public void MnistHasNoDefaultLocationButReadsTheSameFiles()
+    {
+        var e = Assert.Throws<DataError>(() => DataLocator.Locate(DatasetKind.Mnist, new DataSearch(null, null, null, [])))!;
+        Assert.That(e.Message, Is.EqualTo("no MNIST data found: pass --data <folder> or set CORTEX_DATA"));
+        string mnist = files.PathOf("mnist");
+        Directory.CreateDirectory(mnist);
+        Idx.WriteImages(Path.Combine(mnist, "t10k-images.idx3-ubyte"), TinyData.Images(3), gzip: false);
+        Idx.WriteLabels(Path.Combine(mnist, "t10k-labels.idx1-ubyte"), TinyData.Labels(3), gzip: false);
+        var source = DataLocator.Locate(DatasetKind.Mnist, new DataSearch(mnist, null, null, []));
+        var test = source.LoadTest();
+        Assert.That(source.Kind.Coarse, Is.Null);
+        Assert.That(test.ClassNames[3], Is.EqualTo("3"));
+        Assert.That(DatasetKind.Parse("Fashion-MNIST"), Is.SameAs(DatasetKind.FashionMnist));
+        Assert.That(Assert.Throws<DataError>(() => DatasetKind.Parse("cifar"))!.Message, Does.Contain("allowed: fashion-mnist, mnist"));
+    }
+
+    [Test]
     public void TheShippedSubsetTravelsWithTheProgram()
     {
         var candidates = DataSearch.ForProcess(DatasetKind.FashionMnist, null).ShippedCandidates;

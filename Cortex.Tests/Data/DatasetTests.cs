@@ -61,6 +61,19 @@ public sealed class DatasetTests
     }
 
     [Test]
+    public void RangeAndSelectKeepImagesAndLabelsTogether()
+    {
+        var data = TinyData.Numbered(12);
+        var range = data.Range(3, 4);
+        Assert.That(Enumerable.Range(0, 4).Select(i => range.Image(i)[0]), Is.EqualTo(new[] { 3f, 4f, 5f, 6f }));
+        Assert.That(range.Labels, Is.EqualTo(new[] { 3, 4, 5, 6 }));
+        var picked = data.Select([11, 0]);
+        Assert.That(picked.Labels, Is.EqualTo(new[] { 1, 0 }));
+        Assert.That(picked.Image(0).ToArray(), Is.All.EqualTo(11f));
+        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => data.Range(10, 3))!.Message, Does.Contain("range [10, 13) is outside its 12 images"));
+    }
+
+    [Test]
     public void ShiftMovesA3x3ImageAndFillsWithBackground()
     {
         float[] image = [1, 2, 3, 4, 5, 6, 7, 8, 9];

@@ -111,7 +111,7 @@ public sealed class ReportTests
     {
         var output = new StringWriter();
         var now = TimeSpan.Zero;
-        var progress = TrainingProgress.Plain(epochs: 2, imagesPerEpoch: 1000, output, () => now);
+        var progress = TrainingProgress.Plain("B", epochs: 2, imagesPerEpoch: 1000, output, () => now);
         progress.Update(1, 0, 2.3, 0.1);
         now = TimeSpan.FromSeconds(4);
         progress.Update(1, 400, 1.1, 0.6);
@@ -123,7 +123,7 @@ public sealed class ReportTests
         progress.Line("epoch 1: test accuracy 71.0%");
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.That(lines, Has.Length.EqualTo(3));
-        Assert.That(lines[1].TrimEnd(), Is.EqualTo("epoch 1/2  1,000/2,000 (50%)  loss 0.800  acc 70.0%  100 img/s  left 0:10"));
+        Assert.That(lines[1].TrimEnd(), Is.EqualTo("B  epoch 1/2  1,000/2,000 (50%)  loss 0.800  acc 70.0%  100 img/s  left 0:10"));
         Assert.That(lines[2].TrimEnd(), Is.EqualTo("epoch 1: test accuracy 71.0%"));
     }
 
@@ -144,7 +144,7 @@ public sealed class ReportTests
             return 7;
         }, console);
         Assert.That(result, Is.EqualTo(7));
-        Assert.That(writer.ToString(), Does.Contain("training B").Or.Contain("epoch 1/1"));
+        Assert.That(writer.ToString(), Does.Contain("training B").And.Contain("epoch 1/1"));
         Assert.That(writer.ToString(), Does.Contain("done"));
     }
 }
