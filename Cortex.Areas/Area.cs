@@ -40,8 +40,9 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
 {
     private readonly AreaDynamics d;
     private readonly int steps;
-    private readonly Parameter<T>? bias, gamma, beta, tau, initial;
-    private readonly Tensor<T>? runningMean, runningVar, alpha, dAlpha;
+    private readonly Parameter<T>? bias, tau, initial;
+    private readonly Tensor<T>? alpha, dAlpha;
+    private readonly NormViews[]? norm;
     private readonly T alphaValue, dt, momentum, epsilon;
 
     public Area(AreaDynamics dynamics, int steps, ParameterStore<T> store)
@@ -58,12 +59,13 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
         if (d.Norm != NormalisationMode.None)
         {
             var shape = d.Norm == NormalisationMode.PerStep ? new Shape(steps, c) : new Shape(c);
-            gamma = store.Add($"{d.Name}.norm.gamma", shape, applyWeightDecay: false);
-            beta = store.Add($"{d.Name}.norm.beta", shape, applyWeightDecay: false);
+            var gamma = store.Add($"{d.Name}.norm.gamma", shape, applyWeightDecay: false);
+            var beta = store.Add($"{d.Name}.norm.beta", shape, applyWeightDecay: false);
             backend.Fill(gamma.Value, T.One);
-            runningMean = store.Buffer($"{d.Name}.norm.running_mean", shape);
-            runningVar = store.Buffer($"{d.Name}.norm.running_var", shape);
+            var runningMean = store.Buffer($"{d.Name}.norm.running_mean", shape);
+            var runningVar = store.Buffer($"{d.Name}.norm.running_var", shape);
             backend.Fill(runningVar, T.One);
+            norm = NormAt(steps, d.Norm, gamma, beta, runningMean, runningVar);
         }
         if (d.TauTrainable)
         {
@@ -100,11 +102,11 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
         var drive = m.Drive[t];
         if (bias is not null) Elementwise.AddChannelBias(drive, bias.Value);
         if (m.Gate is not null) Gain.Forward(drive, m.Gate[t], m.Modulated![t]);
-        if (gamma is not null)
+        if (norm is not null)
         {
-            var (g, b, mean, variance) = Norm(t);
-            if (training) BatchNorm.ForwardTraining(m.NormInput(t), g, b, m.Normalised![t], m.Mean![t], m.InvStd![t], mean, variance, momentum, epsilon);
-            else BatchNorm.ForwardInference(m.NormInput(t), g, b, m.Normalised![t], mean, variance, epsilon);
+            var n = norm[t];
+            if (training) BatchNorm.ForwardTraining(m.NormInput(t), n.Gamma, n.Beta, m.Normalised![t], m.Mean![t], m.InvStd![t], n.Mean, n.Var, momentum, epsilon);
+            else BatchNorm.ForwardInference(m.NormInput(t), n.Gamma, n.Beta, m.Normalised![t], n.Mean, n.Var, epsilon);
         }
         Activations.Forward(d.Activation, m.Pre(t), m.Act(t));
         if (!d.IsLeaky) return;
@@ -132,11 +134,10 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
         }
         Activations.Backward(d.Activation, m.Pre(t), m.Act(t), dAct, m.DPre);
         var dNormIn = m.DPre;
-        if (gamma is not null)
+        if (norm is not null)
         {
-            var (g, _, _, _) = Norm(t);
-            var (dg, db) = NormGradients(t);
-            BatchNorm.Backward(m.NormInput(t), g, m.Mean![t], m.InvStd![t], m.DPre, m.DNormIn!, dg, db, accumulate: false);
+            var n = norm[t];
+            BatchNorm.Backward(m.NormInput(t), n.Gamma, m.Mean![t], m.InvStd![t], m.DPre, m.DNormIn!, n.DGamma, n.DBeta, accumulate: false);
             dNormIn = m.DNormIn!;
         }
         Tensor<T> dDrive = dNormIn;
@@ -160,14 +161,14 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
         if (tau is not null) ChannelLeakyIntegration.AlphaBackward(tau.Value, dAlpha!, tau.Gradient, dt);
     }
 
-    /// <summary>γ, β and the running statistics used at step t: the step's own [C] rows (per-step), or the one set (shared).</summary>
-    private (Tensor<T> Gamma, Tensor<T> Beta, Tensor<T> Mean, Tensor<T> Var) Norm(int t) => d.Norm == NormalisationMode.PerStep
-        ? (gamma!.Value.Step(t - 1), beta!.Value.Step(t - 1), runningMean!.Step(t - 1), runningVar!.Step(t - 1))
-        : (gamma!.Value, beta!.Value, runningMean!, runningVar!);
+    /// <summary>γ, β, the running statistics and the γ, β gradients used at step t: the step's own [C] rows (per-step), or the one set (shared). Made once.</summary>
+    private static NormViews[] NormAt(int steps, NormalisationMode mode, Parameter<T> gamma, Parameter<T> beta, Tensor<T> mean, Tensor<T> variance)
+        => [.. Enumerable.Range(0, steps + 1).Select(t => mode == NormalisationMode.PerStep
+            ? new NormViews(gamma.Value.Step(Math.Max(t - 1, 0)), beta.Value.Step(Math.Max(t - 1, 0)), mean.Step(Math.Max(t - 1, 0)),
+                variance.Step(Math.Max(t - 1, 0)), gamma.Gradient.Step(Math.Max(t - 1, 0)), beta.Gradient.Step(Math.Max(t - 1, 0)))
+            : new NormViews(gamma.Value, beta.Value, mean, variance, gamma.Gradient, beta.Gradient))];
 
-    private (Tensor<T> DGamma, Tensor<T> DBeta) NormGradients(int t) => d.Norm == NormalisationMode.PerStep
-        ? (gamma!.Gradient.Step(t - 1), beta!.Gradient.Step(t - 1))
-        : (gamma!.Gradient, beta!.Gradient);
+    private sealed record NormViews(Tensor<T> Gamma, Tensor<T> Beta, Tensor<T> Mean, Tensor<T> Var, Tensor<T> DGamma, Tensor<T> DBeta);
 }
 
 /// <summary>The nonlinearity f named by an <see cref="ActivationKind"/>, dispatched to the generic kernels.</summary>
