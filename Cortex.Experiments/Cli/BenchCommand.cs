@@ -69,8 +69,7 @@ public static class BenchCommand
             table.AddRow("backward through time", $"{report.BackwardMs:F1}", $"{report.Batch / report.BackwardMs * 1e3:F0}");
             table.AddRow("update (AdamW)", $"{report.UpdateMs:F1}", $"{report.Batch / report.UpdateMs * 1e3:F0}");
             table.AddRow("[bold]training step[/]", $"[bold]{report.ForwardMs + report.BackwardMs + report.UpdateMs:F1}[/]", $"[bold]{report.ImagesPerSecond:F0}[/]");
-            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 110);
-            AnsiConsole.Write(table);
+                CortexCommandLine.Out().Write(table);
             Console.WriteLine($"synaptic operations: {report.MacsPerImage:N0} multiply–accumulates per image (forward, all steps); 6 FLOPs each for forward + backward");
             Console.WriteLine($"achieved: {report.GflopPerSecond:F1} GFLOP/s; sgemm {n}³: {report.SgemmGflopPerSecond:F1} GFLOP/s; training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
             if (result.GetValue(output) is { } file)
@@ -94,8 +93,7 @@ public static class BenchCommand
         table.AddRow("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
         table.AddRow("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
             $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]");
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 110);
-        AnsiConsole.Write(table);
+        CortexCommandLine.Out().Write(table);
         Console.WriteLine($"sgemm {report.GemmSize}³: {report.SgemmGflopPerSecond:F1} GFLOP/s (median of {report.SgemmSampleCount} samples taken before and between the layers)");
         Console.WriteLine($"convolution forward + backward: {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
     }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cortex.Connectivity;
 using Cortex.Connectivity.Validation;
 using Cortex.Core.Backends;
+using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
 
@@ -34,6 +35,19 @@ public static class CortexCommandLine
     {
         Description = $"where to compute: {string.Join("|", Devices.Names)} (default: the {Devices.EnvironmentVariable} environment variable, else auto)",
     };
+
+    /// <summary>
+    /// A Spectre console on the current standard output (which tests may redirect); 110 columns wide when the
+    /// output is not a terminal, so that tables keep one line per row in logs.
+    /// </summary>
+    public static IAnsiConsole Out()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected || Console.Out != StandardOutput) console.Profile.Width = Math.Max(console.Profile.Width, 110);
+        return console;
+    }
+
+    private static readonly TextWriter StandardOutput = Console.Out;
 
     /// <summary>Loads and validates a network file; every error becomes one user error listing all of them with their positions.</summary>
     public static LoadedNetwork LoadNetwork(FileInfo file)

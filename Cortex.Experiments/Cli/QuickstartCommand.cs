@@ -19,7 +19,7 @@ public static class QuickstartCommand
     {
         var device = CortexCommandLine.DeviceOption();
         var data = TrainCommand.DataOption();
-        var images = new Option<int>("--train-images") { Description = "training images per network (0: the whole training split)", DefaultValueFactory = _ => 6400 };
+        var images = new Option<int>("--train-images") { Description = "training images per network (0: the whole training split)", DefaultValueFactory = _ => 9600 };
         var epochs = new Option<int>("--epochs") { Description = "passes over those images", DefaultValueFactory = _ => 1 };
         var output = new Option<string>("--out") { Description = "folder for runs", DefaultValueFactory = _ => RunFolder.DefaultRoot };
         var seed = new Option<int>("--seed") { Description = "seed", DefaultValueFactory = _ => 1 };

@@ -149,14 +149,14 @@ public static class TrainCommand
             cells.Add(double.IsNaN(result.Last.CoarseAccuracy) ? "" : $"{100 * result.Last.CoarseAccuracy:F1}%");
             table.AddRow(cells.ToArray());
         }
-        AnsiConsole.Write(table);
+        CortexCommandLine.Out().Write(table);
     }
 
     public static void PrintEarlyExit(EvaluationResult result)
     {
         var table = new Table().Title("confidence-threshold early exit").AddColumns("threshold", "mean steps", "accuracy");
         foreach (var e in result.EarlyExit) table.AddRow($"{e.Threshold:F2}", $"{e.MeanSteps:F2}", $"{100 * e.Accuracy:F1}%");
-        AnsiConsole.Write(table);
+        CortexCommandLine.Out().Write(table);
     }
 
     private static int Positive(int value, string name) => value > 0 ? value : throw new UserError($"{name} must be positive, got {value}");
