@@ -26,8 +26,8 @@ public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointI
         CheckUnitInterval(Name, "beta2", Options.Beta2);
         CheckNonNegative(Name, "epsilon", Options.Epsilon, strict: true);
         CheckNonNegative(Name, "weight decay", Options.WeightDecay);
-        firstMoment = [.. Parameters.Select(AllocateState)];
-        secondMoment = [.. Parameters.Select(AllocateState)];
+        firstMoment = [.. Parameters.Select(p => AllocateState("adamw.m", p))];
+        secondMoment = [.. Parameters.Select(p => AllocateState("adamw.v", p))];
     }
 
     public AdamWOptions Options { get; }

@@ -10,7 +10,7 @@ namespace Cortex.Core.Optimisers;
 /// </summary>
 public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly List<Tensor<T>> state = [];
+    private readonly List<(string Name, Tensor<T> Tensor)> state = [];
     private bool disposed;
 
     protected Optimiser(string name, IReadOnlyList<Parameter<T>> parameters)
@@ -33,6 +33,14 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
 
     public int StepCount { get; private set; }
 
+    public IReadOnlyList<(string Name, Tensor<T> Tensor)> State => state;
+
+    public void Restore(int stepCount)
+    {
+        if (stepCount < 0) throw new ArgumentOutOfRangeException(nameof(stepCount), $"{Name}: step count must be ≥ 0, got {stepCount}");
+        StepCount = stepCount;
+    }
+
     public void Step(T learningRate)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -51,11 +59,14 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
     /// <summary>Updates every parameter; <see cref="StepCount"/> already counts this step.</summary>
     protected abstract void Update(T learningRate);
 
-    /// <summary>A zeroed state tensor shaped like the parameter, on its backend, freed with this optimiser.</summary>
-    protected Tensor<T> AllocateState(Parameter<T> p)
+    /// <summary>
+    /// A zeroed state tensor shaped like the parameter, on its backend, freed with this optimiser; listed in
+    /// <see cref="State"/> as "<paramref name="kind"/>/parameter name" so that checkpoints can save and restore it.
+    /// </summary>
+    protected Tensor<T> AllocateState(string kind, Parameter<T> p)
     {
         var t = p.Value.Backend.Allocate(p.Shape);
-        state.Add(t);
+        state.Add(($"{kind}/{p.Name}", t));
         return t;
     }
 
@@ -77,7 +88,7 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
     {
         if (disposed) return;
         disposed = true;
-        foreach (var t in state) t.Dispose();
+        foreach (var (_, t) in state) t.Dispose();
         state.Clear();
         GC.SuppressFinalize(this);
     }

@@ -24,7 +24,7 @@ public sealed class Sgd<T> : Optimiser<T> where T : unmanaged, IFloatingPointIee
         CheckNonNegative(Name, "weight decay", Options.WeightDecay);
         if (Options.Nesterov && Options.Momentum == 0)
             throw new ArgumentException($"{Name}: Nesterov momentum needs momentum > 0, got {Options.Momentum}");
-        velocity = [.. Parameters.Select(p => Options.Momentum > 0 ? AllocateState(p) : null)];
+        velocity = [.. Parameters.Select(p => Options.Momentum > 0 ? AllocateState("sgd.velocity", p) : null)];
     }
 
     public SgdOptions Options { get; }

@@ -40,6 +40,9 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Every trainable parameter, for optimisers. Names: <c>V1->V2.weight</c> (or <c>.weight[copy k]</c> when weights are untied or tied every k), <c>V1.bias</c>, <c>V1.norm.gamma</c>, <c>readout.weight</c>, …</summary>
     public IReadOnlyList<Parameter<T>> Parameters => program.Store.Parameters;
 
+    /// <summary>Non-trainable state that a checkpoint must keep (running normalisation statistics, …), by name.</summary>
+    public IReadOnlyList<(string Name, Tensor<T> Tensor)> Buffers => program.Store.Buffers;
+
     public IReadOnlyList<string> AreaNames => [.. program.Areas.Select(a => a.Name)];
 
     /// <summary>The readouts, in file order: name, classes and the 1-based steps they read.</summary>

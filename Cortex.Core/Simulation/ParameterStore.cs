@@ -15,6 +15,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     private readonly List<Parameter<T>> parameters = [];
     private readonly List<Tensor<T>> owned = [];
     private readonly HashSet<string> names = [];
+    private readonly List<(string Name, Tensor<T> Tensor)> buffers = [];
 
     public ParameterStore(IBackend<T> backend) => Backend = backend;
 
@@ -35,8 +36,13 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     public Tensor<T> Buffer(string name, Shape shape)
     {
         if (!names.Add(name)) throw new ArgumentException($"parameter store: a parameter or buffer named '{name}' already exists");
-        return Own(shape);
+        var t = Own(shape);
+        buffers.Add((name, t));
+        return t;
     }
+
+    /// <summary>Every non-trainable buffer by name (running statistics, …), for checkpoints.</summary>
+    public IReadOnlyList<(string Name, Tensor<T> Tensor)> Buffers => buffers;
 
     /// <summary>Σ elements of every parameter (not counting gradients or buffers).</summary>
     public long ParameterCount => parameters.Sum(p => (long)p.Value.Length);

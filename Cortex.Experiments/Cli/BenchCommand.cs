@@ -16,7 +16,7 @@ public static class BenchCommand
         var gemmSize = new Option<int>("--gemm-size") { Description = "n for the n×n×n sgemm that sets the machine's rate (default 1024 on CPU, 8192 on CUDA)" };
         var repeats = new Option<int>("--repeats") { Description = "timed repetitions per measurement (the median is reported)", DefaultValueFactory = _ => 5 };
         var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
-        var command = new Command("bench", "Measure sgemm and convolution forward/backward GFLOP/s on the reference network's shapes") { device, batch, gemmSize, repeats, output };
+        var command = new Command("bench", "Measure sgemm and convolution forward/backward GFLOP/s on the reference network's shapes") { device, batch, gemmSize, repeats, output, CreateTrain() };
         command.SetAction(result =>
         {
             int b = result.GetValue(batch), r = result.GetValue(repeats);
@@ -40,6 +40,48 @@ public static class BenchCommand
         return command;
     }
 
+    /// <summary><c>cortex bench train</c>: training throughput of the reference BLT network.</summary>
+    private static Command CreateTrain()
+    {
+        var device = CortexCommandLine.DeviceOption();
+        var batch = new Option<int>("--batch") { Description = "images per batch", DefaultValueFactory = _ => 128 };
+        var network = new Option<FileInfo?>("--network") { Description = "network file (default: configs/networks/blt.yaml)" };
+        var gemmSize = new Option<int>("--gemm-size") { Description = "n for the n×n×n sgemm (default 1024 on CPU, 8192 on CUDA)" };
+        var repeats = new Option<int>("--repeats") { Description = "timed training steps (the median is reported)", DefaultValueFactory = _ => 5 };
+        var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
+        var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm") { device, batch, network, gemmSize, repeats, output };
+        command.SetAction(result =>
+        {
+            int b = result.GetValue(batch), r = result.GetValue(repeats);
+            if (b <= 0) throw new UserError($"--batch must be positive, got {b}");
+            if (r <= 0) throw new UserError($"--repeats must be positive, got {r}");
+            var loaded = CortexCommandLine.LoadNetwork(result.GetValue(network) ?? ConfigFiles.Network("blt"));
+            var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
+            int n = result.GetValue(gemmSize);
+            if (n < 0) throw new UserError($"--gemm-size must be positive, got {n}");
+            if (n == 0) n = kind == DeviceKind.Cuda ? 8192 : 1024;
+            using var backend = Devices.Create<float>(kind);
+            Console.WriteLine($"backend: {backend.Description}");
+            var report = TrainCommand.Guarded(() => TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line)));
+            var table = new Table().Title($"training {report.Network}, batch {report.Batch}, on {report.Device}")
+                .AddColumns("phase", "ms per batch", "images/s");
+            table.AddRow("forward (T steps)", $"{report.ForwardMs:F1}", $"{report.Batch / report.ForwardMs * 1e3:F0}");
+            table.AddRow("backward through time", $"{report.BackwardMs:F1}", $"{report.Batch / report.BackwardMs * 1e3:F0}");
+            table.AddRow("update (AdamW)", $"{report.UpdateMs:F1}", $"{report.Batch / report.UpdateMs * 1e3:F0}");
+            table.AddRow("[bold]training step[/]", $"[bold]{report.ForwardMs + report.BackwardMs + report.UpdateMs:F1}[/]", $"[bold]{report.ImagesPerSecond:F0}[/]");
+                CortexCommandLine.Out().Write(table);
+            Console.WriteLine($"synaptic operations: {report.MacsPerImage:N0} multiply–accumulates per image (forward, all steps); 6 FLOPs each for forward + backward");
+            Console.WriteLine($"achieved: {report.GflopPerSecond:F1} GFLOP/s; sgemm {n}³: {report.SgemmGflopPerSecond:F1} GFLOP/s; training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
+            if (result.GetValue(output) is { } file)
+            {
+                File.WriteAllText(file.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine($"wrote {file.FullName}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
     private static void Print(ConvBenchmark.Report report)
     {
         var table = new Table().Title($"convolutions, batch {report.Batch}, 3×3, on {report.Device}")
@@ -51,8 +93,7 @@ public static class BenchCommand
         table.AddRow("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
         table.AddRow("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
             $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]");
-        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 110);
-        AnsiConsole.Write(table);
+        CortexCommandLine.Out().Write(table);
         Console.WriteLine($"sgemm {report.GemmSize}³: {report.SgemmGflopPerSecond:F1} GFLOP/s (median of {report.SgemmSampleCount} samples taken before and between the layers)");
         Console.WriteLine($"convolution forward + backward: {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
     }

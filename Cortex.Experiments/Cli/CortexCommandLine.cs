@@ -1,6 +1,9 @@
 using System.CommandLine;
+using Cortex.Connectivity;
+using Cortex.Connectivity.Validation;
 using Cortex.Core.Backends;
 using Cortex.Core.Simulation;
+using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
 
@@ -13,6 +16,9 @@ public static class CortexCommandLine
         {
             BenchCommand.Create(),
             InspectCommand.Create(),
+            TrainCommand.Create(),
+            TrainCommand.CreateEval(),
+            QuickstartCommand.Create(),
         };
         try
         {
@@ -30,6 +36,35 @@ public static class CortexCommandLine
     {
         Description = $"where to compute: {string.Join("|", Devices.Names)} (default: the {Devices.EnvironmentVariable} environment variable, else auto)",
     };
+
+    /// <summary>
+    /// A Spectre console on the current standard output (which tests may redirect); 110 columns wide when the
+    /// output is not a terminal, so that tables keep one line per row in logs.
+    /// </summary>
+    public static IAnsiConsole Out()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        if (Console.IsOutputRedirected || Console.Out != StandardOutput) console.Profile.Width = Math.Max(console.Profile.Width, 110);
+        return console;
+    }
+
+    private static readonly TextWriter StandardOutput = Console.Out;
+
+    /// <summary>Loads and validates a network file; every error becomes one user error listing all of them with their positions.</summary>
+    public static LoadedNetwork LoadNetwork(FileInfo file)
+    {
+        try
+        {
+            var loaded = NetworkLoader.Load(file.FullName);
+            foreach (var w in loaded.Warnings) Console.Error.WriteLine(w);
+            return loaded;
+        }
+        catch (ConfigErrors e)
+        {
+            throw new UserError($"{file.Name}: {e.Errors.Count} error{(e.Errors.Count == 1 ? "" : "s")}" + Environment.NewLine +
+                string.Join(Environment.NewLine, e.Errors.Concat(e.Warnings)));
+        }
+    }
 
     /// <summary>Resolves --device, turning a bad or missing device into a user error.</summary>
     public static DeviceKind ResolveDevice(string? flag, TextWriter log)

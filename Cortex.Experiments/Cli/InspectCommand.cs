@@ -88,7 +88,7 @@ public static class InspectCommand
     private static void Print(Ledger ledger, MemoryEstimate memory)
     {
         var e = Markup.Escape;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        var console = CortexCommandLine.Out();
         if (Console.IsOutputRedirected) console.Profile.Width = 160;   // a file or a pipe: no reason to wrap numbers
         var areas = new Table().Title(e($"{ledger.Network}: {ledger.Steps} steps, unroll {ledger.Unroll}, weights {ledger.WeightTying}"))
             .AddColumns("area", "level", "shape", "neurons", "first input at t", "depth at t = 1..T");

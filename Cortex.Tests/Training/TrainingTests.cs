@@ -1,0 +1,160 @@
+using Cortex.Connectivity;
+using Cortex.Connectivity.Building;
+using Cortex.Core.Backends;
+using Cortex.Core.Tensors;
+using Cortex.Experiments.Checkpoints;
+using Cortex.Experiments.Data;
+using Cortex.Experiments.Reports;
+using Cortex.Experiments.Training;
+using Cortex.Tests.Infrastructure;
+
+namespace Cortex.Tests.Training;
+
+public sealed class TrainingTests
+{
+    // A tiny recurrent network: V1 with lateral recurrence and per-step batch norm, V2 with feedback to V1.
+    private const string Tiny = """
+        name: tiny
+        time: { steps: 3, unroll: synchronous }
+        input: { shape: [1, 6, 6] }
+        areas:
+          - { name: V1, level: 1, shape: [3, 6, 6], activation: relu, norm: per-step }
+          - { name: V2, level: 2, shape: [4, 3, 3], activation: relu }
+        projections:
+          - { from: image, to: V1, type: feedforward, kernel: 3 }
+          - { from: V1, to: V1, type: lateral, kernel: 3 }
+          - { from: V1, to: V2, type: feedforward, kernel: 3, resample: maxpool, factor: 2 }
+          - { from: V2, to: V1, type: feedback, kernel: 3, resample: upsample-nearest, factor: 2 }
+        readout: { from: V2, classes: 10, steps: all }
+        """;
+
+    private static Dataset Data(int count, int seed)
+    {
+        var random = new Random(seed);
+        var labels = new int[count];
+        var images = new float[count * 36];
+        for (int i = 0; i < count; i++)
+        {
+            labels[i] = random.Next(6);
+            // classes 0–5 differ in brightness (which survives global average pooling), plus noise
+            for (int p = 0; p < 36; p++) images[i * 36 + p] = (float)(0.15 * labels[i] + 0.2 * random.NextDouble());
+        }
+        return new Dataset($"tiny-{seed}", images, new Shape(1, 6, 6), labels, DatasetKind.FashionMnist.ClassNames, DatasetKind.FashionMnist.Coarse);
+    }
+
+    private static TrainingOptions Options => new()
+    {
+        Epochs = 2, BatchSize = 8, LearningRate = new LearningRate(3e-3), Loss = LossSchedule.EveryStep, Seed = 5, MaxShift = 1,
+        CheckpointEveryBatches = 1, EvaluationBatchSize = 16,
+    };
+
+    private static float[][] TrainAndRead(IBackend<float> backend, TrainingOptions options, string? checkpoint, Checkpoint? resume, out TrainingOutcome outcome)
+    {
+        var loaded = NetworkLoader.Parse(Tiny, "tiny.yaml");
+        using var network = NetworkBuilder.Build(loaded.Spec, backend, options.Seed);
+        using var trainer = new Trainer(network, options, Tiny);
+        if (resume is not null) trainer.Resume(resume);
+        outcome = trainer.Train(Data(48, 1), Data(16, 2), checkpoint, new MetricsLog("test"), null);
+        return [.. network.Parameters.Select(p => p.Value.ToArray()), .. network.Buffers.Select(b => b.Tensor.ToArray())];
+    }
+
+    [Test]
+    public void ResumedRunEndsWithTheSameWeightsAsAnUninterruptedOne()
+    {
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var folder = Directory.CreateTempSubdirectory("cortex-resume");
+        try
+        {
+            string path = Path.Combine(folder.FullName, "checkpoint.ckpt");
+            var whole = TrainAndRead(cpu, Options, null, null, out var full);
+            Assert.That(full.Completed, Is.True);
+            TrainAndRead(cpu, Options with { StopAfterBatches = 7 }, path, null, out var interrupted);
+            Assert.That(interrupted.Completed, Is.False);
+            Assert.That(interrupted.Position, Is.EqualTo(new DataPosition(1, 1)), "6 batches per epoch: the 8th batch is epoch 1, batch 1");
+            var resumed = TrainAndRead(cpu, Options, path, CheckpointFile.Read(path), out var rest);
+            Assert.That(rest.Completed, Is.True);
+            Assert.That(rest.Steps, Is.EqualTo(full.Steps));
+            for (int i = 0; i < whole.Length; i++)
+                Assert.That(resumed[i], Is.EqualTo(whole[i]), $"tensor {i} differs after resuming");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void RunsAreDeterministicOnTheCpu()
+    {
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var a = TrainAndRead(cpu, Options, null, null, out _);
+        var b = TrainAndRead(cpu, Options, null, null, out _);
+        for (int i = 0; i < a.Length; i++) Assert.That(b[i], Is.EqualTo(a[i]));
+    }
+
+    [Test]
+    public void TrainingImprovesTestAccuracy()
+    {
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var loaded = NetworkLoader.Parse(Tiny, "tiny.yaml");
+        using var network = NetworkBuilder.Build(loaded.Spec, cpu, 3);
+        using var trainer = new Trainer(network, Options with { Epochs = 6, MaxShift = 0, LearningRate = new LearningRate(3e-2) }, Tiny);
+        var test = Data(64, 9);
+        double before = Evaluator.Run(network, test, 16).Steps.Max(s => s.Accuracy);
+        var log = new MetricsLog("t");
+        var outcome = trainer.Train(Data(96, 8), test, null, log, null);
+        var after = outcome.EpochTests[^1];
+        Assert.That(after.Steps.Select(s => s.Step), Is.EqualTo(new[] { 1, 2, 3 }));
+        var trainLoss = log.Records.Where(r => r.Split == "train" && r.Metric == "loss").Select(r => r.Value).ToArray();
+        Assert.That(trainLoss, Has.Length.EqualTo(6));
+        Assert.That(trainLoss[^1], Is.LessThan(trainLoss[0] - 0.4), $"training loss per epoch: {string.Join(", ", trainLoss)}");
+        double best = after.Steps.Max(s => s.Accuracy);
+        Assert.That(best, Is.GreaterThan(before + 0.15), $"best test accuracy over steps {before:P0} → {best:P0}");
+        Assert.That(after.EarlyExit.Select(e => e.MeanSteps), Is.All.InRange(1.0, 3.0));
+    }
+
+    [Test]
+    public void DivergenceStopsWithAMessageAndKeepsTheLastCheckpoint()
+    {
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var folder = Directory.CreateTempSubdirectory("cortex-diverge");
+        try
+        {
+            string path = Path.Combine(folder.FullName, "checkpoint.ckpt");
+            TrainAndRead(cpu, Options with { StopAfterBatches = 2 }, path, null, out _);
+            var good = CheckpointFile.Read(path);
+            var loaded = NetworkLoader.Parse(Tiny, "tiny.yaml");
+            using var network = NetworkBuilder.Build(loaded.Spec, cpu, 5);
+            using var trainer = new Trainer(network, Options with { LearningRate = new LearningRate(1e30, LearningRateShape.Constant), CheckpointEveryBatches = 1000 }, Tiny);
+            trainer.Resume(good);
+            var e = Assert.Throws<TrainingDivergedException>(() => trainer.Train(Data(48, 1), null, path, new MetricsLog("t"), null));
+            Assert.That(e!.Message, Does.Contain("training stopped at epoch").And.Contain("non-finite").Or.Contain("NaN").Or.Contain("∞"));
+            Assert.That(CheckpointFile.Read(path).Metadata.Step, Is.EqualTo(good.Metadata.Step), "the last good checkpoint is kept");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void CheckpointOfAnotherNetworkIsRefused()
+    {
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var folder = Directory.CreateTempSubdirectory("cortex-other");
+        try
+        {
+            string path = Path.Combine(folder.FullName, "checkpoint.ckpt");
+            TrainAndRead(cpu, Options with { StopAfterBatches = 1 }, path, null, out _);
+            var other = NetworkLoader.Parse(Tiny.Replace("shape: [4, 3, 3]", "shape: [5, 3, 3]"), "other.yaml");
+            using var network = NetworkBuilder.Build(other.Spec, cpu, 1);
+            using var trainer = new Trainer(network, Options, "other");
+            var e = Assert.Throws<CheckpointError>(() => trainer.Resume(CheckpointFile.Read(path)));
+            Assert.That(e!.Message, Does.Contain("tiny"));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+}
