@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Cortex.Experiments.Cli;
 
+using Cortex.Tests.Infrastructure;
+
 namespace Cortex.Tests.Connectivity;
 
 [NonParallelizable]
@@ -14,15 +16,7 @@ public sealed class InspectCommandTests
     [TearDown]
     public void RemoveFolder() => Directory.Delete(_folder, recursive: true);
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (oldOut, oldError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(error);
-        try { return (CortexCommandLine.Run(args), output.ToString(), error.ToString()); }
-        finally { Console.SetOut(oldOut); Console.SetError(oldError); }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => Cli.Run(args);
 
     private static string Config(string name) => Path.Combine(Networks.ConfigFolder, name + ".yaml");
 

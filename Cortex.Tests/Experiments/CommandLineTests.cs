@@ -8,22 +8,7 @@ namespace Cortex.Tests.Experiments;
 [NonParallelizable]
 public sealed class CommandLineTests
 {
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (oldOut, oldError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            return (CortexCommandLine.Run(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => Cli.Run(args);
 
     [Test]
     public void UnknownDeviceIsOneLineAndExitCodeTwo()

@@ -1,6 +1,8 @@
 using Cortex.Experiments.Cli;
 using Cortex.Experiments.Data;
 
+using Cortex.Tests.Infrastructure;
+
 namespace Cortex.Tests.Training;
 
 [NonParallelizable]
@@ -14,22 +16,7 @@ public sealed class TrainCommandTests
     [TearDown]
     public void RemoveFolder() => folder.Delete(recursive: true);
 
-    private static (int Code, string Out, string Error) Run(params string[] args)
-    {
-        var (oldOut, oldError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(), new StringWriter());
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            return (CortexCommandLine.Run(args), output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldError);
-        }
-    }
+    private static (int Code, string Out, string Error) Run(params string[] args) => Cli.Run(args);
 
     /// <summary>A tiny Fashion-MNIST-shaped dataset (IDX, gzip) and a tiny 28×28 network in the temporary folder.</summary>
     private (string Network, string Data) Files()
