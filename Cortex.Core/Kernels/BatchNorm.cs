@@ -58,18 +58,7 @@ public static partial class BatchNorm
 
         if (backend is IlgpuBackend<T> gpu)
         {
-            int parts = WidePartitions(n);
-            var workspace = gpu.Workspace("batchnorm.partials", (long)c * parts + (long)c * FoldLanes);
-            var partials = workspace.SubView(0, (long)c * parts);
-            var folded = workspace.SubView((long)c * parts, (long)c * FoldLanes);
-            var segments = new Segments(b, c, s, parts, 1);
-            gpu.Launch(SumPartialsKernel, c * parts, x.View, partials, segments);
-            var (sums, lanes) = Fold(gpu, partials, c, parts, folded);
-            gpu.Launch(MeanKernel, c, sums, savedMean.View, lanes, T.CreateTruncating(1.0 / n));
-            gpu.Launch(CenteredSquarePartialsKernel, c * parts, x.View, savedMean.View, partials, segments);
-            (sums, lanes) = Fold(gpu, partials, c, parts, folded);
-            gpu.Launch(StatisticsKernel, c, sums, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View, lanes,
-                new Constants<T>(momentum, epsilon, T.CreateTruncating(1.0 / n), T.CreateTruncating(1.0 / (n - 1))));
+            TrainingStatistics(gpu, x, savedMean, savedInvStd, runningMean, runningVar, momentum, epsilon);
             gpu.Launch(NormalizeKernel, x.Length, x.View, gamma.View, beta.View, savedMean.View, savedInvStd.View, y.View, new Elements(s, c, s, c));
             return;
         }
@@ -216,6 +205,27 @@ public static partial class BatchNorm
             }
             ArrayPool<T>.Shared.Return(rented);
         });
+    }
+
+    /// <summary>The GPU half of the training statistics: μ, σ⁻¹ and the running averages, from x [B, C, S] (validated by the caller).</summary>
+    private static void TrainingStatistics<T>(IlgpuBackend<T> gpu, Tensor<T> x, Tensor<T> savedMean, Tensor<T> savedInvStd,
+        Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (b, c, s) = Layout("batch norm forward (training)", x);
+        long n = (long)b * s;
+        int parts = WidePartitions(n);
+        var workspace = gpu.Workspace("batchnorm.partials", (long)c * parts + (long)c * FoldLanes);
+        var partials = workspace.SubView(0, (long)c * parts);
+        var folded = workspace.SubView((long)c * parts, (long)c * FoldLanes);
+        var segments = new Segments(b, c, s, parts, 1);
+        gpu.Launch(SumPartialsKernel, c * parts, x.View, partials, segments);
+        var (sums, lanes) = Fold(gpu, partials, c, parts, folded);
+        gpu.Launch(MeanKernel, c, sums, savedMean.View, lanes, T.CreateTruncating(1.0 / n));
+        gpu.Launch(CenteredSquarePartialsKernel, c * parts, x.View, savedMean.View, partials, segments);
+        (sums, lanes) = Fold(gpu, partials, c, parts, folded);
+        gpu.Launch(StatisticsKernel, c, sums, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View, lanes,
+            new Constants<T>(momentum, epsilon, T.CreateTruncating(1.0 / n), T.CreateTruncating(1.0 / (n - 1))));
     }
 
     /// <summary>Scalars of the statistics kernel: momentum, ε, 1/N, 1/(N − 1).</summary>

@@ -129,7 +129,7 @@ internal static class NormStatistics
     // and keeps two sums so that two loads are in flight per thread.
 
     /// <summary>The first element of part p of segment c, and the walk's steps.</summary>
-    private static void Start(Segments g, long c, int p, out int o, out int i, out long e, out int qo, out int qi, out long row)
+    internal static void Start(Segments g, long c, int p, out int o, out int i, out long e, out int qo, out int qi, out long row)
     {
         o = p / g.Inner;
         i = p % g.Inner;
@@ -140,7 +140,7 @@ internal static class NormStatistics
     }
 
     /// <summary>One step of the walk: (o, i) += (qo, qi) with a wrap, e follows.</summary>
-    private static void Step(Segments g, ref int o, ref int i, ref long e, int qo, int qi, long row)
+    internal static void Step(Segments g, ref int o, ref int i, ref long e, int qo, int qi, long row)
     {
         o += qo;
         i += qi;
