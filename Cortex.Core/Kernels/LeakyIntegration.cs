@@ -17,9 +17,6 @@ namespace Cortex.Core.Kernels;
 /// </summary>
 public static class LeakyIntegration
 {
-    /// <summary>Threads whose partial sums of ∂L/∂α are added in a second, fixed-order pass on the GPU.</summary>
-    private const int GpuPartitions = 1024;
-
     /// <summary>Elements per block of the CPU backward pass; fixed, so the sum of ∂L/∂α does not depend on the thread count.</summary>
     private const int CpuBlock = 1 << 14;
 
@@ -68,9 +65,12 @@ public static class LeakyIntegration
                     new Flags(dhPrev is not null ? 1 : 0, dx is not null ? 1 : 0, accumulate ? 1 : 0));
             if (dAlpha is not null)
             {
-                var partials = gpu.Workspace("leaky.dalpha", GpuPartitions);
-                gpu.Launch(AlphaPartialsKernel, GpuPartitions, hPrev.View, x.View, dh.View, partials);
-                gpu.Launch(AddPartialsKernel, 1, partials, dAlpha.View);
+                int parts = NormStatistics.WidePartitions(n);
+                var workspace = gpu.Workspace("leaky.dalpha", parts + NormStatistics.FoldLanes);
+                var partials = workspace.SubView(0, parts);
+                gpu.Launch(AlphaPartialsKernel, parts, hPrev.View, x.View, dh.View, partials);
+                var (folded, lanes) = NormStatistics.Fold(gpu, partials, 1, parts, workspace.SubView(parts, NormStatistics.FoldLanes));
+                gpu.Launch(AddPartialsKernel, 1, folded, dAlpha.View, lanes);
             }
             return;
         }
@@ -203,17 +203,16 @@ public static class LeakyIntegration
     private static void AlphaPartialsKernel<T>(Index1D p, ArrayView<T> hPrev, ArrayView<T> x, ArrayView<T> dh, ArrayView<T> partials)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        long parts = partials.Length;
         T s = T.Zero;
-        for (long j = p; j < dh.Length; j += GpuPartitions)
+        for (long j = p; j < dh.Length; j += parts)
             s += AlphaTerm<T, Scalar<T>>(hPrev[j], x[j], dh[j]);
         partials[p] = s;
     }
 
-    private static void AddPartialsKernel<T>(Index1D i, ArrayView<T> partials, ArrayView<T> dAlpha)
+    private static void AddPartialsKernel<T>(Index1D i, ArrayView<T> partials, ArrayView<T> dAlpha, int parts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T s = T.Zero;
-        for (int p = 0; p < GpuPartitions; p++) s += partials[p];
-        dAlpha[0] += s;
+        dAlpha[0] += NormStatistics.SumRun(partials, 0, 1, parts);
     }
 }

@@ -149,6 +149,35 @@ public sealed class BatchNormActivatedTests
         Data.AssertClose(got[1], [0.25 + values.Sum(v => v * v)], 1e-10, "sum of squares");
     }
 
+    [TestCaseSource(nameof(ReduceCases))]
+    public void WideGpuLeakGradientsAgreeWithTheCpu(DeviceKind kind, int[] layout)
+    {
+        // ∂L/∂α of a leaky integration, one per channel and one for the whole tensor: the same wide sums.
+        var shape = new Shape(layout[0], layout[1], layout[2], 1);
+        double[] hPrev = Data.Random(shape.Size, 13), x = Data.Random(shape.Size, 14), dh = Data.Random(shape.Size, 15);
+        double[] alpha = Data.Random(layout[1], 16, 0.2, 0.8);
+        double[][] On(IBackend<double> b)
+        {
+            using var hp = Data.Tensor(b, shape, hPrev);
+            using var xs = Data.Tensor(b, shape, x);
+            using var d = Data.Tensor(b, shape, dh);
+            using var dhp = b.Allocate(shape);
+            using var dx = b.Allocate(shape);
+            using var a = Data.Tensor(b, new Shape(layout[1]), alpha);
+            using var da = Data.Tensor(b, new Shape(layout[1]), Enumerable.Repeat(1.0, layout[1]).ToArray());
+            using var scalar = Data.Tensor(b, new Shape(1), [2.0]);
+            ChannelLeakyIntegration.Backward(hp, xs, d, dhp, dx, a, da);
+            LeakyIntegration.Backward(hp, xs, d, null, null, 0.5, scalar, accumulate: true);
+            return [Data.Read(da), Data.Read(scalar), Data.Read(dx)];
+        }
+        var got = On(TestBackends.Get<double>(kind));
+        var want = On(TestBackends.Get<double>(DeviceKind.Cpu));
+        Data.AssertClose(got[0], want[0], 1e-10, "per-channel dα");
+        Data.AssertClose(got[1], want[1], 1e-10, "scalar dα");
+        Data.AssertClose(got[2], want[2], 1e-12, "dx");
+        Data.AssertClose(got[1], [2 + Enumerable.Range(0, dh.Length).Sum(i => dh[i] * (x[i] - hPrev[i]))], 1e-10, "scalar dα by hand");
+    }
+
     [Test]
     public void BadArgumentsNameTheOperationAndShapes()
     {
