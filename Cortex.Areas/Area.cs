@@ -137,8 +137,7 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
             }
             else
             {
-                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, m.DState[t - 1], null, alphaValue, null, accumulate: true);
-                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, null, dAct, alphaValue, null, accumulate: false);
+                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, m.DState[t - 1], dAct, alphaValue, accumulatePrevious: true, accumulateInput: false);
             }
         }
         var dNormIn = m.DPre;

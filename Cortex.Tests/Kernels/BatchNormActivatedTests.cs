@@ -178,6 +178,27 @@ public sealed class BatchNormActivatedTests
         Data.AssertClose(got[1], [2 + Enumerable.Range(0, dh.Length).Sum(i => dh[i] * (x[i] - hPrev[i]))], 1e-10, "scalar dα by hand");
     }
 
+    private static IEnumerable<TestCaseData> Backends() => TestBackends.All.Select(k => new TestCaseData(k).SetArgDisplayNames(k.ToString()));
+
+    [TestCaseSource(nameof(Backends))]
+    public void LeakBackwardAddsToThePreviousStateAndWritesTheInput(DeviceKind kind)
+    {
+        // α = 0.25: dhPrev += 0.75·dh, dx = 0.25·dh (its prior values are overwritten), in one call.
+        var b = TestBackends.Get<double>(kind);
+        var shape = new Shape(1, 3);
+        using var hPrev = Data.Tensor(b, shape, [1.0, 2, 3]);
+        using var x = Data.Tensor(b, shape, [0.5, -1, 2]);
+        using var dh = Data.Tensor(b, shape, [4.0, -8, 2]);
+        using var dhPrev = Data.Tensor(b, shape, [1.0, 1, 1]);
+        using var dx = Data.Tensor(b, shape, [9.0, 9, 9]);
+        LeakyIntegration.Backward(hPrev, x, dh, dhPrev, dx, 0.25, accumulatePrevious: true, accumulateInput: false);
+        Data.AssertClose(Data.Read(dhPrev), [4, -5, 2.5], 1e-12, "dhPrev");
+        Data.AssertClose(Data.Read(dx), [1, -2, 0.5], 1e-12, "dx");
+        LeakyIntegration.Backward(hPrev, x, dh, dhPrev, dx, 0.25, accumulatePrevious: false, accumulateInput: true);
+        Data.AssertClose(Data.Read(dhPrev), [3, -6, 1.5], 1e-12, "dhPrev overwritten");
+        Data.AssertClose(Data.Read(dx), [2, -4, 1], 1e-12, "dx accumulated");
+    }
+
     [Test]
     public void BadArgumentsNameTheOperationAndShapes()
     {
