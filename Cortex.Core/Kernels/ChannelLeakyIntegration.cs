@@ -119,6 +119,9 @@ public static class ChannelLeakyIntegration
     public readonly record struct ChannelLayout(int Batch, int Channels, int Spatial)
     {
         public int Channel(long i) => (int)(i / Spatial % Channels);
+
+        /// <summary>The channel of an element whose index fits an int (a 32-bit division: the GPU kernels' case).</summary>
+        public int Channel(int i) => i / Spatial % Channels;
     }
 
     private static ChannelLayout Layout<T>(string op, Tensor<T> x, Tensor<T> alpha) where T : unmanaged, IFloatingPointIeee754<T>
@@ -162,12 +165,12 @@ public static class ChannelLeakyIntegration
 
     private static void ForwardKernel<T>(Index1D i, ArrayView<T> hPrev, ArrayView<T> x, ArrayView<T> h, ArrayView<T> alpha, ChannelLayout g)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => h[i] = Integrate(hPrev[i], x[i], alpha[g.Channel(i)]);
+        => h[i] = Integrate(hPrev[i], x[i], alpha[g.Channel(i.X)]);
 
     private static void BackwardKernel<T>(Index1D i, ArrayView<T> dh, ArrayView<T> dhPrev, ArrayView<T> dx, ArrayView<T> alpha, ChannelLayout g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T a = alpha[g.Channel(i)];
+        T a = alpha[g.Channel(i.X)];
         dhPrev[i] += (T.One - a) * dh[i];
         dx[i] = a * dh[i];
     }
