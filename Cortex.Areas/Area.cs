@@ -102,13 +102,22 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
         var drive = m.Drive[t];
         if (bias is not null) Elementwise.AddChannelBias(drive, bias.Value);
         if (m.Gate is not null) Gain.Forward(drive, m.Gate[t], m.Modulated![t]);
-        if (norm is not null)
+        if (norm is not null && training)
         {
+            // One pass normalises and applies f (the GPU fuses them).
             var n = norm[t];
-            if (training) BatchNorm.ForwardTraining(m.NormInput(t), n.Gamma, n.Beta, m.Normalised![t], m.Mean![t], m.InvStd![t], n.Mean, n.Var, momentum, epsilon);
-            else BatchNorm.ForwardInference(m.NormInput(t), n.Gamma, n.Beta, m.Normalised![t], n.Mean, n.Var, epsilon);
+            Activations.NormForwardTraining(d.Activation, m.NormInput(t), n.Gamma, n.Beta, m.Normalised![t], m.Act(t), m.Mean![t], m.InvStd![t],
+                n.Mean, n.Var, momentum, epsilon);
         }
-        Activations.Forward(d.Activation, m.Pre(t), m.Act(t));
+        else
+        {
+            if (norm is not null)
+            {
+                var n = norm[t];
+                BatchNorm.ForwardInference(m.NormInput(t), n.Gamma, n.Beta, m.Normalised![t], n.Mean, n.Var, epsilon);
+            }
+            Activations.Forward(d.Activation, m.Pre(t), m.Act(t));
+        }
         if (!d.IsLeaky) return;
         if (alpha is not null) ChannelLeakyIntegration.Forward(m.State[t - 1], m.Act(t), m.State[t], alpha);
         else LeakyIntegration.Forward(m.State[t - 1], m.Act(t), m.State[t], alphaValue);
@@ -128,18 +137,19 @@ public sealed class Area<T> : IAreaOp<T> where T : unmanaged, IFloatingPointIeee
             }
             else
             {
-                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, m.DState[t - 1], null, alphaValue, null, accumulate: true);
-                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, null, dAct, alphaValue, null, accumulate: false);
+                LeakyIntegration.Backward(m.State[t - 1], m.Act(t), dState, m.DState[t - 1], dAct, alphaValue, accumulatePrevious: true, accumulateInput: false);
             }
         }
-        Activations.Backward(d.Activation, m.Pre(t), m.Act(t), dAct, m.DPre);
         var dNormIn = m.DPre;
         if (norm is not null)
         {
+            // f' and the normalisation's backward in one go (DPre is scratch for the CPU path).
             var n = norm[t];
-            BatchNorm.Backward(m.NormInput(t), n.Gamma, m.Mean![t], m.InvStd![t], m.DPre, m.DNormIn!, n.DGamma, n.DBeta, accumulate: false);
+            Activations.NormBackward(d.Activation, m.NormInput(t), n.Gamma, m.Mean![t], m.InvStd![t], m.Pre(t), m.Act(t), dAct, m.DPre,
+                m.DNormIn!, n.DGamma, n.DBeta);
             dNormIn = m.DNormIn!;
         }
+        else Activations.Backward(d.Activation, m.Pre(t), m.Act(t), dAct, m.DPre);
         Tensor<T> dDrive = dNormIn;
         Tensor<T>? dGate = null;
         if (m.Gate is not null)
@@ -183,6 +193,34 @@ internal static class Activations
             case ActivationKind.Sigmoid: Activation.Forward<T, Sigmoid<T>>(x, y); break;
             case ActivationKind.Softplus: Activation.Forward<T, Softplus<T>>(x, y); break;
             default: Activation.Forward<T, Identity<T>>(x, y); break;
+        }
+    }
+
+    /// <summary>Training batch norm of x into n, then a = f(n) (<see cref="BatchNorm.ForwardTraining{T, TAct}"/>).</summary>
+    public static void NormForwardTraining<T>(ActivationKind kind, Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> n, Tensor<T> a,
+        Tensor<T> mean, Tensor<T> invStd, Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kind)
+        {
+            case ActivationKind.Relu: BatchNorm.ForwardTraining<T, Relu<T>>(x, gamma, beta, n, a, mean, invStd, runningMean, runningVar, momentum, epsilon); break;
+            case ActivationKind.Tanh: BatchNorm.ForwardTraining<T, Tanh<T>>(x, gamma, beta, n, a, mean, invStd, runningMean, runningVar, momentum, epsilon); break;
+            case ActivationKind.Sigmoid: BatchNorm.ForwardTraining<T, Sigmoid<T>>(x, gamma, beta, n, a, mean, invStd, runningMean, runningVar, momentum, epsilon); break;
+            case ActivationKind.Softplus: BatchNorm.ForwardTraining<T, Softplus<T>>(x, gamma, beta, n, a, mean, invStd, runningMean, runningVar, momentum, epsilon); break;
+            default: BatchNorm.ForwardTraining<T, Identity<T>>(x, gamma, beta, n, a, mean, invStd, runningMean, runningVar, momentum, epsilon); break;
+        }
+    }
+
+    /// <summary>Backward through a = f(BN(x)) from da: dx is overwritten, dγ and dβ accumulate (<see cref="BatchNorm.Backward{T, TAct}"/>).</summary>
+    public static void NormBackward<T>(ActivationKind kind, Tensor<T> x, Tensor<T> gamma, Tensor<T> mean, Tensor<T> invStd, Tensor<T> n, Tensor<T> a,
+        Tensor<T> da, Tensor<T> scratch, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        switch (kind)
+        {
+            case ActivationKind.Relu: BatchNorm.Backward<T, Relu<T>>(x, gamma, mean, invStd, n, a, da, scratch, dx, dgamma, dbeta, accumulate: false); break;
+            case ActivationKind.Tanh: BatchNorm.Backward<T, Tanh<T>>(x, gamma, mean, invStd, n, a, da, scratch, dx, dgamma, dbeta, accumulate: false); break;
+            case ActivationKind.Sigmoid: BatchNorm.Backward<T, Sigmoid<T>>(x, gamma, mean, invStd, n, a, da, scratch, dx, dgamma, dbeta, accumulate: false); break;
+            case ActivationKind.Softplus: BatchNorm.Backward<T, Softplus<T>>(x, gamma, mean, invStd, n, a, da, scratch, dx, dgamma, dbeta, accumulate: false); break;
+            default: BatchNorm.Backward<T, Identity<T>>(x, gamma, mean, invStd, n, a, da, scratch, dx, dgamma, dbeta, accumulate: false); break;
         }
     }
 

@@ -20,8 +20,8 @@ namespace Cortex.Core.Kernels;
 /// Precision: statistics are computed in the tensor's precision by blocked sums. On the CPU each [S] slice
 /// is summed by TensorPrimitives in blocks of <see cref="Reduce.HostBlock"/> values and the block sums are
 /// added in double; the variance is the two-pass centred sum Σ(x − μ)², never E[x²] − μ². On the GPU each
-/// channel's sum is split over up to 1024 threads of about 64 values each, whose partial sums are added
-/// in a fixed order (deterministic, no atomics).
+/// channel's sum is split over up to 4096 threads of about 32 values each, whose partial sums are folded to
+/// 32 per channel and then added, always in a fixed order (deterministic, no atomics).
 /// </para>
 /// </summary>
 public static partial class BatchNorm
@@ -58,14 +58,7 @@ public static partial class BatchNorm
 
         if (backend is IlgpuBackend<T> gpu)
         {
-            int parts = Partitions(n);
-            var partials = gpu.Workspace("batchnorm.partials", (long)c * parts);
-            var segments = new Segments(b, c, s, parts, 1);
-            gpu.Launch(SumPartialsKernel, c * parts, x.View, partials, segments);
-            gpu.Launch(MeanKernel, c, partials, savedMean.View, parts, T.CreateTruncating(1.0 / n));
-            gpu.Launch(CenteredSquarePartialsKernel, c * parts, x.View, savedMean.View, partials, segments);
-            gpu.Launch(StatisticsKernel, c, partials, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View, parts,
-                new Constants<T>(momentum, epsilon, T.CreateTruncating(1.0 / n), T.CreateTruncating(1.0 / (n - 1))));
+            TrainingStatistics(gpu, x, savedMean, savedInvStd, runningMean, runningVar, momentum, epsilon);
             gpu.Launch(NormalizeKernel, x.Length, x.View, gamma.View, beta.View, savedMean.View, savedInvStd.View, y.View, new Elements(s, c, s, c));
             return;
         }
@@ -163,13 +156,15 @@ public static partial class BatchNorm
 
         if (backend is IlgpuBackend<T> gpu)
         {
-            int parts = Partitions(n);
-            var workspace = gpu.Workspace("batchnorm.partials", 2L * c * parts + 2L * c);
+            int parts = WidePartitions(n);
+            var workspace = gpu.Workspace("batchnorm.partials", 2L * c * parts + 2L * c + 2L * c * FoldLanes);
             var partials = workspace.SubView(0, 2L * c * parts);
             var coefficients = workspace.SubView(2L * c * parts, 2L * c);
+            var folded = workspace.SubView(2L * c * parts + 2L * c, 2L * c * FoldLanes);
             gpu.Launch(GradientPartialsKernel, c * parts, x.View, dy.View, savedMean.View, partials, new Segments(b, c, s, parts, 1));
-            gpu.Launch(ParameterGradientKernel, c, partials, gamma.View, savedInvStd.View, dgamma.View, dbeta.View, coefficients,
-                parts, T.CreateTruncating(1.0 / n));
+            var (sums, lanes) = Fold(gpu, partials, 2 * c, parts, folded);
+            gpu.Launch(ParameterGradientKernel, c, sums, gamma.View, savedInvStd.View, dgamma.View, dbeta.View, coefficients,
+                lanes, T.CreateTruncating(1.0 / n));
             gpu.Launch(InputGradientKernel, x.Length, x.View, dy.View, gamma.View, savedMean.View, savedInvStd.View, coefficients, dx.View,
                 new Elements(s, c, s, c), accumulate ? 1 : 0);
             return;
@@ -212,6 +207,27 @@ public static partial class BatchNorm
         });
     }
 
+    /// <summary>The GPU half of the training statistics: μ, σ⁻¹ and the running averages, from x [B, C, S] (validated by the caller).</summary>
+    private static void TrainingStatistics<T>(IlgpuBackend<T> gpu, Tensor<T> x, Tensor<T> savedMean, Tensor<T> savedInvStd,
+        Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (b, c, s) = Layout("batch norm forward (training)", x);
+        long n = (long)b * s;
+        int parts = WidePartitions(n);
+        var workspace = gpu.Workspace("batchnorm.partials", (long)c * parts + (long)c * FoldLanes);
+        var partials = workspace.SubView(0, (long)c * parts);
+        var folded = workspace.SubView((long)c * parts, (long)c * FoldLanes);
+        var segments = new Segments(b, c, s, parts, 1);
+        gpu.Launch(SumPartialsKernel, c * parts, x.View, partials, segments);
+        var (sums, lanes) = Fold(gpu, partials, c, parts, folded);
+        gpu.Launch(MeanKernel, c, sums, savedMean.View, lanes, T.CreateTruncating(1.0 / n));
+        gpu.Launch(CenteredSquarePartialsKernel, c * parts, x.View, savedMean.View, partials, segments);
+        (sums, lanes) = Fold(gpu, partials, c, parts, folded);
+        gpu.Launch(StatisticsKernel, c, sums, savedMean.View, savedInvStd.View, runningMean.View, runningVar.View, lanes,
+            new Constants<T>(momentum, epsilon, T.CreateTruncating(1.0 / n), T.CreateTruncating(1.0 / (n - 1))));
+    }
+
     /// <summary>Scalars of the statistics kernel: momentum, ε, 1/N, 1/(N − 1).</summary>
     internal readonly record struct Constants<T>(T Momentum, T Epsilon, T InvCount, T InvCountMinusOne) where T : unmanaged;
 
@@ -220,8 +236,7 @@ public static partial class BatchNorm
         ArrayView<T> runningMean, ArrayView<T> runningVar, int parts, Constants<T> k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T squares = T.Zero;
-        for (int p = 0; p < parts; p++) squares += partials[(long)c.X * parts + p];
+        T squares = SumRun(partials, (long)c.X * parts, 1, parts);
         invStd[c] = T.One / T.Sqrt(squares * k.InvCount + k.Epsilon);
         T keep = T.One - k.Momentum;
         runningMean[c] = keep * runningMean[c] + k.Momentum * mean[c];
@@ -240,12 +255,8 @@ public static partial class BatchNorm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         long channels = coefficients.Length / 2;
-        T sumDy = T.Zero, sumDyCentered = T.Zero;
-        for (int p = 0; p < parts; p++)
-        {
-            sumDy += partials[(long)c.X * parts + p];
-            sumDyCentered += partials[(channels + c) * parts + p];
-        }
+        T sumDy = SumRun(partials, (long)c.X * parts, 1, parts);
+        T sumDyCentered = SumRun(partials, (channels + c) * parts, 1, parts);
         T sumDyXhat = sumDyCentered * invStd[c];
         dbeta[c] += sumDy;
         dgamma[c] += sumDyXhat;

@@ -88,7 +88,16 @@ public static class ChannelLeakyIntegration
         {
             gpu.Launch(BackwardKernel, dh.Length, dh.View, dhPrev.View, dx.View, alpha.View, layout);
             if (dAlpha is not null)
-                gpu.Launch(AlphaGradientKernel, layout.Channels, hPrev.View, x.View, dh.View, dAlpha.View, layout);
+            {
+                // Σ over B·S values per channel: many threads per channel, folded, then added (as batch norm's sums).
+                int c = layout.Channels, parts = NormStatistics.WidePartitions((long)layout.Batch * layout.Spatial);
+                var workspace = gpu.Workspace("channel-leaky.dalpha", (long)c * parts + (long)c * NormStatistics.FoldLanes);
+                var partials = workspace.SubView(0, (long)c * parts);
+                gpu.Launch(AlphaPartialsKernel, c * parts, hPrev.View, x.View, dh.View, partials,
+                    new NormStatistics.Segments(layout.Batch, c, layout.Spatial, parts, 1));
+                var (sums, lanes) = NormStatistics.Fold(gpu, partials, c, parts, workspace.SubView((long)c * parts, (long)c * NormStatistics.FoldLanes));
+                gpu.Launch(AddAlphaGradientKernel, c, sums, dAlpha.View, lanes);
+            }
             return;
         }
         CpuParallel.Chunks((CpuBackend<T>)backend, dh.Length, (start, length) =>
@@ -110,6 +119,9 @@ public static class ChannelLeakyIntegration
     public readonly record struct ChannelLayout(int Batch, int Channels, int Spatial)
     {
         public int Channel(long i) => (int)(i / Spatial % Channels);
+
+        /// <summary>The channel of an element whose index fits an int (a 32-bit division: the GPU kernels' case).</summary>
+        public int Channel(int i) => i / Spatial % Channels;
     }
 
     private static ChannelLayout Layout<T>(string op, Tensor<T> x, Tensor<T> alpha) where T : unmanaged, IFloatingPointIeee754<T>
@@ -153,25 +165,33 @@ public static class ChannelLeakyIntegration
 
     private static void ForwardKernel<T>(Index1D i, ArrayView<T> hPrev, ArrayView<T> x, ArrayView<T> h, ArrayView<T> alpha, ChannelLayout g)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => h[i] = Integrate(hPrev[i], x[i], alpha[g.Channel(i)]);
+        => h[i] = Integrate(hPrev[i], x[i], alpha[g.Channel(i.X)]);
 
     private static void BackwardKernel<T>(Index1D i, ArrayView<T> dh, ArrayView<T> dhPrev, ArrayView<T> dx, ArrayView<T> alpha, ChannelLayout g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T a = alpha[g.Channel(i)];
+        T a = alpha[g.Channel(i.X)];
         dhPrev[i] += (T.One - a) * dh[i];
         dx[i] = a * dh[i];
     }
 
-    private static void AlphaGradientKernel<T>(Index1D c, ArrayView<T> hPrev, ArrayView<T> x, ArrayView<T> dh, ArrayView<T> dAlpha, ChannelLayout g)
+    /// <summary>partials[c·Parts + p] = Σ dh·(x − hPrev) over part p of channel c (the walk of <see cref="NormStatistics"/>).</summary>
+    private static void AlphaPartialsKernel<T>(Index1D index, ArrayView<T> hPrev, ArrayView<T> x, ArrayView<T> dh, ArrayView<T> partials,
+        NormStatistics.Segments g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        NormStatistics.Start(g, index / g.Parts, index % g.Parts, out int o, out int i, out long e, out int qo, out int qi, out long row);
         T sum = T.Zero;
-        for (int b = 0; b < g.Batch; b++)
+        while (o < g.Outer)
         {
-            long start = ((long)b * g.Channels + c) * g.Spatial;
-            for (long s = start; s < start + g.Spatial; s++) sum += dh[s] * (x[s] - hPrev[s]);
+            sum += dh[e] * (x[e] - hPrev[e]);
+            NormStatistics.Step(g, ref o, ref i, ref e, qo, qi, row);
         }
-        dAlpha[c] += sum;
+        partials[index] = sum;
     }
+
+    /// <summary>dAlpha[c] += Σ_p partials[c·parts + p].</summary>
+    private static void AddAlphaGradientKernel<T>(Index1D c, ArrayView<T> partials, ArrayView<T> dAlpha, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => dAlpha[c] += NormStatistics.SumRun(partials, (long)c.X * parts, 1, parts);
 }

@@ -208,5 +208,5 @@ public static class Elementwise
 
     private static void AddChannelBiasKernel<T>(Index1D i, ArrayView<T> x, ArrayView<T> bias, Reduce.Layout l)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => x[i] += bias[(int)((long)i.X / l.Inner % l.Channels)];
+        => x[i] += bias[i.X / l.Inner % l.Channels]; // the index fits an int: a 32-bit division, not a 64-bit one
 }

@@ -209,8 +209,7 @@ public static class GroupNorm
     private static void InvStdKernel<T>(Index1D bg, ArrayView<T> partials, ArrayView<T> invStd, int parts, T invCount, T epsilon)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T squares = T.Zero;
-        for (int p = 0; p < parts; p++) squares += partials[(long)bg.X * parts + p];
+        T squares = SumRun(partials, (long)bg.X * parts, 1, parts);
         invStd[bg] = T.One / T.Sqrt(squares * invCount + epsilon);
     }
 
@@ -230,12 +229,8 @@ public static class GroupNorm
         {
             int ch = g * perGroup + k;
             long row = (long)sample * d.Channels + ch;
-            T sumDy = T.Zero, sumDyCentered = T.Zero;
-            for (int p = 0; p < d.Parts; p++)
-            {
-                sumDy += partials[row * d.Parts + p];
-                sumDyCentered += partials[(rows + row) * d.Parts + p];
-            }
+            T sumDy = SumRun(partials, row * d.Parts, 1, d.Parts);
+            T sumDyCentered = SumRun(partials, (rows + row) * d.Parts, 1, d.Parts);
             T sumDyXhat = sumDyCentered * r;
             sums[row] = sumDy;
             sums[rows + row] = sumDyXhat;

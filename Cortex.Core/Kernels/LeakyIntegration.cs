@@ -17,9 +17,6 @@ namespace Cortex.Core.Kernels;
 /// </summary>
 public static class LeakyIntegration
 {
-    /// <summary>Threads whose partial sums of ∂L/∂α are added in a second, fixed-order pass on the GPU.</summary>
-    private const int GpuPartitions = 1024;
-
     /// <summary>Elements per block of the CPU backward pass; fixed, so the sum of ∂L/∂α does not depend on the thread count.</summary>
     private const int CpuBlock = 1 << 14;
 
@@ -38,6 +35,30 @@ public static class LeakyIntegration
         }
         CpuParallel.Chunks((CpuBackend<T>)backend, h.Length, (start, length) =>
             ForwardCpu(hPrev.Span.Slice(start, length), x.Span.Slice(start, length), h.Span.Slice(start, length), alpha, decay));
+    }
+
+    /// <summary>
+    /// Backward of <see cref="Forward"/> into both gradients, each with its own mode: dhPrev = (1 − α)·dh or
+    /// += (<paramref name="accumulatePrevious"/>), dx = α·dh or += (<paramref name="accumulateInput"/>). An area's
+    /// step adds the leak's share to ∂L/∂h(t − 1) and writes its input's gradient: one pass on the GPU.
+    /// </summary>
+    public static void Backward<T>(Tensor<T> hPrev, Tensor<T> x, Tensor<T> dh, Tensor<T> dhPrev, Tensor<T> dx, T alpha,
+        bool accumulatePrevious, bool accumulateInput) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        const string op = "leaky integration backward";
+        if (Check.SameBackend(op, hPrev, x, dh, dhPrev, dx) is not IlgpuBackend<T> gpu)
+        {
+            Backward(hPrev, x, dh, dhPrev, null, alpha, null, accumulatePrevious);
+            Backward(hPrev, x, dh, null, dx, alpha, null, accumulateInput);
+            return;
+        }
+        Check.SameShape(op, "hPrev", hPrev, "x", x);
+        Check.SameShape(op, "hPrev", hPrev, "dh", dh);
+        Check.SameShape(op, "hPrev", hPrev, "dhPrev", dhPrev);
+        Check.SameShape(op, "x", x, "dx", dx);
+        T decay = Decay(op, alpha);
+        gpu.Launch(BackwardKernel, dh.Length, dh.View, dhPrev.View, dx.View, alpha, decay,
+            new Flags(1, 1, (accumulatePrevious ? 1 : 0) | (accumulateInput ? 2 : 0)));
     }
 
     /// <summary>
@@ -65,12 +86,15 @@ public static class LeakyIntegration
             if (dhPrev is not null || dx is not null)
                 // A missing gradient is passed as dh's view (never written) so that no kernel argument is an empty view.
                 gpu.Launch(BackwardKernel, n, dh.View, (dhPrev ?? dh).View, (dx ?? dh).View, alpha, decay,
-                    new Flags(dhPrev is not null ? 1 : 0, dx is not null ? 1 : 0, accumulate ? 1 : 0));
+                    new Flags(dhPrev is not null ? 1 : 0, dx is not null ? 1 : 0, accumulate ? 3 : 0));
             if (dAlpha is not null)
             {
-                var partials = gpu.Workspace("leaky.dalpha", GpuPartitions);
-                gpu.Launch(AlphaPartialsKernel, GpuPartitions, hPrev.View, x.View, dh.View, partials);
-                gpu.Launch(AddPartialsKernel, 1, partials, dAlpha.View);
+                int parts = NormStatistics.WidePartitions(n);
+                var workspace = gpu.Workspace("leaky.dalpha", parts + NormStatistics.FoldLanes);
+                var partials = workspace.SubView(0, parts);
+                gpu.Launch(AlphaPartialsKernel, parts, hPrev.View, x.View, dh.View, partials);
+                var (folded, lanes) = NormStatistics.Fold(gpu, partials, 1, parts, workspace.SubView(parts, NormStatistics.FoldLanes));
+                gpu.Launch(AddPartialsKernel, 1, folded, dAlpha.View, lanes);
             }
             return;
         }
@@ -185,7 +209,7 @@ public static class LeakyIntegration
 
     // ---- GPU half ----
 
-    /// <summary>Which gradients the backward kernel writes, and whether it adds to them.</summary>
+    /// <summary>Which gradients the backward kernel writes, and which it adds to (Accumulate: bit 0 dhPrev, bit 1 dx).</summary>
     internal readonly record struct Flags(int DhPrev, int Dx, int Accumulate);
 
     private static void ForwardKernel<T>(Index1D i, ArrayView<T> hPrev, ArrayView<T> x, ArrayView<T> h, T alpha, T decay)
@@ -196,24 +220,23 @@ public static class LeakyIntegration
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         T g = dh[i];
-        if (f.DhPrev != 0) dhPrev[i] = f.Accumulate != 0 ? dhPrev[i] + decay * g : decay * g;
-        if (f.Dx != 0) dx[i] = f.Accumulate != 0 ? dx[i] + alpha * g : alpha * g;
+        if (f.DhPrev != 0) dhPrev[i] = (f.Accumulate & 1) != 0 ? dhPrev[i] + decay * g : decay * g;
+        if (f.Dx != 0) dx[i] = (f.Accumulate & 2) != 0 ? dx[i] + alpha * g : alpha * g;
     }
 
     private static void AlphaPartialsKernel<T>(Index1D p, ArrayView<T> hPrev, ArrayView<T> x, ArrayView<T> dh, ArrayView<T> partials)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        long parts = partials.Length;
         T s = T.Zero;
-        for (long j = p; j < dh.Length; j += GpuPartitions)
+        for (long j = p; j < dh.Length; j += parts)
             s += AlphaTerm<T, Scalar<T>>(hPrev[j], x[j], dh[j]);
         partials[p] = s;
     }
 
-    private static void AddPartialsKernel<T>(Index1D i, ArrayView<T> partials, ArrayView<T> dAlpha)
+    private static void AddPartialsKernel<T>(Index1D i, ArrayView<T> partials, ArrayView<T> dAlpha, int parts)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T s = T.Zero;
-        for (int p = 0; p < GpuPartitions; p++) s += partials[p];
-        dAlpha[0] += s;
+        dAlpha[0] += NormStatistics.SumRun(partials, 0, 1, parts);
     }
 }

@@ -123,30 +123,72 @@ internal static class NormStatistics
     /// <summary>How an element index maps to its channel (i / Spatial mod Channels) and statistic (i / StatInner mod StatCount).</summary>
     internal readonly record struct Elements(int Spatial, int Channels, int StatInner, int StatCount);
 
+    // Part p of segment c is the elements j = p, p + Parts, … < Outer·Inner of the segment, at
+    // ((j / Inner)·Count + c)·Inner + j % Inner. Neighbouring threads read neighbouring elements (coalesced);
+    // the walk steps (o, i) by (Parts / Inner, Parts % Inner) with one wrap test, never a division per element,
+    // and keeps two sums so that two loads are in flight per thread.
+
+    /// <summary>The first element of part p of segment c, and the walk's steps.</summary>
+    internal static void Start(Segments g, long c, int p, out int o, out int i, out long e, out int qo, out int qi, out long row)
+    {
+        o = p / g.Inner;
+        i = p % g.Inner;
+        qo = g.Parts / g.Inner;
+        qi = g.Parts % g.Inner;
+        row = (long)g.Count * g.Inner;
+        e = o * row + c * g.Inner + i;
+    }
+
+    /// <summary>One step of the walk: (o, i) += (qo, qi) with a wrap, e follows.</summary>
+    internal static void Step(Segments g, ref int o, ref int i, ref long e, int qo, int qi, long row)
+    {
+        o += qo;
+        i += qi;
+        e += qo * row + qi;
+        if (i >= g.Inner)
+        {
+            i -= g.Inner;
+            o++;
+            e += row - g.Inner;
+        }
+    }
+
     /// <summary>partials[c·Parts + p] = Σ x over part p of segment c.</summary>
     public static void SumPartialsKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> partials, Segments g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long c = index / g.Parts, count = (long)g.Outer * g.Inner;
-        T s = T.Zero;
-        for (long j = index % g.Parts; j < count; j += g.Parts)
-            s += x[((j / g.Inner) * g.Count + c) * g.Inner + j % g.Inner];
-        partials[index] = s;
+        Start(g, index / g.Parts, index % g.Parts, out int o, out int i, out long e, out int qo, out int qi, out long row);
+        T s0 = T.Zero, s1 = T.Zero;
+        while (o < g.Outer)
+        {
+            s0 += x[e];
+            Step(g, ref o, ref i, ref e, qo, qi, row);
+            if (o >= g.Outer) break;
+            s1 += x[e];
+            Step(g, ref o, ref i, ref e, qo, qi, row);
+        }
+        partials[index] = s0 + s1;
     }
 
     /// <summary>partials[c·Parts + p] = Σ (x − mean[c / PerStat])² over part p of segment c.</summary>
     public static void CenteredSquarePartialsKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> mean, ArrayView<T> partials, Segments g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long c = index / g.Parts, count = (long)g.Outer * g.Inner;
+        long c = index / g.Parts;
+        Start(g, c, index % g.Parts, out int o, out int i, out long e, out int qo, out int qi, out long row);
         T m = mean[c / g.PerStat];
-        T s = T.Zero;
-        for (long j = index % g.Parts; j < count; j += g.Parts)
+        T s0 = T.Zero, s1 = T.Zero;
+        while (o < g.Outer)
         {
-            T d = x[((j / g.Inner) * g.Count + c) * g.Inner + j % g.Inner] - m;
-            s += d * d;
+            T d0 = x[e] - m;
+            s0 += d0 * d0;
+            Step(g, ref o, ref i, ref e, qo, qi, row);
+            if (o >= g.Outer) break;
+            T d1 = x[e] - m;
+            s1 += d1 * d1;
+            Step(g, ref o, ref i, ref e, qo, qi, row);
         }
-        partials[index] = s;
+        partials[index] = s0 + s1;
     }
 
     /// <summary>
@@ -155,27 +197,75 @@ internal static class NormStatistics
     public static void GradientPartialsKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> dy, ArrayView<T> mean, ArrayView<T> partials, Segments g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long c = index / g.Parts, count = (long)g.Outer * g.Inner;
+        long c = index / g.Parts;
+        Start(g, c, index % g.Parts, out int o, out int i, out long e, out int qo, out int qi, out long row);
         T m = mean[c / g.PerStat];
         T sdy = T.Zero, sdyx = T.Zero;
-        for (long j = index % g.Parts; j < count; j += g.Parts)
+        while (o < g.Outer)
         {
-            long e = ((j / g.Inner) * g.Count + c) * g.Inner + j % g.Inner;
-            sdy += dy[e];
-            sdyx += dy[e] * (x[e] - m);
+            T d = dy[e];
+            sdy += d;
+            sdyx += d * (x[e] - m);
+            Step(g, ref o, ref i, ref e, qo, qi, row);
         }
         partials[index] = sdy;
         partials[(long)g.Count * g.Parts + index] = sdyx;
     }
 
+    /// <summary>Σ_{k &lt; count} v[start + k·stride] in a fixed order, four sums so that four loads are in flight.</summary>
+    public static T SumRun<T>(ArrayView<T> v, long start, long stride, int count) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T s0 = T.Zero, s1 = T.Zero, s2 = T.Zero, s3 = T.Zero;
+        int k = 0;
+        for (; k + 4 <= count; k += 4)
+        {
+            long at = start + k * stride;
+            s0 += v[at];
+            s1 += v[at + stride];
+            s2 += v[at + 2 * stride];
+            s3 += v[at + 3 * stride];
+        }
+        for (; k < count; k++) s0 += v[start + k * stride];
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>Rows of partials the finishing kernels sum serially after <see cref="Fold{T}"/>: at most this many each.</summary>
+    public const int FoldLanes = 32;
+
+    /// <summary>
+    /// GPU threads per statistic for the families that fold (batch norm, <see cref="Reduce"/>): about 32 elements
+    /// each, between 1 and 4096, so that a statistic over B·H·W = 100k values runs on 3,136 threads.
+    /// </summary>
+    public static int WidePartitions(long count) => (int)Math.Clamp(count / 32, 1, 4096);
+
+    /// <summary>
+    /// Shrinks <paramref name="rows"/> rows of <paramref name="parts"/> partial sums to rows of at most
+    /// <see cref="FoldLanes"/> (lane l of a row sums its partials l, l + lanes, …) in one launch, so the kernel
+    /// that finishes each sum adds a few dozen values instead of thousands. Returns the folded view and its row
+    /// length; with few partials it returns them unchanged (no launch).
+    /// </summary>
+    public static (ArrayView<T> Partials, int Parts) Fold<T>(IlgpuBackend<T> gpu, ArrayView<T> partials, int rows, int parts, ArrayView<T> folded)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (parts <= FoldLanes) return (partials, parts);
+        gpu.Launch(FoldKernel, rows * FoldLanes, partials, folded, parts);
+        return (folded, FoldLanes);
+    }
+
+    /// <summary>folded[r·lanes + l] = Σ_k partials[r·parts + l + k·lanes].</summary>
+    private static void FoldKernel<T>(Index1D index, ArrayView<T> partials, ArrayView<T> folded, int parts)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        long r = index / FoldLanes;
+        int l = index % FoldLanes;
+        int count = (parts - l + FoldLanes - 1) / FoldLanes;
+        folded[index] = SumRun(partials, r * parts + l, FoldLanes, count);
+    }
+
     /// <summary>mean[c] = invCount·Σ_p partials[c·parts + p].</summary>
     public static void MeanKernel<T>(Index1D c, ArrayView<T> partials, ArrayView<T> mean, int parts, T invCount)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        T s = T.Zero;
-        for (int p = 0; p < parts; p++) s += partials[(long)c.X * parts + p];
-        mean[c] = s * invCount;
-    }
+        => mean[c] = SumRun(partials, (long)c.X * parts, 1, parts) * invCount;
 
     /// <summary>y = (x − μ)·σ⁻¹·γ_c + β_c.</summary>
     public static void NormalizeKernel<T>(Index1D i, ArrayView<T> x, ArrayView<T> gamma, ArrayView<T> beta,

@@ -92,10 +92,7 @@ public static partial class Pool2d
     private static void GlobalAvgForwardKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> y, int plane, T inverse)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        long b = (long)(int)index * plane;
-        T sum = T.Zero;
-        for (int i = 0; i < plane; i++) sum += x[b + i];
-        y[index] = sum * inverse;
+        y[index] = NormStatistics.SumRun(x, (long)(int)index * plane, 1, plane) * inverse;
     }
 
     private static void GlobalAvgBackwardKernel<T>(Index1D index, ArrayView<T> dy, ArrayView<T> dx, int plane, T inverse, int accumulate)

@@ -9,13 +9,14 @@ namespace Cortex.Core.Kernels;
 
 /// <summary>
 /// The sums other families need: per-channel sums (bias gradients, normalisation statistics) and sums of
-/// squares (gradient norms). On the GPU each output is split over <see cref="Partitions"/> threads whose
-/// partial sums go to a workspace and are added in a second, fixed-order pass: results stay on the device
-/// and are deterministic.
+/// squares (gradient norms). On the GPU each output is split over up to 4096 threads of about 32 values
+/// each, whose partial sums go to a workspace, are folded to 32 per output and added, always in a fixed
+/// order: results stay on the device and are deterministic.
 /// </summary>
 public static class Reduce
 {
-    /// <summary>Threads per output sum on the GPU.</summary>
+    /// <summary>Threads per output sum of the former GPU path, kept for source compatibility; the sums now size their partitions from the input.</summary>
+    [Obsolete("the GPU sums size their partitions from the input (up to 4096 threads per output)")]
     public const int Partitions = 64;
 
     /// <summary>
@@ -33,9 +34,12 @@ public static class Reduce
             throw new ArgumentException($"{op}: result must hold {channels} values, got shape {result.Shape}");
         if (backend is IlgpuBackend<T> gpu)
         {
-            var partials = gpu.Workspace("reduce.partials", channels * Partitions);
-            gpu.Launch(SumOverAxesKernel, channels * Partitions, x.View, partials, new Layout(outer, channels, inner));
-            gpu.Launch(AddPartialsKernel, channels, partials, result.View, accumulate ? 1 : 0);
+            int parts = NormStatistics.WidePartitions((long)outer * inner);
+            var workspace = gpu.Workspace("reduce.partials", (long)channels * parts + (long)channels * NormStatistics.FoldLanes);
+            var partials = workspace.SubView(0, (long)channels * parts);
+            gpu.Launch(NormStatistics.SumPartialsKernel, channels * parts, x.View, partials, new NormStatistics.Segments(outer, channels, inner, parts, 1));
+            var (folded, lanes) = NormStatistics.Fold(gpu, partials, channels, parts, workspace.SubView((long)channels * parts, (long)channels * NormStatistics.FoldLanes));
+            gpu.Launch(AddPartialsKernel, channels, folded, result.View, lanes, accumulate ? 1 : 0);
             return;
         }
         // Each task owns a block of channels (at most a thread's share) and walks the outer axis, so it reads
@@ -113,9 +117,12 @@ public static class Reduce
             throw new ArgumentException($"{op}: result must hold 1 value, got shape {result.Shape}");
         if (backend is IlgpuBackend<T> gpu)
         {
-            var partials = gpu.Workspace("reduce.partials", Partitions);
-            gpu.Launch(SumOfSquaresKernel, Partitions, x.View, partials);
-            gpu.Launch(AddPartialsKernel, 1, partials, result.View, accumulate ? 1 : 0);
+            int parts = NormStatistics.WidePartitions(x.Length);
+            var workspace = gpu.Workspace("reduce.partials", parts + NormStatistics.FoldLanes);
+            var partials = workspace.SubView(0, parts);
+            gpu.Launch(SumOfSquaresKernel, parts, x.View, partials);
+            var (sums, lanes) = NormStatistics.Fold(gpu, partials, 1, parts, workspace.SubView(parts, NormStatistics.FoldLanes));
+            gpu.Launch(AddPartialsKernel, 1, sums, result.View, lanes, accumulate ? 1 : 0);
             return;
         }
         var span = result.Span;
@@ -179,35 +186,26 @@ public static class Reduce
 
     internal readonly record struct Layout(int Outer, int Channels, int Inner);
 
-    private static void SumOverAxesKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> partials, Layout l)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int c = index / Partitions;
-        int part = index % Partitions;
-        long count = (long)l.Outer * l.Inner;
-        T s = T.Zero;
-        for (long j = part; j < count; j += Partitions)
-        {
-            long o = j / l.Inner, i = j % l.Inner;
-            s += x[(o * l.Channels + c) * l.Inner + i];
-        }
-        partials[index] = s;
-    }
-
+    /// <summary>partials[p] = Σ x[p + k·parts]² (parts = the number of threads), two sums per thread.</summary>
     private static void SumOfSquaresKernel<T>(Index1D index, ArrayView<T> x, ArrayView<T> partials)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T s = T.Zero;
-        for (long j = index; j < x.Length; j += Partitions)
-            s += x[j] * x[j];
-        partials[index] = s;
+        long parts = partials.Length;
+        T s0 = T.Zero, s1 = T.Zero;
+        long j = index;
+        for (; j + parts < x.Length; j += 2 * parts)
+        {
+            s0 += x[j] * x[j];
+            s1 += x[j + parts] * x[j + parts];
+        }
+        if (j < x.Length) s0 += x[j] * x[j];
+        partials[index] = s0 + s1;
     }
 
-    private static void AddPartialsKernel<T>(Index1D c, ArrayView<T> partials, ArrayView<T> result, int accumulate)
+    private static void AddPartialsKernel<T>(Index1D c, ArrayView<T> partials, ArrayView<T> result, int parts, int accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T s = T.Zero;
-        for (int p = 0; p < Partitions; p++) s += partials[c * Partitions + p];
+        T s = NormStatistics.SumRun(partials, (long)c.X * parts, 1, parts);
         result[c] = accumulate != 0 ? result[c] + s : s;
     }
 }

@@ -53,6 +53,19 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     public CompiledProgram<T> Program => program;
 
+    /// <summary>When set, the simulator times every area step, projection and readout with it (synchronising the backend each time); null: off.</summary>
+    public Profiler? Profiler
+    {
+        get => profiler;
+        set
+        {
+            profiler = value;
+            if (simulator is not null) simulator.Profiler = value;
+        }
+    }
+
+    private Profiler? profiler;
+
     /// <summary>Makes the arena for <paramref name="batch"/> (if it is not already), after checking the memory estimate against the device.</summary>
     public void Reserve(int batch)
     {
@@ -66,7 +79,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
         simulator = null;
         arena = new StateArena<T>(Backend, batch);
-        simulator = new Simulator<T>(program, arena);
+        simulator = new Simulator<T>(program, arena) { Profiler = profiler };
         int reads = program.Readouts.Count == 0 ? 1 : program.Readouts[0].Steps.Count, classes = program.Readouts.Count == 0 ? 1 : program.Readouts[0].Classes;
         labels = arena.Tensor(new Shape(batch));
         probabilities = arena.Tensor(new Shape(reads, batch, classes));

@@ -46,6 +46,9 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     public int Batch { get; }
 
+    /// <summary>When set, every area step, projection, readout and fill is timed (synchronising the backend each time); null: not profiled.</summary>
+    public Profiler? Profiler { get; set; }
+
     /// <summary>Area memories: node k is Areas[k − 1].</summary>
     public IReadOnlyList<AreaMemory<T>> Areas { get; }
 
@@ -63,8 +66,11 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Forward(bool training)
     {
         var backend = program.Store.Backend;
+        var profiler = Profiler;
+        long clock = profiler?.Start() ?? 0;
         for (int a = 0; a < Areas.Count; a++) program.Areas[a].Begin(Areas[a]);
         foreach (var p in program.Projections) p.Begin();
+        profiler?.Stop(clock, "begin", "areas and projections", backward: false);
         for (int t = 1; t <= program.Steps; t++)
         {
             int copy = program.WeightCopy[t];
@@ -78,6 +84,7 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                     var p = projections[i];
                     var source = SourceAt(p.Wiring, t);
                     if (source is null) continue;
+                    clock = profiler?.Start() ?? 0;
                     if (p.Wiring.Multiplicative)
                     {
                         p.Forward(source, intoMemory[node][i], t, copy, m.Gate![t], gate);
@@ -88,15 +95,20 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                         p.Forward(source, intoMemory[node][i], t, copy, m.Drive[t], drive);
                         drive = true;
                     }
+                    profiler?.Stop(clock, "projection", p.Wiring.Name, backward: false);
                 }
+                clock = profiler?.Start() ?? 0;
                 if (!drive) backend.Fill(m.Drive[t], T.Zero);
                 if (!gate && m.Gate is not null) backend.Fill(m.Gate[t], T.Zero);
                 program.Areas[node - 1].Step(m, t, training);
+                profiler?.Stop(clock, "area", program.Areas[node - 1].Name, backward: false);
             }
             foreach (var (r, k) in readsAt[t])
             {
                 var readout = program.Readouts[r];
+                clock = profiler?.Start() ?? 0;
                 readout.Forward(Areas[readout.Area - 1].State[t], Readouts[r], k);
+                profiler?.Stop(clock, "readout", readout.Name, backward: false);
             }
         }
         trained = training;
@@ -120,9 +132,12 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                 throw new ArgumentException($"{program.Name}: the logit gradient of readout '{program.Readouts[r].Name}' must have shape {expected} [steps, B, classes], got {dLogits[r].Shape}");
         }
         var backend = program.Store.Backend;
+        var profiler = Profiler;
+        long clock = profiler?.Start() ?? 0;
         foreach (var m in Areas) backend.Fill(m.DState.All, T.Zero);
         backend.Fill(InputGradient, T.Zero);
         foreach (var p in program.Projections) p.BeginBackward();
+        profiler?.Stop(clock, "begin", "gradient fills", backward: true);
         for (int t = program.Steps; t >= 1; t--)
         {
             int copy = program.WeightCopy[t];
@@ -130,25 +145,33 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
             {
                 var readout = program.Readouts[r];
                 var m = Areas[readout.Area - 1];
+                clock = profiler?.Start() ?? 0;
                 readout.Backward(m.State[t], Readouts[r], k, dLogits[r].Step(k), m.DState[t]);
+                profiler?.Stop(clock, "readout", readout.Name, backward: true);
             }
             for (int o = program.UpdateOrder.Length - 1; o >= 0; o--)
             {
                 int node = program.UpdateOrder[o];
                 var m = Areas[node - 1];
+                clock = profiler?.Start() ?? 0;
                 var (dDrive, dGate) = program.Areas[node - 1].StepBackward(m, t);
+                profiler?.Stop(clock, "area", program.Areas[node - 1].Name, backward: true);
                 var projections = into[node];
                 for (int i = 0; i < projections.Length; i++)
                 {
                     var p = projections[i];
                     var source = SourceAt(p.Wiring, t);
                     if (source is null) continue;
+                    clock = profiler?.Start() ?? 0;
                     p.Backward(source, intoMemory[node][i], t, copy, p.Wiring.Multiplicative ? dGate! : dDrive, SourceGradientAt(p.Wiring, t, inputGradient));
+                    profiler?.Stop(clock, "projection", p.Wiring.Name, backward: true);
                 }
             }
         }
+        clock = profiler?.Start() ?? 0;
         for (int a = 0; a < Areas.Count; a++) program.Areas[a].EndBackward(Areas[a]);
         foreach (var p in program.Projections) p.EndBackward();
+        profiler?.Stop(clock, "end", "areas and projections", backward: true);
     }
 
     /// <summary>What a projection reads at step t: the state of its source at t − delay, the image, or null (blank, zero initial state).</summary>

@@ -3,6 +3,7 @@ using Cortex.Connectivity;
 using Cortex.Connectivity.Building;
 using Cortex.Core.Backends;
 using Cortex.Core.Optimisers;
+using Cortex.Core.Simulation;
 using Cortex.Core.Tensors;
 
 namespace Cortex.Experiments.Benchmarks;
@@ -16,9 +17,20 @@ namespace Cortex.Experiments.Benchmarks;
 public static class TrainBenchmark
 {
     public sealed record Report(string Network, string Device, int Batch, int Repeats, long MacsPerImage, double ForwardMs, double BackwardMs, double UpdateMs,
-        double ImagesPerSecond, double GflopPerSecond, double SgemmGflopPerSecond, double PercentOfSgemm, DateTime MeasuredUtc, string Machine);
+        double ImagesPerSecond, double GflopPerSecond, double SgemmGflopPerSecond, double PercentOfSgemm, DateTime MeasuredUtc, string Machine)
+    {
+        /// <summary>With profiling: per-operation time of one training step (mean over the profiled steps), in first-run order.</summary>
+        public IReadOnlyList<ProfileRow>? Profile { get; init; }
 
-    public static Report Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int repeats, int gemmSize, Action<string> progress)
+        /// <summary>With profiling: the wall time of one profiled training step (synchronised after every operation, so above the unprofiled step).</summary>
+        public double ProfiledStepMs { get; init; }
+    }
+
+    /// <summary>One operation's time per training step: family (area, projection, readout, loss, update, …), its name, forward and backward ms.</summary>
+    public sealed record ProfileRow(string Family, string Name, double ForwardMs, double BackwardMs);
+
+    /// <param name="profile">After the timed repetitions, run as many more with a <see cref="Profiler"/> attached and report the time of each operation.</param>
+    public static Report Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int repeats, int gemmSize, Action<string> progress, bool profile = false)
     {
         var ledger = loaded.Ledger();
         using var network = NetworkBuilder.Build(loaded.Spec, backend, seed: 1);
@@ -61,8 +73,28 @@ public static class TrainBenchmark
         double fm = Median(forward), bm = Median(backward), um = Median(update), total = fm + bm + um;
         double gflop = 6.0 * ledger.SynapticOpsPerImage * batch / 1e9;
         double rate = gflop / total * 1e3, sg = Median(sgemm);
-        return new Report(loaded.Spec.Name, backend.Description, batch, repeats, ledger.SynapticOpsPerImage, fm, bm, um, batch / total * 1e3, rate, sg,
+        var report = new Report(loaded.Spec.Name, backend.Description, batch, repeats, ledger.SynapticOpsPerImage, fm, bm, um, batch / total * 1e3, rate, sg,
             100 * rate / sg, DateTime.UtcNow, ConvBenchmark.MachineDescription());
+        if (!profile) return report;
+
+        var profiler = new Profiler(backend.Synchronize);
+        network.Profiler = profiler;
+        var step = Stopwatch.StartNew();
+        for (int r = 0; r < repeats; r++)
+        {
+            progress($"profiled repetition {r + 1} of {repeats} …");
+            network.Forward(images, batch, training: true);
+            LossResult<float>? loss = null;
+            profiler.Time("loss", "softmax cross-entropy", backward: false, () => loss = network.Loss(labels, weights));
+            profiler.Time("update", "zero gradients", backward: true, network.ZeroGradients);
+            network.Backward(loss!.Gradient);
+            profiler.Time("update", "AdamW", backward: true, () => optimiser.Step(1e-4f));
+        }
+        backend.Synchronize();
+        double stepMs = step.Elapsed.TotalMilliseconds / repeats;
+        network.Profiler = null;
+        var rows = profiler.Entries.Select(e => new ProfileRow(e.Family, e.Name, e.ForwardMs / repeats, e.BackwardMs / repeats)).ToArray();
+        return report with { Profile = rows, ProfiledStepMs = stepMs };
     }
 
     private static double Median(List<double> values)

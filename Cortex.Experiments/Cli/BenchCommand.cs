@@ -49,7 +49,11 @@ public static class BenchCommand
         var gemmSize = new Option<int>("--gemm-size") { Description = "n for the n×n×n sgemm (default 1024 on CPU, 8192 on CUDA)" };
         var repeats = new Option<int>("--repeats") { Description = "timed training steps (the median is reported)", DefaultValueFactory = _ => 5 };
         var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
-        var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm") { device, batch, network, gemmSize, repeats, output };
+        var profile = new Option<bool>("--profile")
+        {
+            Description = "after the timed steps, time every area step, projection, readout, the loss and the update (synchronising the device after each; slower) and print the table"
+        };
+        var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm") { device, batch, network, gemmSize, repeats, output, profile };
         command.SetAction(result =>
         {
             int b = result.GetValue(batch), r = result.GetValue(repeats);
@@ -62,7 +66,7 @@ public static class BenchCommand
             if (n == 0) n = kind == DeviceKind.Cuda ? 8192 : 1024;
             using var backend = Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
-            var report = TrainCommand.Guarded(() => TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line)));
+            var report = TrainCommand.Guarded(() => TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile)));
             var table = new Table().Title($"training {report.Network}, batch {report.Batch}, on {report.Device}")
                 .AddColumns("phase", "ms per batch", "images/s");
             table.AddRow("forward (T steps)", $"{report.ForwardMs:F1}", $"{report.Batch / report.ForwardMs * 1e3:F0}");
@@ -72,6 +76,7 @@ public static class BenchCommand
                 CortexCommandLine.Out().Write(table);
             Console.WriteLine($"synaptic operations: {report.MacsPerImage:N0} multiply–accumulates per image (forward, all steps); 6 FLOPs each for forward + backward");
             Console.WriteLine($"achieved: {report.GflopPerSecond:F1} GFLOP/s; sgemm {n}³: {report.SgemmGflopPerSecond:F1} GFLOP/s; training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
+            if (report.Profile is { } rows) PrintProfile(report, rows);
             if (result.GetValue(output) is { } file)
             {
                 File.WriteAllText(file.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
@@ -80,6 +85,20 @@ public static class BenchCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The profile table: one row per operation (forward and backward ms per training step, share of the profiled step), the largest first.</summary>
+    private static void PrintProfile(TrainBenchmark.Report report, IReadOnlyList<TrainBenchmark.ProfileRow> rows)
+    {
+        double step = report.ProfiledStepMs, sum = rows.Sum(r => r.ForwardMs + r.BackwardMs);
+        var table = new Table().Title($"profile of one training step (batch {report.Batch}; device synchronised after each operation)")
+            .AddColumns("family", "operation", "forward ms", "backward ms", "share of step");
+        foreach (var row in rows.OrderByDescending(r => r.ForwardMs + r.BackwardMs))
+            table.AddRow(row.Family, Markup.Escape(row.Name), $"{row.ForwardMs:F2}", $"{row.BackwardMs:F2}", $"{100 * (row.ForwardMs + row.BackwardMs) / step:F1}%");
+        table.AddEmptyRow();
+        table.AddRow("[bold]all[/]", "", $"[bold]{rows.Sum(r => r.ForwardMs):F2}[/]", $"[bold]{rows.Sum(r => r.BackwardMs):F2}[/]", $"[bold]{100 * sum / step:F1}%[/]");
+        CortexCommandLine.Out().Write(table);
+        Console.WriteLine($"profiled step: {step:F2} ms (unprofiled: {report.ForwardMs + report.BackwardMs + report.UpdateMs:F2} ms); the rows cover {100 * sum / step:F0}% of it");
     }
 
     private static void Print(ConvBenchmark.Report report)
