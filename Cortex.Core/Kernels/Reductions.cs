@@ -15,10 +15,6 @@ namespace Cortex.Core.Kernels;
 /// </summary>
 public static class Reduce
 {
-    /// <summary>Threads per output sum of the former GPU path, kept for source compatibility; the sums now size their partitions from the input.</summary>
-    [Obsolete("the GPU sums size their partitions from the input (up to 4096 threads per output)")]
-    public const int Partitions = 64;
-
     /// <summary>
     /// result[c] = Σ_{o,i} x[o, c, i] (or += when <paramref name="accumulate"/>), with x seen as
     /// [outer, channels, inner]: a [B, C, H, W] tensor is (B, C, H·W); a [B, N] tensor is (B, N, 1).
