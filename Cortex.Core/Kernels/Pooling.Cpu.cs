@@ -49,10 +49,16 @@ public static partial class Pool2d
     /// <summary>The 2×2, stride 2 case: a SIMD maximum of each row pair, then of each column pair.</summary>
     private static void MaxHalvingPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Geometry2d g, T[] rowMax) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int n = 2 * g.Wo;
+        // Rows are short (2·Wo values): plain loops, no per-call overhead of a library routine.
+        int n = 2 * g.Wo, width = Vector<T>.Count;
         for (int oh = 0; oh < g.Ho; oh++)
         {
-            TensorPrimitives.Max(xs.Slice(2 * oh * g.W, n), xs.Slice((2 * oh + 1) * g.W, n), rowMax);
+            var top = xs.Slice(2 * oh * g.W, n);
+            var bottom = xs.Slice((2 * oh + 1) * g.W, n);
+            int i = 0;
+            for (; i <= n - width; i += width)
+                Vector.Max(new Vector<T>(top.Slice(i)), new Vector<T>(bottom.Slice(i))).CopyTo(rowMax, i);
+            for (; i < n; i++) rowMax[i] = T.Max(top[i], bottom[i]);
             var yr = ys.Slice(oh * g.Wo, g.Wo);
             for (int ow = 0; ow < yr.Length; ow++) yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
         }
@@ -62,6 +68,7 @@ public static partial class Pool2d
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        bool halving = g.Kernel == 2 && g.Stride == 2 && g.Padding == 0;
         ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
         {
             for (int p = first; p < end; p++)
@@ -71,6 +78,11 @@ public static partial class Pool2d
                 var ys = y.Span.Slice(p * outPlane, outPlane);
                 var dys = dy.Span.Slice(p * outPlane, outPlane);
                 if (!accumulate) dxs.Clear();
+                if (halving)
+                {
+                    MaxBackwardHalvingPlane(xs, ys, dys, dxs, g);
+                    continue;
+                }
                 for (int oh = 0; oh < g.Ho; oh++)
                 {
                     Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
@@ -84,6 +96,35 @@ public static partial class Pool2d
                 }
             }
         });
+    }
+
+    /// <summary>
+    /// The 2×2, stride 2 case of the backward: each window's four values are compared with its maximum at once
+    /// and the first match (row-major, as in <see cref="FirstMax{T}"/>) receives the gradient.
+    /// </summary>
+    private static void MaxBackwardHalvingPlane<T>(ReadOnlySpan<T> xs, ReadOnlySpan<T> ys, ReadOnlySpan<T> dys, Span<T> dxs, Geometry2d g)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int width = g.W;
+        for (int oh = 0; oh < g.Ho; oh++)
+        {
+            int row = 2 * oh * width;
+            for (int ow = 0; ow < g.Wo; ow++)
+            {
+                int o = oh * g.Wo + ow, at = row + 2 * ow;
+                T m = ys[o];
+                if (T.IsNaN(m))
+                {
+                    int chosen = FirstMax(xs, width, 2 * oh, 2 * oh + 2, 2 * ow, 2 * ow + 2, m);
+                    if (chosen >= 0) dxs[chosen] += dys[o];
+                    continue;
+                }
+                uint hits = (xs[at] == m ? 1u : 0u) | (xs[at + 1] == m ? 2u : 0u) | (xs[at + width] == m ? 4u : 0u) | (xs[at + width + 1] == m ? 8u : 0u);
+                if (hits == 0) continue;
+                int k = BitOperations.TrailingZeroCount(hits);
+                dxs[at + (k & 1) + (k >> 1) * width] += dys[o];
+            }
+        }
     }
 
     /// <summary>The plane index of the first element of window [hs, he) × [ws, we) equal to m, or −1.</summary>
