@@ -7,8 +7,9 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Cortex.Core.Kernels;
 
-// The CPU half. Float stride-1 convolutions on AVX-512 machines take the direct path (Conv2d.Direct.cs: no
-// im2col at all). Everything else (double, other strides, 1×1 kernels, no AVX-512) is lowered to GEMM: each
+// The CPU half. Float convolutions on AVX-512 machines with stride 1, or a stride no larger than the kernel
+// (split into stride² phases), take the direct path for forward and weight gradient (Conv2d.Direct.cs: no
+// im2col at all). Everything else (double, larger strides, 1×1 kernels, no AVX-512) is lowered to GEMM: each
 // pass is split into tasks of (image, block of output rows) small enough that the block's columns (im2col)
 // stay in the core's L2 cache; every worker thread unfolds one block into its own buffer and multiplies it at
 // once with a single-threaded GEMM, so the columns are read from cache, never from memory.
