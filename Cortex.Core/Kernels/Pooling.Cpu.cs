@@ -13,17 +13,28 @@ public static partial class Pool2d
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
-        bool halving = g.Kernel == 2 && g.Stride == 2 && g.Padding == 0;
+        if (g.Kernel == 2 && g.Stride == 2 && g.Padding == 0)
+        {
+            // The 2×2, stride 2 case: four loads and three maxima per output, straight on the arrays (measured
+            // several times faster than SIMD row maxima followed by a pass over the short rows).
+            var (xa, xo) = x.HostArray;
+            var (ya, yo) = y.HostArray;
+            ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+            {
+                for (int p = first; p < end; p++)
+                    for (int oh = 0; oh < g.Ho; oh++)
+                    {
+                        int at = xo + p * inPlane + 2 * oh * g.W, to = yo + p * outPlane + oh * g.Wo;
+                        for (int ow = 0; ow < g.Wo; ow++, at += 2)
+                            ya[to + ow] = T.Max(T.Max(xa[at], xa[at + 1]), T.Max(xa[at + g.W], xa[at + g.W + 1]));
+                    }
+            });
+            return;
+        }
         ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
         {
-            var rowMax = halving ? new T[2 * g.Wo] : null;
             for (int p = first; p < end; p++)
-            {
-                var xs = x.Span.Slice(p * inPlane, inPlane);
-                var ys = y.Span.Slice(p * outPlane, outPlane);
-                if (halving) MaxHalvingPlane(xs, ys, g, rowMax!);
-                else MaxPlane(xs, ys, g);
-            }
+                MaxPlane(x.Span.Slice(p * inPlane, inPlane), y.Span.Slice(p * outPlane, outPlane), g);
         });
     }
 
@@ -46,29 +57,15 @@ public static partial class Pool2d
         }
     }
 
-    /// <summary>The 2×2, stride 2 case: a SIMD maximum of each row pair, then of each column pair.</summary>
-    private static void MaxHalvingPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Geometry2d g, T[] rowMax) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        // Rows are short (2·Wo values): plain loops, no per-call overhead of a library routine.
-        int n = 2 * g.Wo, width = Vector<T>.Count;
-        for (int oh = 0; oh < g.Ho; oh++)
-        {
-            var top = xs.Slice(2 * oh * g.W, n);
-            var bottom = xs.Slice((2 * oh + 1) * g.W, n);
-            int i = 0;
-            for (; i <= n - width; i += width)
-                Vector.Max(new Vector<T>(top.Slice(i)), new Vector<T>(bottom.Slice(i))).CopyTo(rowMax, i);
-            for (; i < n; i++) rowMax[i] = T.Max(top[i], bottom[i]);
-            var yr = ys.Slice(oh * g.Wo, g.Wo);
-            for (int ow = 0; ow < yr.Length; ow++) yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
-        }
-    }
-
     private static void MaxBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
-        bool halving = g.Kernel == 2 && g.Stride == 2 && g.Padding == 0;
+        if (g.Kernel == 2 && g.Stride == 2 && g.Padding == 0)
+        {
+            MaxBackwardHalving(cpu, x, y, dy, dx, g, accumulate);
+            return;
+        }
         ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
         {
             for (int p = first; p < end; p++)
@@ -78,11 +75,6 @@ public static partial class Pool2d
                 var ys = y.Span.Slice(p * outPlane, outPlane);
                 var dys = dy.Span.Slice(p * outPlane, outPlane);
                 if (!accumulate) dxs.Clear();
-                if (halving)
-                {
-                    MaxBackwardHalvingPlane(xs, ys, dys, dxs, g);
-                    continue;
-                }
                 for (int oh = 0; oh < g.Ho; oh++)
                 {
                     Window(oh, g.H, g.Kernel, g.Stride, g.Padding, out int hs, out int he);
@@ -99,32 +91,45 @@ public static partial class Pool2d
     }
 
     /// <summary>
-    /// The 2×2, stride 2 case of the backward: each window's four values are compared with its maximum at once
-    /// and the first match (row-major, as in <see cref="FirstMax{T}"/>) receives the gradient.
+    /// The 2×2, stride 2 case of the backward, straight on the arrays: each window's four values are compared with
+    /// its maximum at once and the first match (row-major, as in <see cref="FirstMax{T}"/>) receives the gradient.
     /// </summary>
-    private static void MaxBackwardHalvingPlane<T>(ReadOnlySpan<T> xs, ReadOnlySpan<T> ys, ReadOnlySpan<T> dys, Span<T> dxs, Geometry2d g)
+    private static void MaxBackwardHalving<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int width = g.W;
-        for (int oh = 0; oh < g.Ho; oh++)
+        var (xa, xo) = x.HostArray;
+        var (ya, yo) = y.HostArray;
+        var (dya, dyo) = dy.HostArray;
+        var (dxa, dxo) = dx.HostArray;
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo, width = g.W;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
         {
-            int row = 2 * oh * width;
-            for (int ow = 0; ow < g.Wo; ow++)
+            for (int p = first; p < end; p++)
             {
-                int o = oh * g.Wo + ow, at = row + 2 * ow;
-                T m = ys[o];
-                if (T.IsNaN(m))
+                if (!accumulate) dxa.AsSpan(dxo + p * inPlane, inPlane).Clear();
+                for (int oh = 0; oh < g.Ho; oh++)
                 {
-                    int chosen = FirstMax(xs, width, 2 * oh, 2 * oh + 2, 2 * ow, 2 * ow + 2, m);
-                    if (chosen >= 0) dxs[chosen] += dys[o];
-                    continue;
+                    int row = p * inPlane + 2 * oh * width, o = p * outPlane + oh * g.Wo;
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        int at = row + 2 * ow;
+                        T m = ya[yo + o + ow];
+                        T v0 = xa[xo + at], v1 = xa[xo + at + 1], v2 = xa[xo + at + width], v3 = xa[xo + at + width + 1];
+                        if (T.IsNaN(m))
+                        {
+                            // The first NaN of the window takes the gradient.
+                            int k = T.IsNaN(v0) ? 0 : T.IsNaN(v1) ? 1 : T.IsNaN(v2) ? 2 : T.IsNaN(v3) ? 3 : -1;
+                            if (k >= 0) dxa[dxo + at + (k & 1) + (k >> 1) * width] += dya[dyo + o + ow];
+                            continue;
+                        }
+                        uint hits = (v0 == m ? 1u : 0u) | (v1 == m ? 2u : 0u) | (v2 == m ? 4u : 0u) | (v3 == m ? 8u : 0u);
+                        if (hits == 0) continue;
+                        int j = BitOperations.TrailingZeroCount(hits);
+                        dxa[dxo + at + (j & 1) + (j >> 1) * width] += dya[dyo + o + ow];
+                    }
                 }
-                uint hits = (xs[at] == m ? 1u : 0u) | (xs[at + 1] == m ? 2u : 0u) | (xs[at + width] == m ? 4u : 0u) | (xs[at + width + 1] == m ? 8u : 0u);
-                if (hits == 0) continue;
-                int k = BitOperations.TrailingZeroCount(hits);
-                dxs[at + (k & 1) + (k >> 1) * width] += dys[o];
             }
-        }
+        });
     }
 
     /// <summary>The plane index of the first element of window [hs, he) × [ws, we) equal to m, or −1.</summary>
