@@ -122,7 +122,8 @@ public static partial class Pool2d
                             if (k >= 0) dxa[dxo + at + (k & 1) + (k >> 1) * width] += dya[dyo + o + ow];
                             continue;
                         }
-                        uint hits = (v0 == m ? 1u : 0u) | (v1 == m ? 2u : 0u) | (v2 == m ? 4u : 0u) | (v3 == m ? 8u : 0u);
+                        // Flags, not branches: on real data which element is the maximum is a coin toss per window.
+                        uint hits = Bit(v0 == m) | Bit(v1 == m) << 1 | Bit(v2 == m) << 2 | Bit(v3 == m) << 3;
                         if (hits == 0) continue;
                         int j = BitOperations.TrailingZeroCount(hits);
                         dxa[dxo + at + (j & 1) + (j >> 1) * width] += dya[dyo + o + ow];
@@ -131,6 +132,9 @@ public static partial class Pool2d
             }
         });
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static uint Bit(bool value) => System.Runtime.CompilerServices.Unsafe.BitCast<bool, byte>(value);
 
     /// <summary>The plane index of the first element of window [hs, he) × [ws, we) equal to m, or −1.</summary>
     private static int FirstMax<T>(ReadOnlySpan<T> xs, int width, int hs, int he, int ws, int we, T m) where T : unmanaged, IFloatingPointIeee754<T>
