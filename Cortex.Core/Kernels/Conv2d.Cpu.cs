@@ -152,7 +152,10 @@ public static partial class Conv2d
                     && ((g.InHeight - ph + s - 1) / s != g.OutHeight || (g.InWidth - pw + s - 1) / s != g.OutWidth))
                     return false; // a 1×1 phase that is not a plain matrix product over dy's pixels
         var src = w.Span;
-        var phase = ArrayPool<T>.Shared.Rent(g.Batch * ci * ha0 * wb0);
+        // All s² phases first ([phase][B, ci, ha, wb], each at a stride of the largest), then one pass that
+        // interleaves them into dx row by row, so dx is read and written once.
+        long phaseLength = (long)g.Batch * ci * ha0 * wb0;
+        var phase = ArrayPool<T>.Shared.Rent(checked((int)(s * s * phaseLength)));
         var taps = ArrayPool<T>.Shared.Rent(ci * co * kh * kw);
         for (int ph = 0; ph < s; ph++)
             for (int pw = 0; pw < s; pw++)
@@ -167,26 +170,27 @@ public static partial class Conv2d
                             for (int b = 0; b < nv; b++)
                                 taps[((i * co + o) * nu + a) * nv + b] = src[((o * ci + i) * kh + (u0 - s * a)) * kw + (v0 - s * b)];
                 var l = new Lowering(co, g.OutHeight, g.OutWidth, nu, nv, 1, padH, padW, ha, wb);
-                ConvolveHost(cpu, g.Batch, l, ci, dya, dyo, taps, 0, null, 0, phase, 0, accumulate: false);
-                int planeIn = g.InHeight * g.InWidth, planePhase = ha * wb;
-                CpuParallel.Chunks(cpu, g.Batch * ci * planePhase, (start, length) =>
-                {
-                    // Whole planes only: each plane goes to the chunk that holds its first element.
-                    int p0 = (start + planePhase - 1) / planePhase, p1 = (start + length + planePhase - 1) / planePhase;
-                    for (int p = p0; p < p1; p++)
-                    {
-                        var from = phase.AsSpan(p * planePhase, planePhase);
-                        var to = dxa.AsSpan(dxo + p * planeIn, planeIn);
-                        for (int a = 0; a < ha; a++)
-                        {
-                            int row = (s * a + ph) * g.InWidth + pw;
-                            var fr = from.Slice(a * wb, wb);
-                            if (accumulate) for (int b = 0; b < wb; b++) to[row + s * b] += fr[b];
-                            else for (int b = 0; b < wb; b++) to[row + s * b] = fr[b];
-                        }
-                    }
-                });
+                ConvolveHost(cpu, g.Batch, l, ci, dya, dyo, taps, 0, null, 0, phase, (int)((ph * s + pw) * phaseLength), accumulate: false);
             }
+        int planeIn = g.InHeight * g.InWidth, width = g.InWidth;
+        CpuParallel.Chunks(cpu, g.Batch * ci * planeIn, (start, length) =>
+        {
+            // Whole planes only: each plane goes to the chunk that holds its first element.
+            int p0 = (start + planeIn - 1) / planeIn, p1 = (start + length + planeIn - 1) / planeIn;
+            for (int p = p0; p < p1; p++)
+                for (int ih = 0; ih < g.InHeight; ih++)
+                {
+                    int ph = ih % s, a = ih / s, ha = (g.InHeight - ph + s - 1) / s;
+                    var to = dxa.AsSpan(dxo + p * planeIn + ih * width, width);
+                    for (int pw = 0; pw < s; pw++)
+                    {
+                        int wb = (width - pw + s - 1) / s;
+                        var from = phase.AsSpan((int)((ph * s + pw) * phaseLength) + (p * ha + a) * wb, wb);
+                        if (accumulate) for (int b = 0; b < wb; b++) to[s * b + pw] += from[b];
+                        else for (int b = 0; b < wb; b++) to[s * b + pw] = from[b];
+                    }
+                }
+        });
         ArrayPool<T>.Shared.Return(phase);
         ArrayPool<T>.Shared.Return(taps);
         return true;
