@@ -7,10 +7,11 @@ using static Cortex.Core.Kernels.NormStatistics;
 namespace Cortex.Core.Kernels;
 
 /// <summary>
-/// The CPU half of batch normalisation for x [B, C, H, W] (S = H·W > 1): each channel is one task that
-/// walks its B planes of S values with Vector&lt;T&gt; loops, two passes forward (statistics, then
-/// normalise and affine) and two backward (Σdy and Σdy·(x − μ), then dx). Each plane's vector sums are
-/// added in double in batch order, so results do not depend on the number of threads.
+/// The CPU half of batch normalisation for x [B, C, H, W] (S = H·W > 1): each thread owns a block of
+/// channels and walks it image by image (one contiguous run per image) with Vector&lt;T&gt; loops over the
+/// S-value planes, two passes forward (statistics, then normalise and affine) and two backward (Σdy and
+/// Σdy·(x − μ), then dx). Each plane's vector sums are added in double in image order, so results do not
+/// depend on the number of threads.
 /// </summary>
 public static partial class BatchNorm
 {
@@ -21,32 +22,43 @@ public static partial class BatchNorm
         var (xa, xo) = x.HostArray;
         var (ya, yo) = y.HostArray;
         long n = (long)b * s;
-        For(cpu, c, x.Length, ch =>
+        var sums = new double[c];
+        var squares = new double[c];
+        var origin = new T[c];
+        var scales = new T[c];
+        var shifts = new T[c];
+        ForChannelBlocks(cpu, c, x.Length, (c0, c1) =>
         {
-            // One pass with sums shifted by the channel's first value: Σ(x − K) and Σ(x − K)², robust to a large mean.
-            T origin = xa[xo + ch * s];
-            double sum = 0, squares = 0;
+            // One pass with sums shifted by each channel's first value K: Σ(x − K) and Σ(x − K)², robust to a large
+            // mean. Image by image, so the block's planes of one image are one contiguous run of memory.
+            for (int ch = c0; ch < c1; ch++) origin[ch] = xa[xo + ch * s];
             for (int i = 0; i < b; i++)
+                for (int ch = c0; ch < c1; ch++)
+                {
+                    var (s1, s2) = ShiftedSums(new ReadOnlySpan<T>(xa, xo + (i * c + ch) * s, s), origin[ch]);
+                    sums[ch] += s1;
+                    squares[ch] += s2;
+                }
+            for (int ch = c0; ch < c1; ch++)
             {
-                var (s1, s2) = ShiftedSums(new ReadOnlySpan<T>(xa, xo + (i * c + ch) * s, s), origin);
-                sum += s1;
-                squares += s2;
+                double shifted = sums[ch] / n;
+                double variance = Math.Max(0, squares[ch] / n - shifted * shifted); // biased
+                double mean = double.CreateTruncating(origin[ch]) + shifted;
+                double invStd = 1 / Math.Sqrt(variance + eps);
+                double scale = invStd * double.CreateTruncating(gamma.Span[ch]);
+                scales[ch] = T.CreateTruncating(scale);
+                shifts[ch] = T.CreateTruncating(double.CreateTruncating(beta.Span[ch]) - mean * scale);
+                savedMean.Span[ch] = T.CreateTruncating(mean);
+                savedInvStd.Span[ch] = T.CreateTruncating(invStd);
+                runningMean.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningMean.Span[ch]) + m * mean);
+                runningVar.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningVar.Span[ch]) + m * variance * n / (n - 1));
             }
-            double shifted = sum / n;
-            double variance = Math.Max(0, squares / n - shifted * shifted); // biased
-            double mean = double.CreateTruncating(origin) + shifted;
-            double invStd = 1 / Math.Sqrt(variance + eps);
-            double scale = invStd * double.CreateTruncating(gamma.Span[ch]);
-            T scaleT = T.CreateTruncating(scale), shiftT = T.CreateTruncating(double.CreateTruncating(beta.Span[ch]) - mean * scale);
             for (int i = 0; i < b; i++)
-            {
-                int at = (i * c + ch) * s;
-                AffinePlane(new ReadOnlySpan<T>(xa, xo + at, s), scaleT, shiftT, new Span<T>(ya, yo + at, s));
-            }
-            savedMean.Span[ch] = T.CreateTruncating(mean);
-            savedInvStd.Span[ch] = T.CreateTruncating(invStd);
-            runningMean.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningMean.Span[ch]) + m * mean);
-            runningVar.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningVar.Span[ch]) + m * variance * n / (n - 1));
+                for (int ch = c0; ch < c1; ch++)
+                {
+                    int at = (i * c + ch) * s;
+                    AffinePlane(new ReadOnlySpan<T>(xa, xo + at, s), scales[ch], shifts[ch], new Span<T>(ya, yo + at, s));
+                }
         });
     }
 
@@ -58,34 +70,60 @@ public static partial class BatchNorm
         var (dya, dyo) = dy.HostArray;
         var (dxa, dxo) = dx.HostArray;
         long n = (long)b * s;
-        For(cpu, c, x.Length, ch =>
+        var sumDy = new double[c];
+        var sumDyCentered = new double[c];
+        var coefficients = new T[4 * c];
+        ForChannelBlocks(cpu, c, x.Length, (c0, c1) =>
         {
-            T mean = savedMean.Span[ch];
-            double sumDy = 0, sumDyCentered = 0;
             for (int i = 0; i < b; i++)
+                for (int ch = c0; ch < c1; ch++)
+                {
+                    int at = (i * c + ch) * s;
+                    var (s1, s2) = GradientSums(new ReadOnlySpan<T>(xa, xo + at, s), new ReadOnlySpan<T>(dya, dyo + at, s), savedMean.Span[ch]);
+                    sumDy[ch] += s1;
+                    sumDyCentered[ch] += s2;
+                }
+            for (int ch = c0; ch < c1; ch++)
             {
-                int at = (i * c + ch) * s;
-                var (s1, s2) = GradientSums(new ReadOnlySpan<T>(xa, xo + at, s), new ReadOnlySpan<T>(dya, dyo + at, s), mean);
-                sumDy += s1;
-                sumDyCentered += s2;
+                double rd = double.CreateTruncating(savedInvStd.Span[ch]), gd = double.CreateTruncating(gamma.Span[ch]);
+                double sumDyXhat = rd * sumDyCentered[ch];
+                dbeta.Span[ch] += T.CreateTruncating(sumDy[ch]);
+                dgamma.Span[ch] += T.CreateTruncating(sumDyXhat);
+                // dx = σ⁻¹·(γ·dy − A − x̂·Q) = (σ⁻¹γ)·dy + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = γ·mean(dy), Q = γ·mean(dy·x̂)
+                double meanDxhat = gd * sumDy[ch] / n, meanDxhatXhat = gd * sumDyXhat / n;
+                coefficients[4 * ch] = savedMean.Span[ch];
+                coefficients[4 * ch + 1] = T.CreateTruncating(rd * gd);
+                coefficients[4 * ch + 2] = T.CreateTruncating(-rd * rd * meanDxhatXhat);
+                coefficients[4 * ch + 3] = T.CreateTruncating(-rd * meanDxhat);
             }
-            double rd = double.CreateTruncating(savedInvStd.Span[ch]), gd = double.CreateTruncating(gamma.Span[ch]);
-            double sumDyXhat = rd * sumDyCentered;
-            dbeta.Span[ch] += T.CreateTruncating(sumDy);
-            dgamma.Span[ch] += T.CreateTruncating(sumDyXhat);
-            // dx = σ⁻¹·(γ·dy − A − x̂·Q) = (σ⁻¹γ)·dy + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = γ·mean(dy), Q = γ·mean(dy·x̂)
-            double meanDxhat = gd * sumDy / n, meanDxhatXhat = gd * sumDyXhat / n;
-            T a = T.CreateTruncating(rd * gd), q = T.CreateTruncating(-rd * rd * meanDxhatXhat), k = T.CreateTruncating(-rd * meanDxhat);
             for (int i = 0; i < b; i++)
-            {
-                int at = (i * c + ch) * s;
-                var xs = new ReadOnlySpan<T>(xa, xo + at, s);
-                var dys = new ReadOnlySpan<T>(dya, dyo + at, s);
-                var dxs = new Span<T>(dxa, dxo + at, s);
-                if (accumulate) InputGradientPlane<T, Accumulate>(xs, dys, mean, a, q, k, dxs);
-                else InputGradientPlane<T, Overwrite>(xs, dys, mean, a, q, k, dxs);
-            }
+                for (int ch = c0; ch < c1; ch++)
+                {
+                    int at = (i * c + ch) * s;
+                    var xs = new ReadOnlySpan<T>(xa, xo + at, s);
+                    var dys = new ReadOnlySpan<T>(dya, dyo + at, s);
+                    var dxs = new Span<T>(dxa, dxo + at, s);
+                    T mean = coefficients[4 * ch], a = coefficients[4 * ch + 1], q = coefficients[4 * ch + 2], k = coefficients[4 * ch + 3];
+                    if (accumulate) InputGradientPlane<T, Accumulate>(xs, dys, mean, a, q, k, dxs);
+                    else InputGradientPlane<T, Overwrite>(xs, dys, mean, a, q, k, dxs);
+                }
         });
+    }
+
+    /// <summary>
+    /// body(c0, c1) over contiguous blocks of channels, one per thread (serially when the job is small). Each
+    /// channel's sums run in image order inside one block, so results do not depend on the number of threads.
+    /// </summary>
+    private static void ForChannelBlocks<T>(CpuBackend<T> cpu, int channels, long elements, Action<int, int> body)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int blocks = elements < CpuParallel.SerialBelow ? 1 : Math.Min(channels, cpu.Threads);
+        if (blocks == 1)
+        {
+            body(0, channels);
+            return;
+        }
+        Parallel.For(0, blocks, cpu.Parallel, k => body(k * channels / blocks, (k + 1) * channels / blocks));
     }
 
     /// <summary>(Σ (x − k), Σ (x − k)²) over a plane, summed in vector lanes.</summary>
