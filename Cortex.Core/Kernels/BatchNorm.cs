@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Numerics;
 using Cortex.Core.Backends;
 using Cortex.Core.Tensors;
@@ -17,11 +16,12 @@ namespace Cortex.Core.Kernels;
 /// time step holds one set of running statistics per step and passes that step's [C] slices here.
 /// </para>
 /// <para>
-/// Precision: statistics are computed in the tensor's precision by blocked sums. On the CPU each [S] slice
-/// is summed by TensorPrimitives in blocks of <see cref="Reduce.HostBlock"/> values and the block sums are
-/// added in double; the variance is the two-pass centred sum Σ(x − μ)², never E[x²] − μ². On the GPU each
-/// channel's sum is split over up to 4096 threads of about 32 values each, whose partial sums are folded to
-/// 32 per channel and then added, always in a fixed order (deterministic, no atomics).
+/// Precision: statistics are computed in the tensor's precision by blocked sums. On the CPU each [S] plane
+/// is summed in vector lanes and the plane sums are added in double; the variance comes from one pass of
+/// sums shifted by the channel's first value K, Σ(x − K) and Σ(x − K)², which stays accurate when the
+/// mean is large against the spread (the unshifted E[x²] − μ² would not). On the GPU each channel's sum is
+/// split over up to 4096 threads of about 32 values each, whose partial sums are folded to 32 per channel
+/// and then added, always in a fixed order (deterministic, no atomics).
 /// </para>
 /// </summary>
 public static partial class BatchNorm
@@ -70,32 +70,7 @@ public static partial class BatchNorm
             ForwardTrainingRows(cpu, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar, m, eps);
             return;
         }
-        For(cpu, c, x.Length, ch =>
-        {
-            ReadOnlySpan<T> xs = x.Span;
-            Span<T> ys = y.Span;
-            double sum = 0;
-            for (int i = 0; i < b; i++) sum += Reduce.HostSum<T>(xs.Slice((i * c + ch) * s, s));
-            T mean = T.CreateTruncating(sum / n);
-            double squares = 0;
-            for (int i = 0; i < b; i++)
-            {
-                var centered = ys.Slice((i * c + ch) * s, s);
-                Center(xs.Slice((i * c + ch) * s, s), mean, centered);
-                squares += Reduce.HostSumOfSquares<T>(centered);
-            }
-            T invStd = InvStd<T>(squares / n, eps);
-            T scale = invStd * gamma.Span[ch], shift = beta.Span[ch];
-            for (int i = 0; i < b; i++)
-            {
-                var slice = ys.Slice((i * c + ch) * s, s);
-                Affine<T>(slice, scale, shift, slice);
-            }
-            savedMean.Span[ch] = mean;
-            savedInvStd.Span[ch] = invStd;
-            runningMean.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningMean.Span[ch]) + m * sum / n);
-            runningVar.Span[ch] = T.CreateTruncating((1 - m) * double.CreateTruncating(runningVar.Span[ch]) + m * squares / (n - 1));
-        });
+        ForwardTrainingPlanes(cpu, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar, b, c, s, m, eps);
     }
 
     /// <summary>Inference forward: y = γ·(x − runningMean)/√(runningVar + ε) + β. y may be x.</summary>
@@ -176,35 +151,7 @@ public static partial class BatchNorm
             BackwardRows(cpu, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta, accumulate);
             return;
         }
-        For(cpu, c, x.Length, ch =>
-        {
-            ReadOnlySpan<T> xs = x.Span, dys = dy.Span;
-            T mean = savedMean.Span[ch], r = savedInvStd.Span[ch], g = gamma.Span[ch];
-            var rented = ArrayPool<T>.Shared.Rent(s);
-            var centered = rented.AsSpan(0, s);
-            double sumDy = 0, sumDyCentered = 0;
-            for (int i = 0; i < b; i++)
-            {
-                int at = (i * c + ch) * s;
-                Center(xs.Slice(at, s), mean, centered);
-                sumDy += Reduce.HostSum(dys.Slice(at, s));
-                sumDyCentered += Reduce.HostDot<T>(dys.Slice(at, s), centered);
-            }
-            double rd = double.CreateTruncating(r), gd = double.CreateTruncating(g);
-            double sumDyXhat = rd * sumDyCentered;
-            dbeta.Span[ch] += T.CreateTruncating(sumDy);
-            dgamma.Span[ch] += T.CreateTruncating(sumDyXhat);
-            // dx = σ⁻¹·(γ·dy − A − x̂·Q) = (σ⁻¹γ)·dy + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = γ·mean(dy), Q = γ·mean(dy·x̂)
-            double meanDxhat = gd * sumDy / n, meanDxhatXhat = gd * sumDyXhat / n;
-            T a = T.CreateTruncating(rd * gd), q = T.CreateTruncating(-rd * rd * meanDxhatXhat), k = T.CreateTruncating(-rd * meanDxhat);
-            for (int i = 0; i < b; i++)
-            {
-                int at = (i * c + ch) * s;
-                Center(xs.Slice(at, s), mean, centered);
-                WriteInputGradient<T>(dys.Slice(at, s), centered, a, q, k, dx.Span.Slice(at, s), accumulate);
-            }
-            ArrayPool<T>.Shared.Return(rented);
-        });
+        BackwardPlanes(cpu, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta, accumulate, b, c, s);
     }
 
     /// <summary>The GPU half of the training statistics: μ, σ⁻¹ and the running averages, from x [B, C, S] (validated by the caller).</summary>

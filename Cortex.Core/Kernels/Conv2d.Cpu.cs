@@ -7,13 +7,15 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Cortex.Core.Kernels;
 
-// The CPU half. Float stride-1 convolutions on AVX-512 machines take the direct path (Conv2d.Direct.cs: no
-// im2col at all). Everything else (double, other strides, 1×1 kernels, no AVX-512) is lowered to GEMM: each
+// The CPU half. Float convolutions on AVX-512 machines with stride 1, or a stride no larger than the kernel
+// (split into stride² phases), take the direct path for forward and weight gradient (Conv2d.Direct.cs: no
+// im2col at all). Everything else (double, larger strides, 1×1 kernels, no AVX-512) is lowered to GEMM: each
 // pass is split into tasks of (image, block of output rows) small enough that the block's columns (im2col)
 // stay in the core's L2 cache; every worker thread unfolds one block into its own buffer and multiplies it at
 // once with a single-threaded GEMM, so the columns are read from cache, never from memory.
 // Backward-data of a stride-1 convolution is itself a stride-1 convolution of dy with the weights turned by
-// 180° and with Ci and Co swapped (no scatter); other strides use GEMM then col2im, one image per task.
+// 180° and with Ci and Co swapped (no scatter); a float strided one splits into stride² such convolutions, one
+// per phase of dx (PhasedBackwardData); the rest use GEMM then col2im, one image per task.
 public static partial class Conv2d
 {
     /// <summary>Elements of one column block: 64K floats = 256 KiB, a quarter of a Zen 4 core's L2.</summary>
@@ -114,6 +116,7 @@ public static partial class Conv2d
             ArrayPool<T>.Shared.Return(flipped);
             return;
         }
+        if (PhasedBackwardData(cpu, g, dya, dyo, w, dxa, dxo, accumulate)) return;
         // Strided: cols = wᵀ·dy[b], then each column entry is added back to the input pixel it was read from.
         var lowering = Lowering.Of(g);
         int k = lowering.K, n = lowering.N;
@@ -124,6 +127,91 @@ public static partial class Conv2d
             if (!accumulate) target.Clear();
             Col2imAdd(cols, lowering, target);
         });
+    }
+
+    /// <summary>
+    /// Backward-data of a strided float convolution (the forward of a transposed convolution) as s² stride-1
+    /// convolutions, one per phase (ph, pw) of dx: input row ih = s·a + ph receives taps u with
+    /// (ph + P − u) ≡ 0 (mod s) from dy row a + (ph + P − u)/s, so the phase is a convolution of dy with those
+    /// taps only (no zero taps, no col2im scatter), run by the direct kernels and interleaved into dx.
+    /// False (nothing done) where that does not apply.
+    /// </summary>
+    private static bool PhasedBackwardData<T>(CpuBackend<T> cpu, Conv2dGeometry g, T[] dya, int dyo, Tensor<T> w, T[] dxa, int dxo, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int s = g.Stride, kh = g.KernelHeight, kw = g.KernelWidth, co = g.OutChannels, ci = g.InChannels;
+        if (typeof(T) != typeof(float) || !System.Runtime.Intrinsics.X86.Avx512F.IsSupported || s > kh || s > kw || g.InHeight < s || g.InWidth < s)
+            return false;
+        // Taps of each phase: (first tap, count, padding of the phase convolution); taps step by s.
+        var rowsOf = PhaseTaps(s, kh, g.Padding);
+        var colsOf = PhaseTaps(s, kw, g.Padding);
+        int ha0 = (g.InHeight + s - 1) / s, wb0 = (g.InWidth + s - 1) / s;
+        for (int ph = 0; ph < s; ph++)
+            for (int pw = 0; pw < s; pw++)
+                if (rowsOf[ph].Count == 1 && colsOf[pw].Count == 1 && rowsOf[ph].Pad == 0 && colsOf[pw].Pad == 0
+                    && ((g.InHeight - ph + s - 1) / s != g.OutHeight || (g.InWidth - pw + s - 1) / s != g.OutWidth))
+                    return false; // a 1×1 phase that is not a plain matrix product over dy's pixels
+        var src = w.Span;
+        // All s² phases first ([phase][B, ci, ha, wb], each at a stride of the largest), then one pass that
+        // interleaves them into dx row by row, so dx is read and written once.
+        long phaseLength = (long)g.Batch * ci * ha0 * wb0;
+        var phase = ArrayPool<T>.Shared.Rent(checked((int)(s * s * phaseLength)));
+        var taps = ArrayPool<T>.Shared.Rent(ci * co * kh * kw);
+        for (int ph = 0; ph < s; ph++)
+            for (int pw = 0; pw < s; pw++)
+            {
+                var (u0, nu, padH) = rowsOf[ph];
+                var (v0, nv, padW) = colsOf[pw];
+                int ha = (g.InHeight - ph + s - 1) / s, wb = (g.InWidth - pw + s - 1) / s;
+                // Phase kernel [ci, co, nu, nv]: tap a reads dy row (phase row) + a − padH, the original tap u0 − s·a.
+                for (int i = 0; i < ci; i++)
+                    for (int o = 0; o < co; o++)
+                        for (int a = 0; a < nu; a++)
+                            for (int b = 0; b < nv; b++)
+                                taps[((i * co + o) * nu + a) * nv + b] = src[((o * ci + i) * kh + (u0 - s * a)) * kw + (v0 - s * b)];
+                var l = new Lowering(co, g.OutHeight, g.OutWidth, nu, nv, 1, padH, padW, ha, wb);
+                ConvolveHost(cpu, g.Batch, l, ci, dya, dyo, taps, 0, null, 0, phase, (int)((ph * s + pw) * phaseLength), accumulate: false);
+            }
+        int planeIn = g.InHeight * g.InWidth, width = g.InWidth;
+        CpuParallel.Chunks(cpu, g.Batch * ci * planeIn, (start, length) =>
+        {
+            // Whole planes only: each plane goes to the chunk that holds its first element.
+            int p0 = (start + planeIn - 1) / planeIn, p1 = (start + length + planeIn - 1) / planeIn;
+            for (int p = p0; p < p1; p++)
+                for (int ih = 0; ih < g.InHeight; ih++)
+                {
+                    int ph = ih % s, a = ih / s, ha = (g.InHeight - ph + s - 1) / s;
+                    var to = dxa.AsSpan(dxo + p * planeIn + ih * width, width);
+                    for (int pw = 0; pw < s; pw++)
+                    {
+                        int wb = (width - pw + s - 1) / s;
+                        var from = phase.AsSpan((int)((ph * s + pw) * phaseLength) + (p * ha + a) * wb, wb);
+                        if (accumulate) for (int b = 0; b < wb; b++) to[s * b + pw] += from[b];
+                        else for (int b = 0; b < wb; b++) to[s * b + pw] = from[b];
+                    }
+                }
+        });
+        ArrayPool<T>.Shared.Return(phase);
+        ArrayPool<T>.Shared.Return(taps);
+        return true;
+    }
+
+    /// <summary>
+    /// For each phase r &lt; s of an input axis: the largest tap u0 with (r + P − u0) ≡ 0 (mod s), the number of
+    /// taps u0, u0 − s, … ≥ 0, and the padding of the phase convolution (−(r + P − u0)/s: its first tap reads
+    /// dy at offset (r + P − u0)/s).
+    /// </summary>
+    private static (int First, int Count, int Pad)[] PhaseTaps(int s, int k, int padding)
+    {
+        var result = new (int, int, int)[s];
+        for (int r = 0; r < s; r++)
+        {
+            int u0 = k - 1;
+            while (u0 >= 0 && ((r + padding - u0) % s + s) % s != 0) u0--;
+            int count = u0 < 0 ? 0 : u0 / s + 1;
+            result[r] = (u0, count, u0 < 0 ? 0 : -((r + padding - u0) / s));
+        }
+        return result;
     }
 
     /// <summary>dw += the weight gradient; returns true when dbias was summed along the way.</summary>

@@ -7,7 +7,7 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 
 namespace Cortex.Core.Kernels;
 
-// The float, stride-1 CPU path on AVX-512: a convolution without im2col. A block of rows of one image is
+// The float CPU path on AVX-512 (stride 1, or a stride split into phases: see Phases): a convolution without im2col. A block of rows of one image is
 // copied once, zero-padded, into a "wide" buffer P[c, row, col] whose rows are OutWidth + Kw − 1 long. Then
 // output pixel n = i·wide + j (j ≥ OutWidth are throw-away columns) reads P[c, i + u, j + v] =
 // P[c·plane + u·wide + v + n]: for fixed (c, u, v) the pixels are a contiguous run of P, so a register-blocked
@@ -23,27 +23,26 @@ public static partial class Conv2d
     private const int DirectBlockElements = 1 << 16;
 
     private static bool DirectApplies<T>(Lowering l) =>
-        typeof(T) == typeof(float) && l.Stride == 1 && !l.IsPointwise && Avx512F.IsSupported;
+        typeof(T) == typeof(float) && !l.IsPointwise && Avx512F.IsSupported
+        && (l.Stride == 1 || l.Stride <= l.KernelHeight && l.Stride <= l.KernelWidth);
 
     /// <summary>y[b] (+)= w ⊛ x[b] (+ bias) for a stride-1 lowering, on float host arrays.</summary>
     private static unsafe void ConvolveDirect(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
         float[] w, int wOffset, float[]? bias, int biasOffset, float[] y, int yOffset, bool accumulate)
     {
-        int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + l.KernelWidth - 1;
-        int rowsMax = Math.Max(1, DirectBlockElements / (l.Channels * wide) - (l.KernelHeight - 1));
+        var ph = Phases.Of(l);
+        int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + ph.SpanW - 1;
+        int rowsMax = Math.Max(1, DirectBlockElements / (ph.Channels * wide) - (ph.SpanH - 1));
         int blocks = (l.OutHeight + rowsMax - 1) / rowsMax;
         int rows = (l.OutHeight + blocks - 1) / blocks;
-        int plane = (rows + l.KernelHeight - 1) * wide;
+        int plane = (rows + ph.SpanH - 1) * wide;
         int pixelTiles = (rows * wide + TilePixels - 1) / TilePixels;
         int widePixels = pixelTiles * TilePixels;
         // P plus the tail the last tile of throw-away columns may read past the last row.
-        int pLength = l.Channels * plane + widePixels + l.KernelWidth + (l.KernelHeight - 1) * wide;
+        int pLength = ph.Channels * plane + widePixels + ph.SpanW + (ph.SpanH - 1) * wide;
 
         var offsets = new int[k];
-        for (int c = 0; c < l.Channels; c++)
-            for (int u = 0; u < l.KernelHeight; u++)
-                for (int v = 0; v < l.KernelWidth; v++)
-                    offsets[(c * l.KernelHeight + u) * l.KernelWidth + v] = c * plane + u * wide + v;
+        ph.Offsets(l, plane, wide, offsets);
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
         int next = -1;
@@ -55,7 +54,7 @@ public static partial class Conv2d
             for (int task; (task = Interlocked.Increment(ref next)) < batch * blocks;)
             {
                 int image = task / blocks, row0 = task % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
-                FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, new Span<float>(pp, pLength));
+                FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp, pLength));
                 fixed (float* pw = &w[wOffset], py = y)
                 fixed (int* off = offsets)
                 {
@@ -95,23 +94,21 @@ public static partial class Conv2d
     private static unsafe void WeightsDirect(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
         float[] dy, int dyOffset, float[] dw, int dwOffset, float[]? dbias, int dbiasOffset)
     {
-        int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + l.KernelWidth - 1;
-        int rowsMax = Math.Max(1, DirectBlockElements / (l.Channels * wide) - (l.KernelHeight - 1));
+        var ph = Phases.Of(l);
+        int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + ph.SpanW - 1;
+        int rowsMax = Math.Max(1, DirectBlockElements / (ph.Channels * wide) - (ph.SpanH - 1));
         int blocks = (l.OutHeight + rowsMax - 1) / rowsMax;
         int rows = (l.OutHeight + blocks - 1) / blocks;
-        int plane = (rows + l.KernelHeight - 1) * wide;
+        int plane = (rows + ph.SpanH - 1) * wide;
         int widePixels = (rows * wide + 15) / 16 * 16;
         int channelTiles = (outChannels + TileChannels - 1) / TileChannels, tapTiles = (k + 3) / 4;
         int coPad = channelTiles * TileChannels, kPad = tapTiles * 4;
-        int pLength = l.Channels * plane + widePixels + l.KernelWidth + (l.KernelHeight - 1) * wide;
+        int pLength = ph.Channels * plane + widePixels + ph.SpanW + (ph.SpanH - 1) * wide;
         int dLength = coPad * widePixels;
         int group = blocks == 1 ? Math.Clamp(WeightGroupElements / (pLength + dLength), 1, 8) : 1;
         int units = batch * blocks, tasks = (units + group - 1) / group;
         var offsets = new int[kPad];
-        for (int c = 0; c < l.Channels; c++)
-            for (int u = 0; u < l.KernelHeight; u++)
-                for (int v = 0; v < l.KernelWidth; v++)
-                    offsets[(c * l.KernelHeight + u) * l.KernelWidth + v] = c * plane + u * wide + v;
+        ph.Offsets(l, plane, wide, offsets);
 
         int workers = Math.Min(cpu.Threads, tasks);
         var partial = new float[workers][];
@@ -129,7 +126,7 @@ public static partial class Conv2d
                 for (int g = 0; g < images; g++)
                 {
                     int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
-                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, row0, rows + l.KernelHeight - 1, wide, new Span<float>(pp + g * pLength, pLength));
+                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp + g * pLength, pLength));
                     fixed (float* pdy = dy)
                         for (int co = 0; co < outChannels; co++)
                         {
@@ -249,9 +246,46 @@ public static partial class Conv2d
         return (float*)((start + 63) & ~(nint)63);
     }
 
-    /// <summary>P[c, i, j] = image[c, row0 + i − PadH, j − PadW] (zero outside) for i &lt; rows, j &lt; wide.</summary>
-    private static unsafe void FillWide(ReadOnlySpan<float> image, Lowering l, int row0, int rows, int wide, Span<float> p)
+    /// <summary>
+    /// How a stride-s lowering reads P: tap u − PadH = s·du + pu (0 ≤ pu &lt; s, likewise v − PadW = s·dv + pv), so the
+    /// input is split into s² phases P[c, pu, pv, i, j] = image[c, s·(row0 + i + DuMin) + pu, s·(j + DvMin) + pv]
+    /// and tap (c, u, v) of output pixel i·wide + j reads phase (c, pu, pv) at (i + du − DuMin, j + dv − DvMin):
+    /// again a contiguous run for fixed (c, u, v), as at stride 1 (where it all reduces to one phase, du = u − PadH).
+    /// </summary>
+    private readonly record struct Phases(int Stride, int Channels, int DuMin, int DvMin, int SpanH, int SpanW)
     {
+        public static Phases Of(Lowering l)
+        {
+            int s = l.Stride;
+            int duMin = FloorDiv(-l.PadH, s), duMax = FloorDiv(l.KernelHeight - 1 - l.PadH, s);
+            int dvMin = FloorDiv(-l.PadW, s), dvMax = FloorDiv(l.KernelWidth - 1 - l.PadW, s);
+            return new(s, l.Channels * s * s, duMin, dvMin, duMax - duMin + 1, dvMax - dvMin + 1);
+        }
+
+        public void Offsets(Lowering l, int plane, int wide, int[] offsets)
+        {
+            for (int c = 0; c < l.Channels; c++)
+                for (int u = 0; u < l.KernelHeight; u++)
+                    for (int v = 0; v < l.KernelWidth; v++)
+                    {
+                        int du = FloorDiv(u - l.PadH, Stride), pu = u - l.PadH - du * Stride;
+                        int dv = FloorDiv(v - l.PadW, Stride), pv = v - l.PadW - dv * Stride;
+                        offsets[(c * l.KernelHeight + u) * l.KernelWidth + v] =
+                            ((c * Stride + pu) * Stride + pv) * plane + (du - DuMin) * wide + dv - DvMin;
+                    }
+        }
+
+        private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
+    }
+
+    /// <summary>P[c, i, j] = image[c, row0 + i − PadH, j − PadW] (zero outside) for i &lt; rows, j &lt; wide; the s² phases of <see cref="Phases"/> at stride s.</summary>
+    private static unsafe void FillWide(ReadOnlySpan<float> image, Lowering l, Phases ph, int row0, int rows, int wide, Span<float> p)
+    {
+        if (ph.Stride > 1)
+        {
+            FillPhases(image, l, ph, row0, rows, wide, p);
+            return;
+        }
         int lo = Math.Clamp(l.PadW, 0, wide), hi = Math.Clamp(l.Width + l.PadW, lo, wide);
         fixed (float* from = image, to = p)
         {
@@ -270,6 +304,30 @@ public static partial class Conv2d
                     CopyRow(from + (c * l.Height + ih) * l.Width + lo - l.PadW, dst + lo, hi - lo, 0f, false);
                     for (int j = hi; j < wide; j++) dst[j] = 0f;
                 }
+        }
+    }
+
+    private static unsafe void FillPhases(ReadOnlySpan<float> image, Lowering l, Phases ph, int row0, int rows, int wide, Span<float> p)
+    {
+        int s = ph.Stride;
+        fixed (float* from = image, to = p)
+        {
+            float* dst = to;
+            for (int c = 0; c < l.Channels; c++)
+                for (int pu = 0; pu < s; pu++)
+                    for (int pv = 0; pv < s; pv++)
+                        for (int i = 0; i < rows; i++, dst += wide)
+                        {
+                            int ih = s * (row0 + i + ph.DuMin) + pu;
+                            if ((uint)ih >= (uint)l.Height)
+                            {
+                                new Span<float>(dst, wide).Clear();
+                                continue;
+                            }
+                            float* src = from + (c * l.Height + ih) * l.Width;
+                            for (int j = 0, iw = s * ph.DvMin + pv; j < wide; j++, iw += s)
+                                dst[j] = (uint)iw < (uint)l.Width ? src[iw] : 0f;
+                        }
         }
     }
 

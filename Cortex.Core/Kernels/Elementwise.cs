@@ -123,11 +123,19 @@ public static class Elementwise
             });
             return;
         }
-        // [B, C, H, W]: each (b, c) plane gets one scalar.
+        // [B, C, H, W]: each (b, c) plane gets one scalar; planes are short (H·W), so a plain vector loop rather
+        // than a library call per plane.
+        var (xa, xo) = x.HostArray;
         ForRows(cpu, batch * channels, inner, plane =>
         {
-            var xs = x.Span.Slice(plane * inner, inner);
-            TensorPrimitives.Add(xs, bias.Span[plane % channels], xs);
+            var xs = xa.AsSpan(xo + plane * inner, inner);
+            T value = bias.Span[plane % channels];
+            var vb = new Vector<T>(value);
+            ref T r = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(xs);
+            int i = 0;
+            for (; i <= inner - Vector<T>.Count; i += Vector<T>.Count)
+                (Vector.LoadUnsafe(ref r, (nuint)i) + vb).StoreUnsafe(ref r, (nuint)i);
+            for (; i < inner; i++) xs[i] += value;
         });
     }
 

@@ -13,17 +13,28 @@ public static partial class Pool2d
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
-        bool halving = g.Kernel == 2 && g.Stride == 2 && g.Padding == 0;
+        if (g.Kernel == 2 && g.Stride == 2 && g.Padding == 0)
+        {
+            // The 2×2, stride 2 case: four loads and three maxima per output, straight on the arrays (measured
+            // several times faster than SIMD row maxima followed by a pass over the short rows).
+            var (xa, xo) = x.HostArray;
+            var (ya, yo) = y.HostArray;
+            ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+            {
+                for (int p = first; p < end; p++)
+                    for (int oh = 0; oh < g.Ho; oh++)
+                    {
+                        int at = xo + p * inPlane + 2 * oh * g.W, to = yo + p * outPlane + oh * g.Wo;
+                        for (int ow = 0; ow < g.Wo; ow++, at += 2)
+                            ya[to + ow] = T.Max(T.Max(xa[at], xa[at + 1]), T.Max(xa[at + g.W], xa[at + g.W + 1]));
+                    }
+            });
+            return;
+        }
         ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
         {
-            var rowMax = halving ? new T[2 * g.Wo] : null;
             for (int p = first; p < end; p++)
-            {
-                var xs = x.Span.Slice(p * inPlane, inPlane);
-                var ys = y.Span.Slice(p * outPlane, outPlane);
-                if (halving) MaxHalvingPlane(xs, ys, g, rowMax!);
-                else MaxPlane(xs, ys, g);
-            }
+                MaxPlane(x.Span.Slice(p * inPlane, inPlane), y.Span.Slice(p * outPlane, outPlane), g);
         });
     }
 
@@ -46,22 +57,15 @@ public static partial class Pool2d
         }
     }
 
-    /// <summary>The 2×2, stride 2 case: a SIMD maximum of each row pair, then of each column pair.</summary>
-    private static void MaxHalvingPlane<T>(ReadOnlySpan<T> xs, Span<T> ys, Geometry2d g, T[] rowMax) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int n = 2 * g.Wo;
-        for (int oh = 0; oh < g.Ho; oh++)
-        {
-            TensorPrimitives.Max(xs.Slice(2 * oh * g.W, n), xs.Slice((2 * oh + 1) * g.W, n), rowMax);
-            var yr = ys.Slice(oh * g.Wo, g.Wo);
-            for (int ow = 0; ow < yr.Length; ow++) yr[ow] = T.Max(rowMax[2 * ow], rowMax[2 * ow + 1]);
-        }
-    }
-
     private static void MaxBackwardCpu<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
+        if (g.Kernel == 2 && g.Stride == 2 && g.Padding == 0)
+        {
+            MaxBackwardHalving(cpu, x, y, dy, dx, g, accumulate);
+            return;
+        }
         ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
         {
             for (int p = first; p < end; p++)
@@ -85,6 +89,52 @@ public static partial class Pool2d
             }
         });
     }
+
+    /// <summary>
+    /// The 2×2, stride 2 case of the backward, straight on the arrays: each window's four values are compared with
+    /// its maximum at once and the first match (row-major, as in <see cref="FirstMax{T}"/>) receives the gradient.
+    /// </summary>
+    private static void MaxBackwardHalving<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var (xa, xo) = x.HostArray;
+        var (ya, yo) = y.HostArray;
+        var (dya, dyo) = dy.HostArray;
+        var (dxa, dxo) = dx.HostArray;
+        int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo, width = g.W;
+        ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
+        {
+            for (int p = first; p < end; p++)
+            {
+                if (!accumulate) dxa.AsSpan(dxo + p * inPlane, inPlane).Clear();
+                for (int oh = 0; oh < g.Ho; oh++)
+                {
+                    int row = p * inPlane + 2 * oh * width, o = p * outPlane + oh * g.Wo;
+                    for (int ow = 0; ow < g.Wo; ow++)
+                    {
+                        int at = row + 2 * ow;
+                        T m = ya[yo + o + ow];
+                        T v0 = xa[xo + at], v1 = xa[xo + at + 1], v2 = xa[xo + at + width], v3 = xa[xo + at + width + 1];
+                        if (T.IsNaN(m))
+                        {
+                            // The first NaN of the window takes the gradient.
+                            int k = T.IsNaN(v0) ? 0 : T.IsNaN(v1) ? 1 : T.IsNaN(v2) ? 2 : T.IsNaN(v3) ? 3 : -1;
+                            if (k >= 0) dxa[dxo + at + (k & 1) + (k >> 1) * width] += dya[dyo + o + ow];
+                            continue;
+                        }
+                        // Flags, not branches: on real data which element is the maximum is a coin toss per window.
+                        uint hits = Bit(v0 == m) | Bit(v1 == m) << 1 | Bit(v2 == m) << 2 | Bit(v3 == m) << 3;
+                        if (hits == 0) continue;
+                        int j = BitOperations.TrailingZeroCount(hits);
+                        dxa[dxo + at + (j & 1) + (j >> 1) * width] += dya[dyo + o + ow];
+                    }
+                }
+            }
+        });
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static uint Bit(bool value) => System.Runtime.CompilerServices.Unsafe.BitCast<bool, byte>(value);
 
     /// <summary>The plane index of the first element of window [hs, he) × [ws, we) equal to m, or −1.</summary>
     private static int FirstMax<T>(ReadOnlySpan<T> xs, int width, int hs, int he, int ws, int we, T m) where T : unmanaged, IFloatingPointIeee754<T>
