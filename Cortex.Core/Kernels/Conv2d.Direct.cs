@@ -82,6 +82,96 @@ public static partial class Conv2d
         });
     }
 
+    /// <summary>
+    /// Backward-data of a strided convolution (see PhasedBackwardData) in one pass per image: dy[b] is copied
+    /// once into a wide buffer that every phase reads (each with its own taps and offsets), and each phase's
+    /// tiles go straight to every s-th pixel of dx, so there is no per-phase copy of dy, no phase buffer and no
+    /// interleaving pass. False (nothing done) when one image does not fit a block.
+    /// </summary>
+    private static unsafe bool PhasedDirect(CpuBackend<float> cpu, Conv2dGeometry g, (int First, int Count, int Pad)[] rowsOf,
+        (int First, int Count, int Pad)[] colsOf, float[] dy, int dyOffset, float[] w, int wOffset, float[] dx, int dxOffset, bool accumulate)
+    {
+        int s = g.Stride, kh = g.KernelHeight, kw = g.KernelWidth, co = g.OutChannels, ci = g.InChannels;
+        int ha0 = (g.InHeight + s - 1) / s, wb0 = (g.InWidth + s - 1) / s;
+        // Phase tap a of row phase ph reads dy row i + a − Pad: the union of those offsets over all phases.
+        int minH = int.MaxValue, maxH = int.MinValue, minW = int.MaxValue, maxW = int.MinValue;
+        foreach (var (_, count, pad) in rowsOf) { minH = Math.Min(minH, -pad); maxH = Math.Max(maxH, count - 1 - pad); }
+        foreach (var (_, count, pad) in colsOf) { minW = Math.Min(minW, -pad); maxW = Math.Max(maxW, count - 1 - pad); }
+        int spanH = maxH - minH + 1, spanW = maxW - minW + 1;
+        int wide = wb0 + spanW - 1, plane = (ha0 + spanH - 1) * wide;
+        int pixelTiles = (ha0 * wide + TilePixels - 1) / TilePixels, widePixels = pixelTiles * TilePixels;
+        int pLength = co * plane + widePixels + spanW + (spanH - 1) * wide;
+        if (pLength > 2 * DirectBlockElements) return false;
+        // The wide buffer of dy as a stride-1 lowering: P[c, i, j] = dy[c, i + minH, j + minW].
+        var l = new Lowering(co, g.OutHeight, g.OutWidth, spanH, spanW, 1, -minH, -minW, ha0, wb0);
+        var ph1 = Phases.Of(l);
+        // Per phase: taps [ci, co·nu·nv] and their offsets into P.
+        int phases = s * s;
+        var taps = new float[phases][];
+        var offsets = new int[phases][];
+        for (int ph = 0; ph < s; ph++)
+            for (int pw = 0; pw < s; pw++)
+            {
+                var (u0, nu, padH) = rowsOf[ph];
+                var (v0, nv, padW) = colsOf[pw];
+                int k = co * nu * nv;
+                var t = taps[ph * s + pw] = new float[ci * k];
+                var o = offsets[ph * s + pw] = new int[k];
+                for (int i = 0; i < ci; i++)
+                    for (int c = 0; c < co; c++)
+                        for (int a = 0; a < nu; a++)
+                            for (int b = 0; b < nv; b++)
+                                t[i * k + (c * nu + a) * nv + b] = w[wOffset + ((c * ci + i) * kh + (u0 - s * a)) * kw + (v0 - s * b)];
+                for (int c = 0; c < co; c++)
+                    for (int a = 0; a < nu; a++)
+                        for (int b = 0; b < nv; b++)
+                            o[(c * nu + a) * nv + b] = c * plane + (a - padH - minH) * wide + (b - padW - minW);
+            }
+        int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
+        int workers = Math.Min(cpu.Threads, g.Batch);
+        int next = -1;
+        Parallel.For(0, workers, cpu.Parallel, _ =>
+        {
+            int pAligned = (pLength + 15) / 16 * 16;
+            float* pp = ThreadScratch(pAligned + ci * widePixels), po = pp + pAligned;
+            new Span<float>(pp, pLength).Clear();
+            for (int image; (image = Interlocked.Increment(ref next)) < g.Batch;)
+            {
+                FillWide(dy.AsSpan(dyOffset + image * imageOut, imageOut), l, ph1, 0, ha0 + spanH - 1, wide, new Span<float>(pp, pLength));
+                for (int ph = 0; ph < s; ph++)
+                    for (int pw = 0; pw < s; pw++)
+                    {
+                        int k = co * rowsOf[ph].Count * colsOf[pw].Count;
+                        int ha = (g.InHeight - ph + s - 1) / s, wb = (g.InWidth - pw + s - 1) / s;
+                        int tiles = (ha * wide + TilePixels - 1) / TilePixels;
+                        fixed (float* pwt = taps[ph * s + pw], pdx = dx)
+                        fixed (int* off = offsets[ph * s + pw])
+                        {
+                            for (int t = 0; t < tiles; t++)
+                            {
+                                bool half = ha * wide - t * TilePixels <= TilePixels / 2;
+                                int ct = 0;
+                                for (; ct + TileChannels <= ci; ct += TileChannels)
+                                    if (half) TileHalf(pwt + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                                    else Tile(pwt + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                                for (; ct < ci; ct++)
+                                    TileRow(pwt + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels);
+                            }
+                            for (int c = 0; c < ci; c++)
+                            {
+                                float* dst = pdx + dxOffset + (long)(image * ci + c) * planeIn + ph * g.InWidth + pw;
+                                float* src = po + c * widePixels;
+                                for (int r = 0; r < ha; r++, dst += s * g.InWidth, src += wide)
+                                    if (accumulate) for (int j = 0; j < wb; j++) dst[s * j] += src[j];
+                                    else for (int j = 0; j < wb; j++) dst[s * j] = src[j];
+                            }
+                        }
+                    }
+            }
+        });
+        return true;
+    }
+
     /// <summary>Elements of the padded inputs and wide output gradients that one weight-gradient task keeps in L2.</summary>
     private const int WeightGroupElements = 1 << 17;
 
