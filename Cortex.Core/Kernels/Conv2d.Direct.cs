@@ -133,8 +133,9 @@ public static partial class Conv2d
         Parallel.For(0, workers, cpu.Parallel, _ =>
         {
             int pAligned = (pLength + 15) / 16 * 16;
-            float* pp = ThreadScratch(pAligned + ci * widePixels), po = pp + pAligned;
-            new Span<float>(pp, pLength).Clear();
+            // The outputs of all phases, plus a tail that the last row's 16-wide loads may read.
+            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16), po = pp + pAligned;
+            new Span<float>(pp, pAligned + phases * ci * widePixels + 16).Clear();
             for (int image; (image = Interlocked.Increment(ref next)) < g.Batch;)
             {
                 FillWide(dy.AsSpan(dyOffset + image * imageOut, imageOut), l, ph1, 0, ha0 + spanH - 1, wide, new Span<float>(pp, pLength));
@@ -142,9 +143,10 @@ public static partial class Conv2d
                     for (int pw = 0; pw < s; pw++)
                     {
                         int k = co * rowsOf[ph].Count * colsOf[pw].Count;
-                        int ha = (g.InHeight - ph + s - 1) / s, wb = (g.InWidth - pw + s - 1) / s;
+                        int ha = (g.InHeight - ph + s - 1) / s;
                         int tiles = (ha * wide + TilePixels - 1) / TilePixels;
-                        fixed (float* pwt = taps[ph * s + pw], pdx = dx)
+                        float* pout = po + (ph * s + pw) * ci * widePixels;
+                        fixed (float* pwt = taps[ph * s + pw])
                         fixed (int* off = offsets[ph * s + pw])
                         {
                             for (int t = 0; t < tiles; t++)
@@ -152,24 +154,62 @@ public static partial class Conv2d
                                 bool half = ha * wide - t * TilePixels <= TilePixels / 2;
                                 int ct = 0;
                                 for (; ct + TileChannels <= ci; ct += TileChannels)
-                                    if (half) TileHalf(pwt + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
-                                    else Tile(pwt + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
+                                    if (half) TileHalf(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels, widePixels);
+                                    else Tile(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels, widePixels);
                                 for (; ct < ci; ct++)
-                                    TileRow(pwt + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels);
-                            }
-                            for (int c = 0; c < ci; c++)
-                            {
-                                float* dst = pdx + dxOffset + (long)(image * ci + c) * planeIn + ph * g.InWidth + pw;
-                                float* src = po + c * widePixels;
-                                for (int r = 0; r < ha; r++, dst += s * g.InWidth, src += wide)
-                                    if (accumulate) for (int j = 0; j < wb; j++) dst[s * j] += src[j];
-                                    else for (int j = 0; j < wb; j++) dst[s * j] = src[j];
+                                    TileRow(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels);
                             }
                         }
                     }
+                // Every output row of dx interleaves s phase rows: write each plane of dx once, in order.
+                fixed (float* pdx = dx)
+                    for (int c = 0; c < ci; c++)
+                        for (int ih = 0; ih < g.InHeight; ih++)
+                        {
+                            int ph = ih % s, r = ih / s;
+                            float* dst = pdx + dxOffset + (long)(image * ci + c) * planeIn + ih * g.InWidth;
+                            float* src = po + (ph * s * ci + c) * widePixels + r * wide;
+                            if (s == 2 && g.InWidth % 2 == 0)
+                                Interleave2(src, src + ci * widePixels, dst, g.InWidth / 2, accumulate);
+                            else
+                                for (int pw = 0; pw < s; pw++)
+                                {
+                                    float* from = src + pw * ci * widePixels;
+                                    int wb = (g.InWidth - pw + s - 1) / s;
+                                    if (accumulate) for (int j = 0; j < wb; j++) dst[s * j + pw] += from[j];
+                                    else for (int j = 0; j < wb; j++) dst[s * j + pw] = from[j];
+                                }
+                        }
             }
         });
         return true;
+    }
+
+    /// <summary>dst[2j] = a[j], dst[2j + 1] = b[j] for j &lt; pairs (or += when accumulating); a and b may be read up to 15 past pairs.</summary>
+    private static unsafe void Interleave2(float* a, float* b, float* dst, int pairs, bool accumulate)
+    {
+        var lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var hi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        int j = 0;
+        for (; j + 16 <= pairs; j += 16)
+        {
+            var x = Vector512.Load(a + j);
+            var y = Vector512.Load(b + j);
+            var v0 = Avx512F.PermuteVar16x32x2(x, lo, y);
+            var v1 = Avx512F.PermuteVar16x32x2(x, hi, y);
+            if (accumulate) { v0 += Vector512.Load(dst + 2 * j); v1 += Vector512.Load(dst + 2 * j + 16); }
+            v0.Store(dst + 2 * j);
+            v1.Store(dst + 2 * j + 16);
+        }
+        if (j < pairs)
+        {
+            float* tail = stackalloc float[32];
+            var x = Vector512.Load(a + j);
+            var y = Vector512.Load(b + j);
+            Avx512F.PermuteVar16x32x2(x, lo, y).Store(tail);
+            Avx512F.PermuteVar16x32x2(x, hi, y).Store(tail + 16);
+            CopyRow(tail, dst + 2 * j, 2 * (pairs - j), 0f, accumulate);
+        }
     }
 
     /// <summary>Elements of the padded inputs and wide output gradients that one weight-gradient task keeps in L2.</summary>
