@@ -437,6 +437,8 @@ public static partial class Conv2d
         }
     }
 
+    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+
     private static unsafe void FillPhases(ReadOnlySpan<float> image, Lowering l, Phases ph, int row0, int rows, int wide, Span<float> p)
     {
         int s = ph.Stride;
@@ -455,8 +457,19 @@ public static partial class Conv2d
                                 continue;
                             }
                             float* src = from + (c * l.Height + ih) * l.Width;
-                            for (int j = 0, iw = s * ph.DvMin + pv; j < wide; j++, iw += s)
-                                dst[j] = (uint)iw < (uint)l.Width ? src[iw] : 0f;
+                            // Columns j read iw = iw0 + s·j: inside the row for j in [lo, hi).
+                            int iw0 = s * ph.DvMin + pv;
+                            int lo = Math.Clamp(CeilDiv(-iw0, s), 0, wide), hi = Math.Clamp(CeilDiv(l.Width - iw0, s), lo, wide);
+                            for (int j = 0; j < lo; j++) dst[j] = 0f;
+                            int at = lo;
+                            // Stride 2: 16 columns from 32 floats with one permute (the row's tail is fixed up after; P has room
+                            // past its last row, and the 32 floats must lie inside the image).
+                            if (s == 2)
+                                for (; at < hi && (c * l.Height + ih) * l.Width + iw0 + 2 * at + 32 <= image.Length; at += 16)
+                                    Avx512F.PermuteVar16x32x2(Vector512.Load(src + iw0 + 2 * at), Even, Vector512.Load(src + iw0 + 2 * at + 16))
+                                        .Store(dst + at);
+                            for (int j = at; j < hi; j++) dst[j] = src[iw0 + s * j];
+                            for (int j = hi; j < wide; j++) dst[j] = 0f;
                         }
         }
     }
