@@ -213,7 +213,7 @@ public static partial class Conv2d
     }
 
     /// <summary>
-    /// Elements of the padded inputs and wide output gradients that one weight-gradient task keeps in L2 (1 MiB: more
+    /// Elements of the padded inputs and wide output gradients that one weight-gradient task keeps in L2 (1 MiB, at most 8 images: more
     /// images per group make each register tile run longer between its load, reduction and store of accumulators).
     /// </summary>
     private const int WeightGroupElements = 1 << 18;
@@ -238,7 +238,7 @@ public static partial class Conv2d
         int coPad = channelTiles * TileChannels, kPad = tapTiles * 4;
         int pLength = ph.Channels * plane + widePixels + ph.SpanW + (ph.SpanH - 1) * wide;
         int dLength = coPad * widePixels;
-        int group = blocks == 1 ? Math.Clamp(WeightGroupElements / (pLength + dLength), 1, 16) : 1;
+        int group = blocks == 1 ? Math.Clamp(WeightGroupElements / (pLength + dLength), 1, 8) : 1;
         int units = batch * blocks, tasks = (units + group - 1) / group;
         var offsets = new int[kPad];
         ph.Offsets(l, plane, wide, offsets);
