@@ -146,6 +146,9 @@ public static partial class Conv2d
         var rowsOf = PhaseTaps(s, kh, g.Padding);
         var colsOf = PhaseTaps(s, kw, g.Padding);
         int ha0 = (g.InHeight + s - 1) / s, wb0 = (g.InWidth + s - 1) / s;
+        if (PhasedDirect((CpuBackend<float>)(object)cpu, g, rowsOf, colsOf, (float[])(object)dya, dyo, (float[])(object)w.HostArray.Array,
+                w.HostArray.Offset, (float[])(object)dxa, dxo, accumulate))
+            return true;
         for (int ph = 0; ph < s; ph++)
             for (int pw = 0; pw < s; pw++)
                 if (rowsOf[ph].Count == 1 && colsOf[pw].Count == 1 && rowsOf[ph].Pad == 0 && colsOf[pw].Pad == 0

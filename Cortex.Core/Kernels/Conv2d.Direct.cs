@@ -82,8 +82,141 @@ public static partial class Conv2d
         });
     }
 
-    /// <summary>Elements of the padded inputs and wide output gradients that one weight-gradient task keeps in L2.</summary>
-    private const int WeightGroupElements = 1 << 17;
+    /// <summary>
+    /// Backward-data of a strided convolution (see PhasedBackwardData) in one pass per image: dy[b] is copied
+    /// once into a wide buffer that every phase reads (each with its own taps and offsets), and each phase's
+    /// tiles go straight to every s-th pixel of dx, so there is no per-phase copy of dy, no phase buffer and no
+    /// interleaving pass. False (nothing done) when one image does not fit a block.
+    /// </summary>
+    private static unsafe bool PhasedDirect(CpuBackend<float> cpu, Conv2dGeometry g, (int First, int Count, int Pad)[] rowsOf,
+        (int First, int Count, int Pad)[] colsOf, float[] dy, int dyOffset, float[] w, int wOffset, float[] dx, int dxOffset, bool accumulate)
+    {
+        int s = g.Stride, kh = g.KernelHeight, kw = g.KernelWidth, co = g.OutChannels, ci = g.InChannels;
+        int ha0 = (g.InHeight + s - 1) / s, wb0 = (g.InWidth + s - 1) / s;
+        // Phase tap a of row phase ph reads dy row i + a − Pad: the union of those offsets over all phases.
+        int minH = int.MaxValue, maxH = int.MinValue, minW = int.MaxValue, maxW = int.MinValue;
+        foreach (var (_, count, pad) in rowsOf) { minH = Math.Min(minH, -pad); maxH = Math.Max(maxH, count - 1 - pad); }
+        foreach (var (_, count, pad) in colsOf) { minW = Math.Min(minW, -pad); maxW = Math.Max(maxW, count - 1 - pad); }
+        int spanH = maxH - minH + 1, spanW = maxW - minW + 1;
+        int wide = wb0 + spanW - 1, plane = (ha0 + spanH - 1) * wide;
+        int pixelTiles = (ha0 * wide + TilePixels - 1) / TilePixels, widePixels = pixelTiles * TilePixels;
+        int pLength = co * plane + widePixels + spanW + (spanH - 1) * wide;
+        if (pLength > 2 * DirectBlockElements) return false;
+        // The wide buffer of dy as a stride-1 lowering: P[c, i, j] = dy[c, i + minH, j + minW].
+        var l = new Lowering(co, g.OutHeight, g.OutWidth, spanH, spanW, 1, -minH, -minW, ha0, wb0);
+        var ph1 = Phases.Of(l);
+        // Per phase: taps [ci, co·nu·nv] and their offsets into P.
+        int phases = s * s;
+        var taps = new float[phases][];
+        var offsets = new int[phases][];
+        for (int ph = 0; ph < s; ph++)
+            for (int pw = 0; pw < s; pw++)
+            {
+                var (u0, nu, padH) = rowsOf[ph];
+                var (v0, nv, padW) = colsOf[pw];
+                int k = co * nu * nv;
+                var t = taps[ph * s + pw] = new float[ci * k];
+                var o = offsets[ph * s + pw] = new int[k];
+                for (int i = 0; i < ci; i++)
+                    for (int c = 0; c < co; c++)
+                        for (int a = 0; a < nu; a++)
+                            for (int b = 0; b < nv; b++)
+                                t[i * k + (c * nu + a) * nv + b] = w[wOffset + ((c * ci + i) * kh + (u0 - s * a)) * kw + (v0 - s * b)];
+                for (int c = 0; c < co; c++)
+                    for (int a = 0; a < nu; a++)
+                        for (int b = 0; b < nv; b++)
+                            o[(c * nu + a) * nv + b] = c * plane + (a - padH - minH) * wide + (b - padW - minW);
+            }
+        int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
+        int workers = Math.Min(cpu.Threads, g.Batch);
+        int next = -1;
+        Parallel.For(0, workers, cpu.Parallel, _ =>
+        {
+            int pAligned = (pLength + 15) / 16 * 16;
+            // The outputs of all phases, plus a tail that the last row's 16-wide loads may read.
+            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16), po = pp + pAligned;
+            new Span<float>(pp, pAligned + phases * ci * widePixels + 16).Clear();
+            for (int image; (image = Interlocked.Increment(ref next)) < g.Batch;)
+            {
+                FillWide(dy.AsSpan(dyOffset + image * imageOut, imageOut), l, ph1, 0, ha0 + spanH - 1, wide, new Span<float>(pp, pLength));
+                for (int ph = 0; ph < s; ph++)
+                    for (int pw = 0; pw < s; pw++)
+                    {
+                        int k = co * rowsOf[ph].Count * colsOf[pw].Count;
+                        int ha = (g.InHeight - ph + s - 1) / s;
+                        int tiles = (ha * wide + TilePixels - 1) / TilePixels;
+                        float* pout = po + (ph * s + pw) * ci * widePixels;
+                        fixed (float* pwt = taps[ph * s + pw])
+                        fixed (int* off = offsets[ph * s + pw])
+                        {
+                            for (int t = 0; t < tiles; t++)
+                            {
+                                bool half = ha * wide - t * TilePixels <= TilePixels / 2;
+                                int ct = 0;
+                                for (; ct + TileChannels <= ci; ct += TileChannels)
+                                    if (half) TileHalf(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels, widePixels);
+                                    else Tile(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels, widePixels);
+                                for (; ct < ci; ct++)
+                                    TileRow(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels);
+                            }
+                        }
+                    }
+                // Every output row of dx interleaves s phase rows: write each plane of dx once, in order.
+                fixed (float* pdx = dx)
+                    for (int c = 0; c < ci; c++)
+                        for (int ih = 0; ih < g.InHeight; ih++)
+                        {
+                            int ph = ih % s, r = ih / s;
+                            float* dst = pdx + dxOffset + (long)(image * ci + c) * planeIn + ih * g.InWidth;
+                            float* src = po + (ph * s * ci + c) * widePixels + r * wide;
+                            if (s == 2 && g.InWidth % 2 == 0)
+                                Interleave2(src, src + ci * widePixels, dst, g.InWidth / 2, accumulate);
+                            else
+                                for (int pw = 0; pw < s; pw++)
+                                {
+                                    float* from = src + pw * ci * widePixels;
+                                    int wb = (g.InWidth - pw + s - 1) / s;
+                                    if (accumulate) for (int j = 0; j < wb; j++) dst[s * j + pw] += from[j];
+                                    else for (int j = 0; j < wb; j++) dst[s * j + pw] = from[j];
+                                }
+                        }
+            }
+        });
+        return true;
+    }
+
+    /// <summary>dst[2j] = a[j], dst[2j + 1] = b[j] for j &lt; pairs (or += when accumulating); a and b may be read up to 15 past pairs.</summary>
+    private static unsafe void Interleave2(float* a, float* b, float* dst, int pairs, bool accumulate)
+    {
+        var lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var hi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        int j = 0;
+        for (; j + 16 <= pairs; j += 16)
+        {
+            var x = Vector512.Load(a + j);
+            var y = Vector512.Load(b + j);
+            var v0 = Avx512F.PermuteVar16x32x2(x, lo, y);
+            var v1 = Avx512F.PermuteVar16x32x2(x, hi, y);
+            if (accumulate) { v0 += Vector512.Load(dst + 2 * j); v1 += Vector512.Load(dst + 2 * j + 16); }
+            v0.Store(dst + 2 * j);
+            v1.Store(dst + 2 * j + 16);
+        }
+        if (j < pairs)
+        {
+            float* tail = stackalloc float[32];
+            var x = Vector512.Load(a + j);
+            var y = Vector512.Load(b + j);
+            Avx512F.PermuteVar16x32x2(x, lo, y).Store(tail);
+            Avx512F.PermuteVar16x32x2(x, hi, y).Store(tail + 16);
+            CopyRow(tail, dst + 2 * j, 2 * (pairs - j), 0f, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// Elements of the padded inputs and wide output gradients that one weight-gradient task keeps in L2 (1 MiB, at most 8 images: more
+    /// images per group make each register tile run longer between its load, reduction and store of accumulators).
+    /// </summary>
+    private const int WeightGroupElements = 1 << 18;
 
     /// <summary>
     /// dw[co, k] += Σ_b Σ_pixels dy[b, co, pixel] · x window, for a stride-1 lowering on float host arrays. dy is
@@ -307,6 +440,8 @@ public static partial class Conv2d
         }
     }
 
+    private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+
     private static unsafe void FillPhases(ReadOnlySpan<float> image, Lowering l, Phases ph, int row0, int rows, int wide, Span<float> p)
     {
         int s = ph.Stride;
@@ -325,8 +460,19 @@ public static partial class Conv2d
                                 continue;
                             }
                             float* src = from + (c * l.Height + ih) * l.Width;
-                            for (int j = 0, iw = s * ph.DvMin + pv; j < wide; j++, iw += s)
-                                dst[j] = (uint)iw < (uint)l.Width ? src[iw] : 0f;
+                            // Columns j read iw = iw0 + s·j: inside the row for j in [lo, hi).
+                            int iw0 = s * ph.DvMin + pv;
+                            int lo = Math.Clamp(CeilDiv(-iw0, s), 0, wide), hi = Math.Clamp(CeilDiv(l.Width - iw0, s), lo, wide);
+                            for (int j = 0; j < lo; j++) dst[j] = 0f;
+                            int at = lo;
+                            // Stride 2: 16 columns from 32 floats with one permute (the row's tail is fixed up after; P has room
+                            // past its last row, and the 32 floats must lie inside the image).
+                            if (s == 2)
+                                for (; at < hi && (c * l.Height + ih) * l.Width + iw0 + 2 * at + 32 <= image.Length; at += 16)
+                                    Avx512F.PermuteVar16x32x2(Vector512.Load(src + iw0 + 2 * at), Even, Vector512.Load(src + iw0 + 2 * at + 16))
+                                        .Store(dst + at);
+                            for (int j = at; j < hi; j++) dst[j] = src[iw0 + s * j];
+                            for (int j = hi; j < wide; j++) dst[j] = 0f;
                         }
         }
     }
