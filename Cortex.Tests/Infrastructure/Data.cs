@@ -43,4 +43,17 @@ public static class Data
                 Assert.Fail($"{what}: element {i} is {actual[i]:G10}, expected {expected[i]:G10} (tolerance {allowed:G3})");
         }
     }
+
+    /// <summary>
+    /// Runs <paramref name="run"/> on <paramref name="backend"/> and on the CPU path and asserts that each named
+    /// output agrees within <see cref="TestBackends.AgreementTolerance{T}"/> for float.
+    /// </summary>
+    public static void AssertAgreesWithCpu(IBackend<float> backend, string what, Func<IBackend<float>, (string Name, double[] Values)[]> run)
+    {
+        var actual = run(backend);
+        var expected = run(TestBackends.Get<float>(DeviceKind.Cpu));
+        double tol = TestBackends.AgreementTolerance<float>();
+        for (int i = 0; i < expected.Length; i++)
+            AssertClose(actual[i].Values, expected[i].Values, tol, $"{what} {expected[i].Name}");
+    }
 }

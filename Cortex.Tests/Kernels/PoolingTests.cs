@@ -96,12 +96,11 @@ public sealed class PoolingTests
     public void FloatAgreesWithCpuPath(DeviceKind kind, Case c)
     {
         var backend = TestBackends.Get<float>(kind);
-        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
         var yShape = c.Output(Awkward);
         var xs = Data.Random(Awkward.Size, seed: 5, lo: -3, hi: 3);
         var dys = Data.Random(yShape.Size, seed: 6);
         var prior = Data.Random(Awkward.Size, seed: 7);
-        (double[] y, double[] dx) On(IBackend<float> b)
+        Data.AssertAgreesWithCpu(backend, c.ToString(), b =>
         {
             using var x = Data.Tensor(b, Awkward, xs);
             using var y = b.Allocate(yShape);
@@ -109,13 +108,8 @@ public sealed class PoolingTests
             using var dx = Data.Tensor(b, Awkward, prior);
             c.Forward(x, y);
             c.Backward(x, y, dy, dx, accumulate: true);
-            return (Data.Read(y), Data.Read(dx));
-        }
-        var (yb, dxb) = On(backend);
-        var (yc, dxc) = On(cpu);
-        double tol = TestBackends.AgreementTolerance<float>();
-        Data.AssertClose(yb, yc, tol, c + " forward");
-        Data.AssertClose(dxb, dxc, tol, c + " backward (accumulated)");
+            return [("forward", Data.Read(y)), ("backward (accumulated)", Data.Read(dx))];
+        });
     }
 
     [TestCaseSource(nameof(AllCases))]

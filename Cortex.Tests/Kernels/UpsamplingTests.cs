@@ -75,11 +75,10 @@ public sealed class UpsamplingTests
     public void FloatAgreesWithCpuPath(DeviceKind kind, Case c)
     {
         var backend = TestBackends.Get<float>(kind);
-        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
         var xs = Data.Random(c.X.Size, seed: 5, lo: -3, hi: 3);
         var dys = Data.Random(c.Y.Size, seed: 6);
         var prior = Data.Random(c.X.Size, seed: 7);
-        (double[] y, double[] dx) On(IBackend<float> b)
+        Data.AssertAgreesWithCpu(backend, c.ToString(), b =>
         {
             using var x = Data.Tensor(b, c.X, xs);
             using var y = b.Allocate(c.Y);
@@ -87,13 +86,8 @@ public sealed class UpsamplingTests
             using var dx = Data.Tensor(b, c.X, prior);
             c.Forward(x, y);
             c.Backward(dy, dx, accumulate: true);
-            return (Data.Read(y), Data.Read(dx));
-        }
-        var (yb, dxb) = On(backend);
-        var (yc, dxc) = On(cpu);
-        double tol = TestBackends.AgreementTolerance<float>();
-        Data.AssertClose(yb, yc, tol, c + " forward");
-        Data.AssertClose(dxb, dxc, tol, c + " backward (accumulated)");
+            return [("forward", Data.Read(y)), ("backward (accumulated)", Data.Read(dx))];
+        });
     }
 
     [TestCaseSource(nameof(AllCases))]
