@@ -18,6 +18,8 @@ public static partial class Conv2d
 {
     private const int TileChannels = 4;
     private const int TilePixels = 64;
+    private const int RowChannels = 32, RowPixels = 14;
+    public static bool NoRows;
 
     /// <summary>Elements of one padded input block P: 64K floats = 256 KiB, leaving room in L2 for the output block.</summary>
     private const int DirectBlockElements = 1 << 16;
@@ -43,26 +45,35 @@ public static partial class Conv2d
 
         var offsets = new int[k];
         ph.Offsets(l, plane, wide, offsets);
+        // Rows a multiple of 14 wide go through RowTile (no throw-away columns) for each whole group of 32 output
+        // channels, with the weights transposed to [K, Co]; the channels left over take the wide tiles.
+        int rowChannels = wo == RowPixels && !NoRows && (rows - 1) * wide + 16 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
+        var transposed = rowChannels > 0 ? TransposeWeights(w, wOffset, outChannels, k) : null;
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
         int next = -1;
         Parallel.For(0, workers, cpu.Parallel, _ =>
         {
             int pAligned = (pLength + 15) / 16 * 16;
-            float* pp = ThreadScratch(pAligned + outChannels * widePixels), po = pp + pAligned;
+            float* pp = ThreadScratch(pAligned + outChannels * widePixels + RowChannels * RowPixels), po = pp + pAligned;
+            float* pt = po + outChannels * widePixels;
             new Span<float>(pp, pLength).Clear();
             for (int task; (task = Interlocked.Increment(ref next)) < batch * blocks;)
             {
                 int image = task / blocks, row0 = task % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
                 FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp, pLength));
-                fixed (float* pw = &w[wOffset], py = y)
+                fixed (float* pw = &w[wOffset], py = y, pwt = transposed)
                 fixed (int* off = offsets)
                 {
-                    for (int t = 0; t < pixelTiles; t++)
+                    for (int r = 0; r < count && rowChannels > 0; r++)
+                        for (int j = 0; j < wo; j += RowPixels)
+                            for (int c = 0; c < rowChannels; c += RowChannels)
+                                RowTile(pwt + c, outChannels, k, pp + r * wide + j, off, po + c * widePixels + r * wide + j, widePixels, pt);
+                    for (int t = 0; t < pixelTiles && rowChannels < outChannels; t++)
                     {
                         // The last tile may need only half its pixels (e.g. 14 rows of 16 = 3½ tiles).
                         bool half = rows * wide - t * TilePixels <= TilePixels / 2;
-                        int ct = 0;
+                        int ct = rowChannels;
                         for (; ct + TileChannels <= outChannels; ct += TileChannels)
                             if (half) TileHalf(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
                             else Tile(pw + ct * k, k, pp + t * TilePixels, off, po + ct * widePixels + t * TilePixels, widePixels);
@@ -80,6 +91,16 @@ public static partial class Conv2d
                 }
             }
         });
+    }
+
+    /// <summary>w [Co, K] (from <paramref name="offset"/>) as [K, Co]: each tap's output channels side by side, as <see cref="RowTile"/> reads them.</summary>
+    private static float[] TransposeWeights(float[] w, int offset, int outChannels, int k)
+    {
+        var result = new float[k * outChannels];
+        for (int c = 0; c < outChannels; c++)
+            for (int i = 0; i < k; i++)
+                result[i * outChannels + c] = w[offset + c * k + i];
+        return result;
     }
 
     /// <summary>
@@ -127,6 +148,14 @@ public static partial class Conv2d
                         for (int b = 0; b < nv; b++)
                             o[(c * nu + a) * nv + b] = c * plane + (a - padH - minH) * wide + (b - padW - minW);
             }
+        // Phases whose rows are 14 wide take RowTile for each whole group of 32 input channels (as in ConvolveDirect).
+        int rowChannels = ci / RowChannels * RowChannels;
+        var transposed = new float[phases][];
+        for (int ph = 0; ph < s; ph++)
+            for (int pw = 0; pw < s; pw++)
+                if (rowChannels > 0 && !NoRows && (g.InWidth - pw + s - 1) / s == RowPixels
+                    && ((g.InHeight - ph + s - 1) / s - 1) * wide + 16 <= widePixels)
+                    transposed[ph * s + pw] = TransposeWeights(taps[ph * s + pw], 0, ci, co * rowsOf[ph].Count * colsOf[pw].Count);
         int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
         int workers = Math.Min(cpu.Threads, g.Batch);
         int next = -1;
@@ -134,7 +163,8 @@ public static partial class Conv2d
         {
             int pAligned = (pLength + 15) / 16 * 16;
             // The outputs of all phases, plus a tail that the last row's 16-wide loads may read.
-            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16), po = pp + pAligned;
+            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16 + RowChannels * RowPixels), po = pp + pAligned;
+            float* pt = po + phases * ci * widePixels + 16;
             new Span<float>(pp, pAligned + phases * ci * widePixels + 16).Clear();
             for (int image; (image = Interlocked.Increment(ref next)) < g.Batch;)
             {
@@ -146,13 +176,17 @@ public static partial class Conv2d
                         int ha = (g.InHeight - ph + s - 1) / s;
                         int tiles = (ha * wide + TilePixels - 1) / TilePixels;
                         float* pout = po + (ph * s + pw) * ci * widePixels;
-                        fixed (float* pwt = taps[ph * s + pw])
+                        fixed (float* pwt = taps[ph * s + pw], prt = transposed[ph * s + pw])
                         fixed (int* off = offsets[ph * s + pw])
                         {
-                            for (int t = 0; t < tiles; t++)
+                            int first = prt is null ? 0 : rowChannels;
+                            for (int r = 0; r < ha && prt is not null; r++)
+                                for (int c = 0; c < rowChannels; c += RowChannels)
+                                    RowTile(prt + c, ci, k, pp + r * wide, off, pout + c * widePixels + r * wide, widePixels, pt);
+                            for (int t = 0; t < tiles && first < ci; t++)
                             {
                                 bool half = ha * wide - t * TilePixels <= TilePixels / 2;
-                                int ct = 0;
+                                int ct = first;
                                 for (; ct + TileChannels <= ci; ct += TileChannels)
                                     if (half) TileHalf(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels, widePixels);
                                     else Tile(pwt + ct * k, k, pp + t * TilePixels, off, pout + ct * widePixels + t * TilePixels, widePixels);
@@ -498,6 +532,98 @@ public static partial class Conv2d
             for (; j < count; j++) dst[j] = src[j] + bias;
         }
     }
+
+    /// <summary>
+    /// o[c·ldo + j] = Σ_i w[i·ldw + c] · p[offsets[i] + j] for c &lt; 32, j &lt; 14: 32 output channels (two vectors) × 14
+    /// pixels of one output row in 28 accumulators, each pixel's input broadcast. Unlike <see cref="Tile"/> it computes no
+    /// throw-away columns (a 14-wide row is 14 outputs, not 16), at the price of transposing the tile on the way out
+    /// through <paramref name="t"/> (448 floats).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowTile(float* w, int ldw, int k, float* p, int* offsets, float* o, int ldo, float* t)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
+        Vector512<float> a7 = default, a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
+        Vector512<float> b7 = default, b8 = default, b9 = default, b10 = default, b11 = default, b12 = default, b13 = default;
+        for (int i = 0; i < k; i++)
+        {
+            float* s = p + offsets[i];
+            var w0 = Vector512.Load(w + (nint)i * ldw);
+            var w1 = Vector512.Load(w + (nint)i * ldw + 16);
+            Vector512<float> x;
+            x = Vector512.Create(s[0]); a0 = Avx512F.FusedMultiplyAdd(w0, x, a0); b0 = Avx512F.FusedMultiplyAdd(w1, x, b0);
+            x = Vector512.Create(s[1]); a1 = Avx512F.FusedMultiplyAdd(w0, x, a1); b1 = Avx512F.FusedMultiplyAdd(w1, x, b1);
+            x = Vector512.Create(s[2]); a2 = Avx512F.FusedMultiplyAdd(w0, x, a2); b2 = Avx512F.FusedMultiplyAdd(w1, x, b2);
+            x = Vector512.Create(s[3]); a3 = Avx512F.FusedMultiplyAdd(w0, x, a3); b3 = Avx512F.FusedMultiplyAdd(w1, x, b3);
+            x = Vector512.Create(s[4]); a4 = Avx512F.FusedMultiplyAdd(w0, x, a4); b4 = Avx512F.FusedMultiplyAdd(w1, x, b4);
+            x = Vector512.Create(s[5]); a5 = Avx512F.FusedMultiplyAdd(w0, x, a5); b5 = Avx512F.FusedMultiplyAdd(w1, x, b5);
+            x = Vector512.Create(s[6]); a6 = Avx512F.FusedMultiplyAdd(w0, x, a6); b6 = Avx512F.FusedMultiplyAdd(w1, x, b6);
+            x = Vector512.Create(s[7]); a7 = Avx512F.FusedMultiplyAdd(w0, x, a7); b7 = Avx512F.FusedMultiplyAdd(w1, x, b7);
+            x = Vector512.Create(s[8]); a8 = Avx512F.FusedMultiplyAdd(w0, x, a8); b8 = Avx512F.FusedMultiplyAdd(w1, x, b8);
+            x = Vector512.Create(s[9]); a9 = Avx512F.FusedMultiplyAdd(w0, x, a9); b9 = Avx512F.FusedMultiplyAdd(w1, x, b9);
+            x = Vector512.Create(s[10]); a10 = Avx512F.FusedMultiplyAdd(w0, x, a10); b10 = Avx512F.FusedMultiplyAdd(w1, x, b10);
+            x = Vector512.Create(s[11]); a11 = Avx512F.FusedMultiplyAdd(w0, x, a11); b11 = Avx512F.FusedMultiplyAdd(w1, x, b11);
+            x = Vector512.Create(s[12]); a12 = Avx512F.FusedMultiplyAdd(w0, x, a12); b12 = Avx512F.FusedMultiplyAdd(w1, x, b12);
+            x = Vector512.Create(s[13]); a13 = Avx512F.FusedMultiplyAdd(w0, x, a13); b13 = Avx512F.FusedMultiplyAdd(w1, x, b13);
+        }
+        a0.Store(t + 0); b0.Store(t + 16);
+        a1.Store(t + 32); b1.Store(t + 48);
+        a2.Store(t + 64); b2.Store(t + 80);
+        a3.Store(t + 96); b3.Store(t + 112);
+        a4.Store(t + 128); b4.Store(t + 144);
+        a5.Store(t + 160); b5.Store(t + 176);
+        a6.Store(t + 192); b6.Store(t + 208);
+        a7.Store(t + 224); b7.Store(t + 240);
+        a8.Store(t + 256); b8.Store(t + 272);
+        a9.Store(t + 288); b9.Store(t + 304);
+        a10.Store(t + 320); b10.Store(t + 336);
+        a11.Store(t + 352); b11.Store(t + 368);
+        a12.Store(t + 384); b12.Store(t + 400);
+        a13.Store(t + 416); b13.Store(t + 432);
+        Transpose16(t, RowChannels, o, ldo);
+        Transpose16(t + 16, RowChannels, o + 16 * ldo, ldo);
+    }
+
+    /// <summary>
+    /// dst[c·ldd + j] = src[j·lds + c] for c &lt; 16, j &lt; 14 (rows 14 and 15 read as zero): a 16×16 transpose in registers.
+    /// Writes 16 floats per row of dst, so columns 14 and 15 of each must be free to overwrite.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose16(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Vector512.Load(src); var r1 = Vector512.Load(src + lds); var r2 = Vector512.Load(src + 2 * lds); var r3 = Vector512.Load(src + 3 * lds);
+        var r4 = Vector512.Load(src + 4 * lds); var r5 = Vector512.Load(src + 5 * lds); var r6 = Vector512.Load(src + 6 * lds); var r7 = Vector512.Load(src + 7 * lds);
+        var r8 = Vector512.Load(src + 8 * lds); var r9 = Vector512.Load(src + 9 * lds); var r10 = Vector512.Load(src + 10 * lds); var r11 = Vector512.Load(src + 11 * lds);
+        var r12 = Vector512.Load(src + 12 * lds); var r13 = Vector512.Load(src + 13 * lds); var r14 = Vector512<float>.Zero; var r15 = Vector512<float>.Zero;
+        // 32-bit interleave of row pairs, then 64-bit interleave of those, then two rounds of 128-bit lane shuffles.
+        var t0 = Avx512F.UnpackLow(r0, r1); var t1 = Avx512F.UnpackHigh(r0, r1); var t2 = Avx512F.UnpackLow(r2, r3); var t3 = Avx512F.UnpackHigh(r2, r3);
+        var t4 = Avx512F.UnpackLow(r4, r5); var t5 = Avx512F.UnpackHigh(r4, r5); var t6 = Avx512F.UnpackLow(r6, r7); var t7 = Avx512F.UnpackHigh(r6, r7);
+        var t8 = Avx512F.UnpackLow(r8, r9); var t9 = Avx512F.UnpackHigh(r8, r9); var t10 = Avx512F.UnpackLow(r10, r11); var t11 = Avx512F.UnpackHigh(r10, r11);
+        var t12 = Avx512F.UnpackLow(r12, r13); var t13 = Avx512F.UnpackHigh(r12, r13); var t14 = Avx512F.UnpackLow(r14, r15); var t15 = Avx512F.UnpackHigh(r14, r15);
+        r0 = Lo64(t0, t2); r1 = Hi64(t0, t2); r2 = Lo64(t1, t3); r3 = Hi64(t1, t3);
+        r4 = Lo64(t4, t6); r5 = Hi64(t4, t6); r6 = Lo64(t5, t7); r7 = Hi64(t5, t7);
+        r8 = Lo64(t8, t10); r9 = Hi64(t8, t10); r10 = Lo64(t9, t11); r11 = Hi64(t9, t11);
+        r12 = Lo64(t12, t14); r13 = Hi64(t12, t14); r14 = Lo64(t13, t15); r15 = Hi64(t13, t15);
+        t0 = Avx512F.Shuffle4x128(r0, r4, 0x88); t1 = Avx512F.Shuffle4x128(r1, r5, 0x88); t2 = Avx512F.Shuffle4x128(r2, r6, 0x88); t3 = Avx512F.Shuffle4x128(r3, r7, 0x88);
+        t4 = Avx512F.Shuffle4x128(r0, r4, 0xdd); t5 = Avx512F.Shuffle4x128(r1, r5, 0xdd); t6 = Avx512F.Shuffle4x128(r2, r6, 0xdd); t7 = Avx512F.Shuffle4x128(r3, r7, 0xdd);
+        t8 = Avx512F.Shuffle4x128(r8, r12, 0x88); t9 = Avx512F.Shuffle4x128(r9, r13, 0x88); t10 = Avx512F.Shuffle4x128(r10, r14, 0x88); t11 = Avx512F.Shuffle4x128(r11, r15, 0x88);
+        t12 = Avx512F.Shuffle4x128(r8, r12, 0xdd); t13 = Avx512F.Shuffle4x128(r9, r13, 0xdd); t14 = Avx512F.Shuffle4x128(r10, r14, 0xdd); t15 = Avx512F.Shuffle4x128(r11, r15, 0xdd);
+        Avx512F.Shuffle4x128(t0, t8, 0x88).Store(dst); Avx512F.Shuffle4x128(t1, t9, 0x88).Store(dst + ldd);
+        Avx512F.Shuffle4x128(t2, t10, 0x88).Store(dst + 2 * ldd); Avx512F.Shuffle4x128(t3, t11, 0x88).Store(dst + 3 * ldd);
+        Avx512F.Shuffle4x128(t4, t12, 0x88).Store(dst + 4 * ldd); Avx512F.Shuffle4x128(t5, t13, 0x88).Store(dst + 5 * ldd);
+        Avx512F.Shuffle4x128(t6, t14, 0x88).Store(dst + 6 * ldd); Avx512F.Shuffle4x128(t7, t15, 0x88).Store(dst + 7 * ldd);
+        Avx512F.Shuffle4x128(t0, t8, 0xdd).Store(dst + 8 * ldd); Avx512F.Shuffle4x128(t1, t9, 0xdd).Store(dst + 9 * ldd);
+        Avx512F.Shuffle4x128(t2, t10, 0xdd).Store(dst + 10 * ldd); Avx512F.Shuffle4x128(t3, t11, 0xdd).Store(dst + 11 * ldd);
+        Avx512F.Shuffle4x128(t4, t12, 0xdd).Store(dst + 12 * ldd); Avx512F.Shuffle4x128(t5, t13, 0xdd).Store(dst + 13 * ldd);
+        Avx512F.Shuffle4x128(t6, t14, 0xdd).Store(dst + 14 * ldd); Avx512F.Shuffle4x128(t7, t15, 0xdd).Store(dst + 15 * ldd);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Lo64(Vector512<float> a, Vector512<float> b) => Avx512F.UnpackLow(a.AsDouble(), b.AsDouble()).AsSingle();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> Hi64(Vector512<float> a, Vector512<float> b) => Avx512F.UnpackHigh(a.AsDouble(), b.AsDouble()).AsSingle();
 
     /// <summary><see cref="Tile"/> for 32 pixels: the tail of a row block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

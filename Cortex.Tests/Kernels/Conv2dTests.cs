@@ -231,6 +231,23 @@ public sealed class Conv2dTests
             Data.AssertClose(actual[i], expected[i], 1e-4, $"output {i}");
     }
 
+    [TestCase(2, 5, 14, 14, 40, 1)]
+    [TestCase(2, 33, 14, 14, 36, 1)]
+    [TestCase(2, 3, 28, 28, 33, 2)]
+    [TestCase(1, 34, 28, 27, 32, 2)]
+    [TestCase(1, 64, 28, 28, 16, 2)]
+    public void FloatCpuMatchesDirectSumOnFourteenWideRows(int batch, int ci, int h, int w, int co, int stride)
+    {
+        // Outputs (or, backward, inputs) 14 wide with 32 or more channels take the row tiles, with the channels past
+        // the last whole group of 32 on the wide tiles; stride 2 goes through the phases both ways.
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var g = new Conv2dGeometry(batch, ci, h, w, co, 3, 3, stride, 1);
+        var actual = Run(cpu, g, seed: 9);
+        var expected = Reference(g, seed: 9);
+        for (int i = 0; i < actual.Length; i++)
+            Data.AssertClose(actual[i], expected[i], 1e-4, $"output {i}");
+    }
+
     [TestCaseSource(nameof(AllKinds))]
     public void AccumulateAddsToWhatIsThere(DeviceKind kind)
     {
