@@ -15,10 +15,16 @@ public static partial class Pool2d
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo;
         if (g.Kernel == 2 && g.Stride == 2 && g.Padding == 0)
         {
-            // The 2×2, stride 2 case: four loads and three maxima per output, straight on the arrays (measured
-            // several times faster than SIMD row maxima followed by a pass over the short rows).
+            // The 2×2, stride 2 case: AVX-512 on float (Pooling.Avx512.cs); otherwise four loads and three maxima per
+            // output, straight on the arrays (measured several times faster than SIMD row maxima followed by a pass
+            // over the short rows).
             var (xa, xo) = x.HostArray;
             var (ya, yo) = y.HostArray;
+            if (HalvingAvx512Applies<T>())
+            {
+                MaxForwardHalvingAvx512((CpuBackend<float>)(object)cpu, (float[])(object)xa, xo, (float[])(object)ya, yo, y.Length / outPlane, g);
+                return;
+            }
             ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
             {
                 for (int p = first; p < end; p++)
@@ -92,7 +98,8 @@ public static partial class Pool2d
 
     /// <summary>
     /// The 2×2, stride 2 case of the backward, straight on the arrays: each window's four values are compared with
-    /// its maximum at once and the first match (row-major, as in <see cref="FirstMax{T}"/>) receives the gradient.
+    /// its maximum at once and the first match (row-major, as in <see cref="FirstMax{T}"/>) receives the gradient. Float
+    /// with AVX-512 goes to <see cref="MaxBackwardHalvingAvx512"/>, which gives the same sums bit for bit.
     /// </summary>
     private static void MaxBackwardHalving<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, Geometry2d g, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -102,6 +109,12 @@ public static partial class Pool2d
         var (dya, dyo) = dy.HostArray;
         var (dxa, dxo) = dx.HostArray;
         int inPlane = g.H * g.W, outPlane = g.Ho * g.Wo, width = g.W;
+        if (HalvingAvx512Applies<T>())
+        {
+            MaxBackwardHalvingAvx512((CpuBackend<float>)(object)cpu, (float[])(object)xa, xo, (float[])(object)ya, yo,
+                (float[])(object)dya, dyo, (float[])(object)dxa, dxo, y.Length / outPlane, g, accumulate);
+            return;
+        }
         ForPlanes(cpu, y.Length / outPlane, inPlane, (first, end) =>
         {
             for (int p = first; p < end; p++)

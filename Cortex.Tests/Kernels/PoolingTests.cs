@@ -266,6 +266,55 @@ public sealed class PoolingTests
         }
     }
 
+    private static IEnumerable<TestCaseData> HalvingCases() =>
+        from shape in new[] { new Shape(1, 3, 28, 28), new Shape(1, 1, 15, 13), new Shape(2, 1, 6, 10), new Shape(1, 1, 2, 2), new Shape(1, 2, 5, 67) }
+        from accumulate in new[] { false, true }
+        select new TestCaseData(shape, accumulate).SetArgDisplayNames(shape.ToString(), accumulate ? "accumulate" : "overwrite");
+
+    [TestCaseSource(nameof(HalvingCases))]
+    public void FloatHalvingMaxPoolMatchesWindowByWindowReference(Shape shape, bool accumulate)
+    {
+        // The float 2×2, stride 2 path (SIMD where the CPU allows) against a plain loop, bit for bit. Values from
+        // {−1, −0, +0, 1, 2} tie in most windows (the first maximum wins; −0 == +0), a few NaNs must win their
+        // windows, and the prior dx holds −0s, which gradients of other elements must leave as they are.
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var rng = new Random(shape.Size);
+        float[] pick = [-1f, -0f, 0f, 1f, 2f];
+        float[] Values(int n, Func<float> draw) => Enumerable.Range(0, n).Select(_ => draw()).ToArray();
+        var xs = Values(shape.Size, () => rng.Next(100) == 0 ? float.NaN : pick[rng.Next(pick.Length)]);
+        int ho = shape[2] / 2, wo = shape[3] / 2, w = shape[3];
+        var yShape = new Shape(shape[0], shape[1], ho, wo);
+        var dys = Values(yShape.Size, () => rng.Next(8) == 0 ? -0f : (float)rng.NextDouble() - 0.5f);
+        var prior = Values(shape.Size, () => rng.Next(4) == 0 ? -0f : (float)rng.NextDouble());
+
+        var yExpected = new float[yShape.Size];
+        var dxExpected = accumulate ? (float[])prior.Clone() : new float[shape.Size];
+        for (int p = 0; p < shape[0] * shape[1]; p++)
+            for (int oh = 0; oh < ho; oh++)
+                for (int ow = 0; ow < wo; ow++)
+                {
+                    int[] at = [.. new[] { 0, 1, w, w + 1 }.Select(d => p * shape[2] * w + 2 * oh * w + 2 * ow + d)];
+                    int o = (p * ho + oh) * wo + ow;
+                    float m = Math.Max(Math.Max(xs[at[0]], xs[at[1]]), Math.Max(xs[at[2]], xs[at[3]]));
+                    yExpected[o] = m;
+                    int k = Array.FindIndex(at, i => float.IsNaN(m) ? float.IsNaN(xs[i]) : xs[i] == m);
+                    dxExpected[at[k]] += dys[o];
+                }
+
+        using var x = cpu.Allocate(shape);
+        using var y = cpu.Allocate(yShape);
+        using var dy = cpu.Allocate(yShape);
+        using var dx = cpu.Allocate(shape);
+        cpu.Upload(xs, x);
+        cpu.Upload(dys, dy);
+        cpu.Upload(prior, dx);
+        Pool2d.MaxForward(x, y, 2, 2, 0);
+        Pool2d.MaxBackward(x, y, dy, dx, 2, 2, 0, accumulate);
+        static int[] Bits(float[] v) => [.. v.Select(f => float.IsNaN(f) ? int.MinValue + 1 : BitConverter.SingleToInt32Bits(f))];
+        Assert.That(Bits(y.ToArray()), Is.EqualTo(Bits(yExpected)), "forward");
+        Assert.That(Bits(dx.ToArray()), Is.EqualTo(Bits(dxExpected)), "backward");
+    }
+
     [Test]
     public void WrongOutputShapeNamesTheOperationAndShapes()
     {
