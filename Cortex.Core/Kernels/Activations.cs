@@ -78,15 +78,17 @@ public static class Activation
             return;
         }
         var cpu = (CpuBackend<T>)backend;
-        Chunks(cpu, x.Length, (start, length) =>
-        {
-            var xs = x.Span.Slice(start, length);
-            var ys = y.Span.Slice(start, length);
-            if (typeof(TAct) == typeof(Relu<T>)) TensorPrimitives.Max(xs, T.Zero, ys);
-            else if (typeof(TAct) == typeof(Tanh<T>)) TensorPrimitives.Tanh(xs, ys);
-            else if (typeof(TAct) == typeof(Sigmoid<T>)) TensorPrimitives.Sigmoid(xs, ys);
-            else for (int i = 0; i < xs.Length; i++) ys[i] = TAct.Forward(xs[i]);
-        });
+        Chunks(cpu, x.Length, (start, length) => ForwardSpan<T, TAct>(x.Span.Slice(start, length), y.Span.Slice(start, length)));
+    }
+
+    /// <summary>The CPU half of <see cref="Forward{T, TAct}"/> on one span (y may be x).</summary>
+    internal static void ForwardSpan<T, TAct>(ReadOnlySpan<T> x, Span<T> y)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        if (typeof(TAct) == typeof(Relu<T>)) TensorPrimitives.Max(x, T.Zero, y);
+        else if (typeof(TAct) == typeof(Tanh<T>)) TensorPrimitives.Tanh(x, y);
+        else if (typeof(TAct) == typeof(Sigmoid<T>)) TensorPrimitives.Sigmoid(x, y);
+        else for (int i = 0; i < x.Length; i++) y[i] = TAct.Forward(x[i]);
     }
 
     /// <summary>dx = f'(x)·dy (or dx += … when <paramref name="accumulate"/>), given the forward input x and output y.</summary>
@@ -104,18 +106,19 @@ public static class Activation
             return;
         }
         var cpu = (CpuBackend<T>)backend;
-        Chunks(cpu, x.Length, (start, length) =>
-        {
-            var xs = x.Span.Slice(start, length);
-            var ys = y.Span.Slice(start, length);
-            var dys = dy.Span.Slice(start, length);
-            var dxs = dx.Span.Slice(start, length);
-            if (VectorBackward<T, TAct>(xs, ys, dys, dxs, accumulate)) return;
-            if (accumulate)
-                for (int i = 0; i < xs.Length; i++) dxs[i] += TAct.Backward(xs[i], ys[i], dys[i]);
-            else
-                for (int i = 0; i < xs.Length; i++) dxs[i] = TAct.Backward(xs[i], ys[i], dys[i]);
-        });
+        Chunks(cpu, x.Length, (start, length) => BackwardSpan<T, TAct>(x.Span.Slice(start, length), y.Span.Slice(start, length),
+            dy.Span.Slice(start, length), dx.Span.Slice(start, length), accumulate));
+    }
+
+    /// <summary>The CPU half of <see cref="Backward{T, TAct}"/> on one span.</summary>
+    internal static void BackwardSpan<T, TAct>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> dy, Span<T> dx, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        if (VectorBackward<T, TAct>(x, y, dy, dx, accumulate)) return;
+        if (accumulate)
+            for (int i = 0; i < x.Length; i++) dx[i] += TAct.Backward(x[i], y[i], dy[i]);
+        else
+            for (int i = 0; i < x.Length; i++) dx[i] = TAct.Backward(x[i], y[i], dy[i]);
     }
 
     /// <summary>

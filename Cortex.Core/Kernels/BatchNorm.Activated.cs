@@ -1,4 +1,6 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cortex.Core.Backends;
 using Cortex.Core.Tensors;
 using ILGPU;
@@ -7,9 +9,11 @@ using static Cortex.Core.Kernels.NormStatistics;
 namespace Cortex.Core.Kernels;
 
 // Batch normalisation followed by a pointwise nonlinearity f, as an area's step applies them: n = BN(x), a = f(n).
-// On the GPU the nonlinearity is folded into the normalising kernel forward, and its derivative into the two
-// passes over the elements backward (one launch and one pass over the tensor fewer each way); the CPU path
-// runs the two families one after the other. Results agree with BatchNorm followed by Activation.
+// The nonlinearity is folded into the normalising pass forward, and its derivative d = f'(n)·dA into the two
+// passes over the elements backward, computed on the fly in each (no intermediate tensor is written): one pass
+// over the tensor fewer each way. On the GPU these are the kernels below; on the CPU the same passes run per
+// plane ([B, C, H, W], BatchNorm.Planes.cs) or per row ([B, N], BatchNorm.Rows.cs), with the vector forms below
+// for identity, relu, tanh and sigmoid. Results agree with BatchNorm followed by Activation.
 public static partial class BatchNorm
 {
     /// <summary>
@@ -23,12 +27,6 @@ public static partial class BatchNorm
         string op = $"batch norm + {TAct.Name} forward (training)";
         var backend = Check.SameBackend(op, x, gamma, beta, normalised, activated, savedMean, savedInvStd, runningMean, runningVar);
         Check.SameShape(op, "x", x, "activated", activated);
-        if (backend is not IlgpuBackend<T> gpu)
-        {
-            ForwardTraining(x, gamma, beta, normalised, savedMean, savedInvStd, runningMean, runningVar, momentum, epsilon);
-            Activation.Forward<T, TAct>(normalised, activated);
-            return;
-        }
         var (b, c, s) = Layout(op, x);
         Check.SameShape(op, "x", x, "normalised", normalised);
         CheckChannels(op, c, ("gamma", gamma), ("beta", beta), ("savedMean", savedMean), ("savedInvStd", savedInvStd),
@@ -37,16 +35,29 @@ public static partial class BatchNorm
         CheckEpsilon(op, epsilon);
         if ((long)b * s < 2)
             throw new ArgumentException($"{op}: x {x.Shape} has {(long)b * s} value per channel; batch statistics need at least 2 (B·H·W ≥ 2)");
-        TrainingStatistics(gpu, x, savedMean, savedInvStd, runningMean, runningVar, momentum, epsilon);
-        gpu.Launch(NormalizeActivateKernel<T, TAct>, x.Length, x.View, gamma.View, beta.View, savedMean.View, savedInvStd.View, normalised.View,
-            activated.View, new Elements(s, c, s, c));
+        if (backend is IlgpuBackend<T> gpu)
+        {
+            TrainingStatistics(gpu, x, savedMean, savedInvStd, runningMean, runningVar, momentum, epsilon);
+            gpu.Launch(NormalizeActivateKernel<T, TAct>, x.Length, x.View, gamma.View, beta.View, savedMean.View, savedInvStd.View, normalised.View,
+                activated.View, new Elements(s, c, s, c));
+            return;
+        }
+        var cpu = (CpuBackend<T>)backend;
+        double m = double.CreateTruncating(momentum), eps = double.CreateTruncating(epsilon);
+        if (s == 1)
+            ForwardTrainingRows<T, TAct>(cpu, x, gamma, beta, normalised, activated, savedMean, savedInvStd, runningMean, runningVar, m, eps);
+        else
+            ForwardTrainingPlanes<T, TAct>(cpu, x, gamma, beta, normalised, activated, savedMean, savedInvStd, runningMean, runningVar, b, c, s,
+                m, eps);
     }
 
     /// <summary>
-    /// Backward through activated = f(BN(x)): dn = f'(n)·dActivated, then <see cref="Backward{T}"/> from dn. dgamma and dbeta
-    /// accumulate; dx is overwritten or added to (<paramref name="accumulate"/>). <paramref name="scratch"/> (shaped as x) may
-    /// receive dn (the CPU path keeps it there; the GPU path computes it on the fly and leaves it untouched).
+    /// Backward through activated = f(BN(x)): <see cref="Backward{T}"/> from dn = f'(n)·dActivated, dn computed on the fly
+    /// where it is needed and never stored. dgamma and dbeta accumulate; dx is overwritten or added to
+    /// (<paramref name="accumulate"/>); dx must not overlap the inputs.
     /// </summary>
+    /// <param name="scratch">Shaped as x and checked as such, but neither backend reads or writes it any more (both compute dn on
+    /// the fly); kept so that callers need not change.</param>
     /// <param name="normalised">n = BN(x) from the forward pass.</param>
     /// <param name="activated">f(n) from the forward pass.</param>
     public static void Backward<T, TAct>(Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> normalised,
@@ -59,15 +70,19 @@ public static partial class BatchNorm
         Check.SameShape(op, "x", x, "activated", activated);
         Check.SameShape(op, "x", x, "dActivated", dActivated);
         Check.SameShape(op, "x", x, "scratch", scratch);
-        if (backend is not IlgpuBackend<T> gpu)
-        {
-            Activation.Backward<T, TAct>(normalised, activated, dActivated, scratch);
-            Backward(x, gamma, savedMean, savedInvStd, scratch, dx, dgamma, dbeta, accumulate);
-            return;
-        }
         var (b, c, s) = Layout(op, x);
         Check.SameShape(op, "x", x, "dx", dx);
         CheckChannels(op, c, ("gamma", gamma), ("savedMean", savedMean), ("savedInvStd", savedInvStd), ("dgamma", dgamma), ("dbeta", dbeta));
+        if (backend is not IlgpuBackend<T> gpu)
+        {
+            var cpu = (CpuBackend<T>)backend;
+            if (s == 1)
+                BackwardRows<T, TAct>(cpu, x, gamma, savedMean, savedInvStd, normalised, activated, dActivated, dx, dgamma, dbeta, accumulate);
+            else
+                BackwardPlanes<T, TAct>(cpu, x, gamma, savedMean, savedInvStd, normalised, activated, dActivated, dx, dgamma, dbeta, accumulate,
+                    b, c, s);
+            return;
+        }
         long n = (long)b * s;
         int parts = WidePartitions(n);
         var workspace = gpu.Workspace("batchnorm.partials", 2L * c * parts + 2L * c + 2L * c * FoldLanes);
@@ -124,5 +139,94 @@ public static partial class BatchNorm
         T dy = TAct.Backward(normalised[i], activated[i], dActivated[i]);
         T g = InputGradient(gamma[c] * dy, (x[i] - mean[c]) * r, r, coefficients[c], coefficients[e.StatCount + c]);
         dx[i] = accumulate != 0 ? dx[i] + g : g;
+    }
+
+    // ---- The CPU per-element forms of the fused passes (vector loops over one plane). ----
+
+    /// <summary>Values normalised at a time before f is applied to them (kept in L1) when f has no in-register form here.</summary>
+    private const int ActivationPiece = 2048;
+
+    /// <summary>
+    /// n = x·scale + shift and a = f(n) over a plane, in one pass over x: in registers for relu and identity; for the other
+    /// activations a piece of n at a time is normalised and then activated while it is in L1 (TensorPrimitives' SIMD
+    /// tanh and sigmoid, as <see cref="Activation.Forward{T, TAct}"/> uses). n may be x.
+    /// </summary>
+    private static void NormalizeActivatePlane<T, TAct>(ReadOnlySpan<T> x, T scale, T shift, Span<T> n, Span<T> act)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        bool relu = typeof(TAct) == typeof(Relu<T>);
+        if (!relu && typeof(TAct) != typeof(Identity<T>))
+        {
+            for (int start = 0, piece; start < x.Length; start += piece)
+            {
+                piece = x.Length - start < 2 * ActivationPiece ? x.Length - start : ActivationPiece; // no short last piece
+                AffinePlane(x.Slice(start, piece), scale, shift, n.Slice(start, piece));
+                Activation.ForwardSpan<T, TAct>(n.Slice(start, piece), act.Slice(start, piece));
+            }
+            return;
+        }
+        ref T rx = ref MemoryMarshal.GetReference(x);
+        ref T rn = ref MemoryMarshal.GetReference(n);
+        ref T ra = ref MemoryMarshal.GetReference(act);
+        int w = Vector<T>.Count, i = 0, length = x.Length;
+        var va = new Vector<T>(scale);
+        var vb = new Vector<T>(shift);
+        for (; i <= length - w; i += w)
+        {
+            var v = Vector.LoadUnsafe(ref rx, (nuint)i) * va + vb;
+            v.StoreUnsafe(ref rn, (nuint)i);
+            if (relu) v = Vector.ConditionalSelect(Vector.GreaterThan(v, Vector<T>.Zero), v, Vector<T>.Zero);
+            v.StoreUnsafe(ref ra, (nuint)i);
+        }
+        for (; i < length; i++)
+        {
+            T v = x[i] * scale + shift;
+            n[i] = v;
+            act[i] = TAct.Forward(v);
+        }
+    }
+
+    /// <summary>Whether <see cref="Gradient{T, TAct}"/> has a vector form for f: identity, relu, tanh and sigmoid.</summary>
+    private static bool InRegisterGradient<T, TAct>() where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+        => typeof(TAct) == typeof(Identity<T>) || typeof(TAct) == typeof(Relu<T>) || typeof(TAct) == typeof(Tanh<T>)
+            || typeof(TAct) == typeof(Sigmoid<T>);
+
+    /// <summary>
+    /// d = f'(n)·dA for the vector at i, reading only what f needs: relu n > 0 ? dA : 0 (a select), tanh dA·(1 − a²), sigmoid
+    /// dA·a·(1 − a), identity dA (n and a unread; they may be empty). The same values as <see cref="IActivation{T}.Backward"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> Gradient<T, TAct>(ref T n, ref T act, ref T dA, nuint i)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        var d = Vector.LoadUnsafe(ref dA, i);
+        if (typeof(TAct) == typeof(Relu<T>))
+            return Vector.ConditionalSelect(Vector.GreaterThan(Vector.LoadUnsafe(ref n, i), Vector<T>.Zero), d, Vector<T>.Zero);
+        if (typeof(TAct) == typeof(Tanh<T>))
+        {
+            var v = Vector.LoadUnsafe(ref act, i);
+            return d * (Vector<T>.One - v * v);
+        }
+        if (typeof(TAct) == typeof(Sigmoid<T>))
+        {
+            var v = Vector.LoadUnsafe(ref act, i);
+            return d * v * (Vector<T>.One - v);
+        }
+        return d;
+    }
+
+    /// <summary>The scalar d = f'(n)·dA at i (identity reads dA only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Gradient<T, TAct>(ReadOnlySpan<T> n, ReadOnlySpan<T> act, ReadOnlySpan<T> dA, int i)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+        => typeof(TAct) == typeof(Identity<T>) ? dA[i] : TAct.Backward(n[i], act[i], dA[i]);
+
+    /// <summary>d = f'(n)·dA over a plane into buffer (for activations without an in-register form).</summary>
+    private static ReadOnlySpan<T> Derivative<T, TAct>(ReadOnlySpan<T> n, ReadOnlySpan<T> act, ReadOnlySpan<T> dA, T[] buffer)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        var d = buffer.AsSpan(0, n.Length);
+        Activation.BackwardSpan<T, TAct>(n, act, dA, d, accumulate: false);
+        return d;
     }
 }

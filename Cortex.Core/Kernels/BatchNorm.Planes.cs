@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using Cortex.Core.Backends;
@@ -7,20 +8,25 @@ using static Cortex.Core.Kernels.NormStatistics;
 namespace Cortex.Core.Kernels;
 
 /// <summary>
-/// The CPU half of batch normalisation for x [B, C, H, W] (S = H·W > 1): each thread owns a block of
-/// channels and walks it image by image (one contiguous run per image) with Vector&lt;T&gt; loops over the
-/// S-value planes, two passes forward (statistics, then normalise and affine) and two backward (Σdy and
-/// Σdy·(x − μ), then dx). Each plane's vector sums are added in double in image order, so results do not
-/// depend on the number of threads.
+/// The CPU half of batch normalisation for x [B, C, H, W] (S = H·W > 1), with or without a following
+/// nonlinearity a = f(n): each thread owns a block of channels and walks it image by image (one contiguous
+/// run per image) with Vector&lt;T&gt; loops over the S-value planes, two passes forward (statistics, then
+/// normalise, affine and f) and two backward (Σd and Σd·(x − μ), then dx), where d = f'(n)·dA is computed
+/// on the fly in both backward passes (never stored). Each plane's vector sums are added in double in image
+/// order, so results do not depend on the number of threads. Plain batch norm is the case f = identity with
+/// no activated output.
 /// </summary>
 public static partial class BatchNorm
 {
-    private static void ForwardTrainingPlanes<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y,
-        Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> runningMean, Tensor<T> runningVar, int b, int c, int s, double m, double eps)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>normalised = BN(x); activated = f(normalised) when activated is not null (then it must not overlap x or normalised).</summary>
+    private static void ForwardTrainingPlanes<T, TAct>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> normalised,
+        Tensor<T>? activated, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> runningMean, Tensor<T> runningVar, int b, int c, int s,
+        double m, double eps)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
     {
         var (xa, xo) = x.HostArray;
-        var (ya, yo) = y.HostArray;
+        var (ya, yo) = normalised.HostArray;
+        var (aa, ao) = activated is null ? (null, 0) : activated.HostArray;
         long n = (long)b * s;
         var sums = new double[c];
         var squares = new double[c];
@@ -57,29 +63,48 @@ public static partial class BatchNorm
                 for (int ch = c0; ch < c1; ch++)
                 {
                     int at = (i * c + ch) * s;
-                    AffinePlane(new ReadOnlySpan<T>(xa, xo + at, s), scales[ch], shifts[ch], new Span<T>(ya, yo + at, s));
+                    var xs = new ReadOnlySpan<T>(xa, xo + at, s);
+                    var ys = new Span<T>(ya, yo + at, s);
+                    if (aa is null) AffinePlane(xs, scales[ch], shifts[ch], ys);
+                    else NormalizeActivatePlane<T, TAct>(xs, scales[ch], shifts[ch], ys, new Span<T>(aa, ao + at, s));
                 }
         });
     }
 
-    private static void BackwardPlanes<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd,
-        Tensor<T> dy, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate, int b, int c, int s)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Backward from dA through a = f(n), n = BN(x): d = f'(n)·dA (from n, a and dA; for f = identity d = dA and n, a
+    /// are not read). dgamma and dbeta accumulate; dx is overwritten or added to. dx must not overlap the inputs.
+    /// </summary>
+    private static void BackwardPlanes<T, TAct>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd,
+        Tensor<T> normalised, Tensor<T> activated, Tensor<T> dActivated, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate,
+        int b, int c, int s)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
     {
         var (xa, xo) = x.HostArray;
-        var (dya, dyo) = dy.HostArray;
+        var (na, no) = normalised.HostArray;
+        var (aa, ao) = activated.HostArray;
+        var (da, dao) = dActivated.HostArray;
         var (dxa, dxo) = dx.HostArray;
         long n = (long)b * s;
         var sumDy = new double[c];
         var sumDyCentered = new double[c];
         var coefficients = new T[4 * c];
+        bool inRegisters = InRegisterGradient<T, TAct>();
         ForChannelBlocks(cpu, c, x.Length, (c0, c1) =>
         {
+            // Activations without an in-register derivative here: d for one plane at a time, into a buffer that stays in cache.
+            var buffer = inRegisters ? null : ArrayPool<T>.Shared.Rent(s);
             for (int i = 0; i < b; i++)
                 for (int ch = c0; ch < c1; ch++)
                 {
                     int at = (i * c + ch) * s;
-                    var (s1, s2) = GradientSums(new ReadOnlySpan<T>(xa, xo + at, s), new ReadOnlySpan<T>(dya, dyo + at, s), savedMean.Span[ch]);
+                    var xs = new ReadOnlySpan<T>(xa, xo + at, s);
+                    var ns = new ReadOnlySpan<T>(na, no + at, s);
+                    var acts = new ReadOnlySpan<T>(aa, ao + at, s);
+                    var das = new ReadOnlySpan<T>(da, dao + at, s);
+                    var (s1, s2) = buffer is null
+                        ? GradientSums<T, TAct>(xs, ns, acts, das, savedMean.Span[ch])
+                        : GradientSums<T, Identity<T>>(xs, default, default, Derivative<T, TAct>(ns, acts, das, buffer), savedMean.Span[ch]);
                     sumDy[ch] += s1;
                     sumDyCentered[ch] += s2;
                 }
@@ -89,7 +114,7 @@ public static partial class BatchNorm
                 double sumDyXhat = rd * sumDyCentered[ch];
                 dbeta.Span[ch] += T.CreateTruncating(sumDy[ch]);
                 dgamma.Span[ch] += T.CreateTruncating(sumDyXhat);
-                // dx = σ⁻¹·(γ·dy − A − x̂·Q) = (σ⁻¹γ)·dy + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = γ·mean(dy), Q = γ·mean(dy·x̂)
+                // dx = σ⁻¹·(γ·d − A − x̂·Q) = (σ⁻¹γ)·d + (−σ⁻²Q)·(x − μ) − σ⁻¹A, A = γ·mean(d), Q = γ·mean(d·x̂)
                 double meanDxhat = gd * sumDy[ch] / n, meanDxhatXhat = gd * sumDyXhat / n;
                 coefficients[4 * ch] = savedMean.Span[ch];
                 coefficients[4 * ch + 1] = T.CreateTruncating(rd * gd);
@@ -101,12 +126,21 @@ public static partial class BatchNorm
                 {
                     int at = (i * c + ch) * s;
                     var xs = new ReadOnlySpan<T>(xa, xo + at, s);
-                    var dys = new ReadOnlySpan<T>(dya, dyo + at, s);
+                    var ns = new ReadOnlySpan<T>(na, no + at, s);
+                    var acts = new ReadOnlySpan<T>(aa, ao + at, s);
+                    var das = new ReadOnlySpan<T>(da, dao + at, s);
                     var dxs = new Span<T>(dxa, dxo + at, s);
                     T mean = coefficients[4 * ch], a = coefficients[4 * ch + 1], q = coefficients[4 * ch + 2], k = coefficients[4 * ch + 3];
-                    if (accumulate) InputGradientPlane<T, Accumulate>(xs, dys, mean, a, q, k, dxs);
-                    else InputGradientPlane<T, Overwrite>(xs, dys, mean, a, q, k, dxs);
+                    if (buffer is not null)
+                    {
+                        das = Derivative<T, TAct>(ns, acts, das, buffer);
+                        if (accumulate) InputGradientPlane<T, Identity<T>, Accumulate>(xs, default, default, das, mean, a, q, k, dxs);
+                        else InputGradientPlane<T, Identity<T>, Overwrite>(xs, default, default, das, mean, a, q, k, dxs);
+                    }
+                    else if (accumulate) InputGradientPlane<T, TAct, Accumulate>(xs, ns, acts, das, mean, a, q, k, dxs);
+                    else InputGradientPlane<T, TAct, Overwrite>(xs, ns, acts, das, mean, a, q, k, dxs);
                 }
+            if (buffer is not null) ArrayPool<T>.Shared.Return(buffer);
         });
     }
 
@@ -155,32 +189,36 @@ public static partial class BatchNorm
         return (double.CreateTruncating(sum), double.CreateTruncating(squares));
     }
 
-    /// <summary>(Σ dy, Σ dy·(x − mean)) over a plane.</summary>
-    private static (double SumDy, double SumDyCentered) GradientSums<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>(Σ d, Σ d·(x − mean)) over a plane, d = f'(n)·dA (<see cref="Gradient{T, TAct}"/>).</summary>
+    private static (double SumDy, double SumDyCentered) GradientSums<T, TAct>(ReadOnlySpan<T> x, ReadOnlySpan<T> n, ReadOnlySpan<T> act,
+        ReadOnlySpan<T> dA, T mean)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
     {
         ref T rx = ref MemoryMarshal.GetReference(x);
-        ref T rd = ref MemoryMarshal.GetReference(dy);
+        ref T rn = ref MemoryMarshal.GetReference(n);
+        ref T ra = ref MemoryMarshal.GetReference(act);
+        ref T rd = ref MemoryMarshal.GetReference(dA);
         int w = Vector<T>.Count, i = 0, length = x.Length;
         var vm = new Vector<T>(mean);
         Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero, p0 = Vector<T>.Zero, p1 = Vector<T>.Zero;
         for (; i <= length - 2 * w; i += 2 * w)
         {
-            var g0 = Vector.LoadUnsafe(ref rd, (nuint)i);
-            var g1 = Vector.LoadUnsafe(ref rd, (nuint)(i + w));
+            var g0 = Gradient<T, TAct>(ref rn, ref ra, ref rd, (nuint)i);
+            var g1 = Gradient<T, TAct>(ref rn, ref ra, ref rd, (nuint)(i + w));
             s0 += g0; p0 += g0 * (Vector.LoadUnsafe(ref rx, (nuint)i) - vm);
             s1 += g1; p1 += g1 * (Vector.LoadUnsafe(ref rx, (nuint)(i + w)) - vm);
         }
         for (; i <= length - w; i += w)
         {
-            var g0 = Vector.LoadUnsafe(ref rd, (nuint)i);
+            var g0 = Gradient<T, TAct>(ref rn, ref ra, ref rd, (nuint)i);
             s0 += g0; p0 += g0 * (Vector.LoadUnsafe(ref rx, (nuint)i) - vm);
         }
         T sum = Vector.Sum(s0 + s1), product = Vector.Sum(p0 + p1);
         for (; i < length; i++)
         {
-            sum += dy[i];
-            product += dy[i] * (x[i] - mean);
+            T g = Gradient<T, TAct>(n, act, dA, i);
+            sum += g;
+            product += g * (x[i] - mean);
         }
         return (double.CreateTruncating(sum), double.CreateTruncating(product));
     }
@@ -198,25 +236,27 @@ public static partial class BatchNorm
         for (; i < length; i++) y[i] = x[i] * scale + shift;
     }
 
-    /// <summary>dx (+)= a·dy + q·(x − mean) + k over a plane.</summary>
-    private static void InputGradientPlane<T, TMode>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, T mean, T a, T q, T k, Span<T> dx)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        where TMode : struct, IWriteMode
+    /// <summary>dx (+)= a·d + q·(x − mean) + k over a plane, d = f'(n)·dA (<see cref="Gradient{T, TAct}"/>).</summary>
+    private static void InputGradientPlane<T, TAct, TMode>(ReadOnlySpan<T> x, ReadOnlySpan<T> n, ReadOnlySpan<T> act, ReadOnlySpan<T> dA,
+        T mean, T a, T q, T k, Span<T> dx)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T> where TMode : struct, IWriteMode
     {
         ref T rx = ref MemoryMarshal.GetReference(x);
-        ref T rd = ref MemoryMarshal.GetReference(dy);
+        ref T rn = ref MemoryMarshal.GetReference(n);
+        ref T ra = ref MemoryMarshal.GetReference(act);
+        ref T rd = ref MemoryMarshal.GetReference(dA);
         ref T ro = ref MemoryMarshal.GetReference(dx);
         int w = Vector<T>.Count, i = 0, length = x.Length;
         Vector<T> vm = new(mean), va = new(a), vq = new(q), vk = new(k);
         for (; i <= length - w; i += w)
         {
-            var g = va * Vector.LoadUnsafe(ref rd, (nuint)i) + vq * (Vector.LoadUnsafe(ref rx, (nuint)i) - vm) + vk;
+            var g = va * Gradient<T, TAct>(ref rn, ref ra, ref rd, (nuint)i) + vq * (Vector.LoadUnsafe(ref rx, (nuint)i) - vm) + vk;
             if (TMode.Accumulates) g += Vector.LoadUnsafe(ref ro, (nuint)i);
             g.StoreUnsafe(ref ro, (nuint)i);
         }
         for (; i < length; i++)
         {
-            T g = a * dy[i] + q * (x[i] - mean) + k;
+            T g = a * Gradient<T, TAct>(n, act, dA, i) + q * (x[i] - mean) + k;
             dx[i] = TMode.Accumulates ? dx[i] + g : g;
         }
     }

@@ -8,7 +8,9 @@ using static Cortex.Core.Kernels.NormStatistics;
 namespace Cortex.Core.Kernels;
 
 // The CPU half for vector inputs x [B, N] (S = 1): a channel's values lie a row apart, so the work runs along
-// rows, with per-channel coefficient spans, on blocks of consecutive channels (one block per task).
+// rows, with per-channel coefficient spans, on blocks of consecutive channels (one block per task). With a
+// nonlinearity a = f(n), f is applied to each row just normalised, and f'(n)·dA is formed row by row in a
+// buffer of one block's width backward, so no tensor-sized intermediate is written.
 public static partial class BatchNorm
 {
     private const int RowBlock = 512;
@@ -21,9 +23,11 @@ public static partial class BatchNorm
             body(start, Math.Min(RowBlock, channels - start));
         });
 
-    private static void ForwardTrainingRows<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y,
-        Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> runningMean, Tensor<T> runningVar, double momentum, double epsilon)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>y = BN(x); activated = f(y) row by row while the row is in cache, when activated is not null.</summary>
+    private static void ForwardTrainingRows<T, TAct>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y,
+        Tensor<T>? activated, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> runningMean, Tensor<T> runningVar, double momentum,
+        double epsilon)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
     {
         int b = x.Shape[0], c = x.Shape[1];
         ForBlocks(cpu, c, x.Length, (c0, w) =>
@@ -63,6 +67,7 @@ public static partial class BatchNorm
             {
                 var row = ys.Slice(i * c + c0, w);
                 TensorPrimitives.MultiplyAdd(row, scale, shift, row);
+                if (activated is not null) Activation.ForwardSpan<T, TAct>(row, activated.Span.Slice(i * c + c0, w));
             }
             ArrayPool<T>.Shared.Return(scaleRented);
             ArrayPool<double>.Shared.Return(sums);
@@ -90,24 +95,30 @@ public static partial class BatchNorm
         });
     }
 
-    private static void BackwardRows<T>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd,
-        Tensor<T> dy, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Backward from dA through a = f(n), n = BN(x): d = f'(n)·dA row by row into a small buffer (for f = identity d is dA
+    /// itself, and n and a are not read).
+    /// </summary>
+    private static void BackwardRows<T, TAct>(CpuBackend<T> cpu, Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd,
+        Tensor<T> normalised, Tensor<T> activated, Tensor<T> dActivated, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
     {
         int b = x.Shape[0], c = x.Shape[1];
+        bool identity = typeof(TAct) == typeof(Identity<T>);
         ForBlocks(cpu, c, x.Length, (c0, w) =>
         {
-            ReadOnlySpan<T> xs = x.Span, dys = dy.Span;
+            ReadOnlySpan<T> xs = x.Span;
             var mean = savedMean.Span.Slice(c0, w);
             var sums = ArrayPool<double>.Shared.Rent(2 * w);
             var sumDy = sums.AsSpan(0, w);
             var sumDyCentered = sums.AsSpan(w, w);
+            var gradient = identity ? null : ArrayPool<T>.Shared.Rent(w);
             sumDy.Clear();
             sumDyCentered.Clear();
             for (int i = 0; i < b; i++)
             {
                 var xr = xs.Slice(i * c + c0, w);
-                var dr = dys.Slice(i * c + c0, w);
+                var dr = RowGradient<T, TAct>(normalised, activated, dActivated, i * c + c0, w, gradient);
                 for (int k = 0; k < w; k++)
                 {
                     sumDy[k] += double.CreateTruncating(dr[k]);
@@ -135,15 +146,29 @@ public static partial class BatchNorm
                 var dxr = dx.Span.Slice(i * c + c0, w);
                 TensorPrimitives.Subtract(xs.Slice(i * c + c0, w), mean, scratch);
                 TensorPrimitives.MultiplyAdd(scratch, q, shift, scratch);
+                var dr = RowGradient<T, TAct>(normalised, activated, dActivated, i * c + c0, w, gradient);
                 if (accumulate)
                 {
-                    TensorPrimitives.MultiplyAdd(dys.Slice(i * c + c0, w), a, scratch, scratch);
+                    TensorPrimitives.MultiplyAdd(dr, a, scratch, scratch);
                     TensorPrimitives.Add(dxr, scratch, dxr);
                 }
-                else TensorPrimitives.MultiplyAdd(dys.Slice(i * c + c0, w), a, scratch, dxr);
+                else TensorPrimitives.MultiplyAdd(dr, a, scratch, dxr);
             }
             ArrayPool<T>.Shared.Return(rented);
             ArrayPool<double>.Shared.Return(sums);
+            if (gradient is not null) ArrayPool<T>.Shared.Return(gradient);
         });
+    }
+
+    /// <summary>d = f'(n)·dA over the w values from at: dA itself when gradient is null (f = identity), else written into gradient.</summary>
+    private static ReadOnlySpan<T> RowGradient<T, TAct>(Tensor<T> normalised, Tensor<T> activated, Tensor<T> dActivated, int at, int w,
+        T[]? gradient)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
+    {
+        if (gradient is null) return dActivated.Span.Slice(at, w);
+        var d = gradient.AsSpan(0, w);
+        Activation.BackwardSpan<T, TAct>(normalised.Span.Slice(at, w), activated.Span.Slice(at, w), dActivated.Span.Slice(at, w), d,
+            accumulate: false);
+        return d;
     }
 }

@@ -67,10 +67,10 @@ public static partial class BatchNorm
         double m = double.CreateTruncating(momentum), eps = double.CreateTruncating(epsilon);
         if (s == 1)
         {
-            ForwardTrainingRows(cpu, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar, m, eps);
+            ForwardTrainingRows<T, Identity<T>>(cpu, x, gamma, beta, y, null, savedMean, savedInvStd, runningMean, runningVar, m, eps);
             return;
         }
-        ForwardTrainingPlanes(cpu, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar, b, c, s, m, eps);
+        ForwardTrainingPlanes<T, Identity<T>>(cpu, x, gamma, beta, y, null, savedMean, savedInvStd, runningMean, runningVar, b, c, s, m, eps);
     }
 
     /// <summary>Inference forward: y = γ·(x − runningMean)/√(runningVar + ε) + β. y may be x.</summary>
@@ -145,13 +145,14 @@ public static partial class BatchNorm
             return;
         }
 
+        // f = identity: d = dy, and the normalised and activated arguments (dy here) are not read.
         var cpu = (CpuBackend<T>)backend;
         if (s == 1)
         {
-            BackwardRows(cpu, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta, accumulate);
+            BackwardRows<T, Identity<T>>(cpu, x, gamma, savedMean, savedInvStd, dy, dy, dy, dx, dgamma, dbeta, accumulate);
             return;
         }
-        BackwardPlanes(cpu, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta, accumulate, b, c, s);
+        BackwardPlanes<T, Identity<T>>(cpu, x, gamma, savedMean, savedInvStd, dy, dy, dy, dx, dgamma, dbeta, accumulate, b, c, s);
     }
 
     /// <summary>The GPU half of the training statistics: μ, σ⁻¹ and the running averages, from x [B, C, S] (validated by the caller).</summary>

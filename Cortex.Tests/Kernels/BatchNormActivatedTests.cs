@@ -29,6 +29,12 @@ public sealed class BatchNormActivatedTests
     /// <summary>Forward (normalised, activated, μ, σ⁻¹, running statistics) then backward (dx accumulated, dγ, dβ) of relu ∘ BN.</summary>
     private static double[][] Run<T>(IBackend<T> b, Shape shape, double[][] v, double[] dActivated, double[] prior, bool fused)
         where T : unmanaged, IFloatingPointIeee754<T>
+        => Run<T, Relu<T>>(b, shape, v, dActivated, prior, fused, accumulate: true);
+
+    /// <summary>As <see cref="Run{T}"/> for f ∘ BN, dx overwritten or added to the prior values.</summary>
+    private static double[][] Run<T, TAct>(IBackend<T> b, Shape shape, double[][] v, double[] dActivated, double[] prior, bool fused,
+        bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
     {
         var cs = new Shape(shape[1]);
         using var x = Data.Tensor(b, shape, v[0]);
@@ -48,15 +54,15 @@ public sealed class BatchNormActivatedTests
         T momentum = T.CreateTruncating(0.1), epsilon = T.CreateTruncating(1e-5);
         if (fused)
         {
-            BatchNorm.ForwardTraining<T, Relu<T>>(x, gamma, beta, n, a, mean, invStd, runningMean, runningVar, momentum, epsilon);
-            BatchNorm.Backward<T, Relu<T>>(x, gamma, mean, invStd, n, a, da, scratch, dx, dgamma, dbeta, accumulate: true);
+            BatchNorm.ForwardTraining<T, TAct>(x, gamma, beta, n, a, mean, invStd, runningMean, runningVar, momentum, epsilon);
+            BatchNorm.Backward<T, TAct>(x, gamma, mean, invStd, n, a, da, scratch, dx, dgamma, dbeta, accumulate);
         }
         else
         {
             BatchNorm.ForwardTraining(x, gamma, beta, n, mean, invStd, runningMean, runningVar, momentum, epsilon);
-            Activation.Forward<T, Relu<T>>(n, a);
-            Activation.Backward<T, Relu<T>>(n, a, da, scratch);
-            BatchNorm.Backward(x, gamma, mean, invStd, scratch, dx, dgamma, dbeta, accumulate: true);
+            Activation.Forward<T, TAct>(n, a);
+            Activation.Backward<T, TAct>(n, a, da, scratch);
+            BatchNorm.Backward(x, gamma, mean, invStd, scratch, dx, dgamma, dbeta, accumulate);
         }
         return [Data.Read(n), Data.Read(a), Data.Read(mean), Data.Read(invStd), Data.Read(runningMean), Data.Read(runningVar),
             Data.Read(dx), Data.Read(dgamma), Data.Read(dbeta)];
@@ -113,7 +119,63 @@ public sealed class BatchNormActivatedTests
         {
             Data.AssertClose(fusedGpu[i], want[i], TestBackends.AgreementTolerance<float>(), "fused on " + Names[i]);
             Data.AssertClose(plainGpu[i], want[i], TestBackends.AgreementTolerance<float>(), "unfused on " + Names[i]);
-            Assert.That(fusedCpu[i], Is.EqualTo(want[i]), "the CPU path runs the two families in turn: " + Names[i]);
+            Assert.That(fusedCpu[i], Is.EqualTo(want[i]), "the fused CPU passes add in the same order: " + Names[i]);
+        }
+    }
+
+    private static readonly string[] Activations = ["relu", "tanh", "sigmoid", "softplus", "identity"];
+
+    private static double[][] Run<T>(string activation, IBackend<T> b, Shape shape, double[][] v, double[] da, double[] prior, bool fused,
+        bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => activation switch
+        {
+            "relu" => Run<T, Relu<T>>(b, shape, v, da, prior, fused, accumulate),
+            "tanh" => Run<T, Tanh<T>>(b, shape, v, da, prior, fused, accumulate),
+            "sigmoid" => Run<T, Sigmoid<T>>(b, shape, v, da, prior, fused, accumulate),
+            "softplus" => Run<T, Softplus<T>>(b, shape, v, da, prior, fused, accumulate),
+            _ => Run<T, Identity<T>>(b, shape, v, da, prior, fused, accumulate),
+        };
+
+    private static IEnumerable<TestCaseData> CpuFusionCases()
+    {
+        // S = 7·5 (vector loops and a scalar tail), rows [B, N], and 33,135 values: past the serial threshold, so split in channel blocks.
+        foreach (var dims in new[] { new[] { 3, 5, 7, 5 }, new[] { 3, 5 }, new[] { 3, 5, 47, 47 } })
+            foreach (var activation in Activations)
+                foreach (bool accumulate in new[] { false, true })
+                    yield return new TestCaseData(activation, dims, accumulate)
+                        .SetArgDisplayNames(activation, new Shape(dims).ToString(), accumulate ? "dx +=" : "dx =");
+    }
+
+    [TestCaseSource(nameof(CpuFusionCases))]
+    public void CpuFusedPassesMatchBatchNormThenActivation(string activation, int[] dims, bool accumulate)
+    {
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var shape = new Shape(dims);
+        int c = dims[1];
+        double[][] v = [Data.Random(shape.Size, 21, -1, 3), Data.Random(c, 22, -2, 2), Data.Random(c, 23)];
+        double[] da = Data.Random(shape.Size, 24), prior = Data.Random(shape.Size, 25);
+        var want = Run(activation, cpu, shape, v, da, prior, fused: false, accumulate);
+        var got = Run(activation, cpu, shape, v, da, prior, fused: true, accumulate);
+        // The same sums in the same order: identical results, except that TensorPrimitives' tanh and sigmoid pick their vector
+        // width from the span's length (a plane or a row here, a thread's share of the tensor there), which may move an ulp.
+        for (int i = 0; i < Names.Length; i++)
+            if (activation is "tanh" or "sigmoid") Data.AssertClose(got[i], want[i], 1e-6, $"{activation} {Names[i]}");
+            else Assert.That(got[i], Is.EqualTo(want[i]), $"{activation} {Names[i]}");
+    }
+
+    [Test]
+    public void CpuFusedPassesDoNotDependOnTheThreadCount()
+    {
+        var shape = new Shape(3, 5, 47, 47);
+        double[][] v = [Data.Random(shape.Size, 31, -1, 3), Data.Random(5, 32, -2, 2), Data.Random(5, 33)];
+        double[] da = Data.Random(shape.Size, 34), prior = Data.Random(shape.Size, 35);
+        foreach (var activation in new[] { "relu", "softplus" })
+        {
+            var one = Run(activation, new CpuBackend<float>(threads: 1), shape, v, da, prior, fused: true, accumulate: true);
+            var three = Run(activation, new CpuBackend<float>(threads: 3), shape, v, da, prior, fused: true, accumulate: true);
+            for (int i = 0; i < Names.Length; i++)
+                Assert.That(three[i], Is.EqualTo(one[i]), $"{activation} {Names[i]}");
         }
     }
 
