@@ -228,8 +228,12 @@ public static partial class Conv2d
         {
             var (dwa, dwo) = dw.HostArray;
             var db = dbias?.HostArray;
-            WeightsDirect((CpuBackend<float>)(object)cpu, g.Batch, l, g.OutChannels, (float[])(object)xa, xo, (float[])(object)dya, dyo,
-                (float[])(object)dwa, dwo, (float[]?)(object?)db?.Array, db?.Offset ?? 0);
+            if (g.OutChannels % RowChannels == 0 && !NoRows)
+                WeightsRows((CpuBackend<float>)(object)cpu, g.Batch, l, g.OutChannels, (float[])(object)xa, xo, (float[])(object)dya, dyo,
+                    (float[])(object)dwa, dwo, (float[]?)(object?)db?.Array, db?.Offset ?? 0);
+            else
+                WeightsDirect((CpuBackend<float>)(object)cpu, g.Batch, l, g.OutChannels, (float[])(object)xa, xo, (float[])(object)dya, dyo,
+                    (float[])(object)dwa, dwo, (float[]?)(object?)db?.Array, db?.Offset ?? 0);
             return true;
         }
         int co = g.OutChannels, k = l.K, n = l.N, rows = l.RowsPerBlock;

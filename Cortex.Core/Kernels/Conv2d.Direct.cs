@@ -340,6 +340,148 @@ public static partial class Conv2d
     }
 
     /// <summary>
+    /// The weight gradient with output channels in vector lanes (when there are a multiple of 32 of them): dy of each image is
+    /// transposed to [pixel, Co], and a tile of 14 taps × 32 output channels (28 accumulators) runs over the real pixels of a
+    /// group of images only, each tap's input broadcast, so no throw-away column is ever multiplied. Each worker sums its tiles
+    /// into its own [K, Co] partial, transposed into dw at the end.
+    /// </summary>
+    private static unsafe void WeightsRows(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
+        float[] dy, int dyOffset, float[] dw, int dwOffset, float[]? dbias, int dbiasOffset)
+    {
+        var ph = Phases.Of(l);
+        int k = l.K, n = l.N, wo = l.OutWidth, wide = wo + ph.SpanW - 1;
+        int rowsMax = Math.Max(1, DirectBlockElements / (ph.Channels * wide) - (ph.SpanH - 1));
+        int blocks = (l.OutHeight + rowsMax - 1) / rowsMax;
+        int rows = (l.OutHeight + blocks - 1) / blocks;
+        int plane = (rows + ph.SpanH - 1) * wide;
+        // Every tap's window of the real pixels lies inside the channel's padded plane, so P needs no tail.
+        int pLength = (ph.Channels * plane + 15) / 16 * 16;
+        int pixels = rows * wo, dLength = (pixels + 16) * outChannels;
+        int tapTiles = (k + RowPixels - 1) / RowPixels, kPad = tapTiles * RowPixels;
+        int group = blocks == 1 ? Math.Clamp(WeightGroupElements / (pLength + dLength), 1, 8) : 1;
+        int units = batch * blocks, tasks = (units + group - 1) / group;
+        var offsets = new int[kPad]; // taps past K read P[0] and are never stored
+        ph.Offsets(l, plane, wide, offsets);
+
+        int workers = Math.Min(cpu.Threads, tasks);
+        var partial = new float[workers][];
+        int next = -1;
+        Parallel.For(0, workers, cpu.Parallel, worker =>
+        {
+            var sum = partial[worker] = new float[kPad * outChannels + outChannels];
+            float* pd = ThreadScratch(group * (dLength + pLength)), pp = pd + group * dLength;
+            new Span<float>(pp, group * pLength).Clear();
+            for (int task; (task = Interlocked.Increment(ref next)) < tasks;)
+            {
+                int images = Math.Min(group, units - task * group), count = rows;
+                for (int g = 0; g < images; g++)
+                {
+                    int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows;
+                    count = Math.Min(rows, l.OutHeight - row0);
+                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp + g * pLength, pLength));
+                    fixed (float* pdy = dy)
+                    {
+                        float* source = pdy + dyOffset + (long)image * outChannels * n + row0 * wo;
+                        TransposePlanes(source, n, outChannels, count * wo, pd + g * dLength);
+                        if (dbias is not null)
+                            for (int co = 0; co < outChannels; co++)
+                                sum[kPad * outChannels + co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(source + (long)co * n, count * wo));
+                    }
+                }
+                fixed (float* ps = sum)
+                fixed (int* off = offsets)
+                    for (int c = 0; c < outChannels; c += RowChannels)
+                        for (int t = 0; t < tapTiles; t++)
+                            WeightRowTile(pd + c, outChannels, pp, off + t * RowPixels, images, count, wo, wide, dLength, pLength,
+                                ps + t * RowPixels * outChannels + c, outChannels, Math.Min(RowPixels, k - t * RowPixels));
+            }
+        });
+        var target = dw.AsSpan(dwOffset, outChannels * k);
+        foreach (var sum in partial)
+            for (int co = 0; co < outChannels; co++)
+                for (int i = 0; i < k; i++)
+                    target[co * k + i] += sum[i * outChannels + co];
+        if (dbias is not null)
+            foreach (var sum in partial)
+                TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), sum.AsSpan(kPad * outChannels, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
+    }
+
+    /// <summary>dst[p·channels + c] = src[c·ld + p] for c &lt; channels (a multiple of 16), p &lt; pixels: planes to pixel-major rows, by 16×16 blocks.</summary>
+    private static unsafe void TransposePlanes(float* src, int ld, int channels, int pixels, float* dst)
+    {
+        int p = 0;
+        for (; p + 16 <= pixels; p += 16)
+            for (int c = 0; c < channels; c += 16)
+                Transpose16(src + (long)c * ld + p, ld, true, dst + (long)p * channels + c, channels);
+        for (; p < pixels; p++)
+            for (int c = 0; c < channels; c++)
+                dst[(long)p * channels + c] = src[(long)c * ld + p];
+    }
+
+    /// <summary>
+    /// sum[t·lds + c] += Σ_images Σ_pixels d[pixel·ldd + c] · p[offsets[t] + pixel's place in P] for t &lt; valid, c &lt; 32: the pixels
+    /// of each image are rows × wo, row r at P offset r·wide; images follow at dStride in d and pStride in P.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void WeightRowTile(float* d, int ldd, float* p, int* offsets, int images, int rows, int wo, int wide, int dStride, int pStride,
+        float* sum, int lds, int valid)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
+        Vector512<float> a7 = default, a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default, b4 = default, b5 = default, b6 = default;
+        Vector512<float> b7 = default, b8 = default, b9 = default, b10 = default, b11 = default, b12 = default, b13 = default;
+        float* dp = d, s = p;
+        int j = 0, r = rows;
+        // One flat loop over pixels, rows and images (nested loops make the JIT spill the accumulators).
+        for (;;)
+        {
+            var d0 = Vector512.Load(dp);
+            var d1 = Vector512.Load(dp + 16);
+            Vector512<float> x;
+            x = Vector512.Create(s[offsets[0]]); a0 = Avx512F.FusedMultiplyAdd(d0, x, a0); b0 = Avx512F.FusedMultiplyAdd(d1, x, b0);
+            x = Vector512.Create(s[offsets[1]]); a1 = Avx512F.FusedMultiplyAdd(d0, x, a1); b1 = Avx512F.FusedMultiplyAdd(d1, x, b1);
+            x = Vector512.Create(s[offsets[2]]); a2 = Avx512F.FusedMultiplyAdd(d0, x, a2); b2 = Avx512F.FusedMultiplyAdd(d1, x, b2);
+            x = Vector512.Create(s[offsets[3]]); a3 = Avx512F.FusedMultiplyAdd(d0, x, a3); b3 = Avx512F.FusedMultiplyAdd(d1, x, b3);
+            x = Vector512.Create(s[offsets[4]]); a4 = Avx512F.FusedMultiplyAdd(d0, x, a4); b4 = Avx512F.FusedMultiplyAdd(d1, x, b4);
+            x = Vector512.Create(s[offsets[5]]); a5 = Avx512F.FusedMultiplyAdd(d0, x, a5); b5 = Avx512F.FusedMultiplyAdd(d1, x, b5);
+            x = Vector512.Create(s[offsets[6]]); a6 = Avx512F.FusedMultiplyAdd(d0, x, a6); b6 = Avx512F.FusedMultiplyAdd(d1, x, b6);
+            x = Vector512.Create(s[offsets[7]]); a7 = Avx512F.FusedMultiplyAdd(d0, x, a7); b7 = Avx512F.FusedMultiplyAdd(d1, x, b7);
+            x = Vector512.Create(s[offsets[8]]); a8 = Avx512F.FusedMultiplyAdd(d0, x, a8); b8 = Avx512F.FusedMultiplyAdd(d1, x, b8);
+            x = Vector512.Create(s[offsets[9]]); a9 = Avx512F.FusedMultiplyAdd(d0, x, a9); b9 = Avx512F.FusedMultiplyAdd(d1, x, b9);
+            x = Vector512.Create(s[offsets[10]]); a10 = Avx512F.FusedMultiplyAdd(d0, x, a10); b10 = Avx512F.FusedMultiplyAdd(d1, x, b10);
+            x = Vector512.Create(s[offsets[11]]); a11 = Avx512F.FusedMultiplyAdd(d0, x, a11); b11 = Avx512F.FusedMultiplyAdd(d1, x, b11);
+            x = Vector512.Create(s[offsets[12]]); a12 = Avx512F.FusedMultiplyAdd(d0, x, a12); b12 = Avx512F.FusedMultiplyAdd(d1, x, b12);
+            x = Vector512.Create(s[offsets[13]]); a13 = Avx512F.FusedMultiplyAdd(d0, x, a13); b13 = Avx512F.FusedMultiplyAdd(d1, x, b13);
+            dp += ldd;
+            s++;
+            if (++j < wo) continue;
+            j = 0;
+            s += wide - wo;
+            if (--r > 0) continue;
+            if (--images == 0) break;
+            r = rows;
+            d += dStride;
+            p += pStride;
+            dp = d;
+            s = p;
+        }
+        if (0 < valid) { (Vector512.Load(sum + 0 * lds) + a0).Store(sum + 0 * lds); (Vector512.Load(sum + 0 * lds + 16) + b0).Store(sum + 0 * lds + 16); }
+        if (1 < valid) { (Vector512.Load(sum + 1 * lds) + a1).Store(sum + 1 * lds); (Vector512.Load(sum + 1 * lds + 16) + b1).Store(sum + 1 * lds + 16); }
+        if (2 < valid) { (Vector512.Load(sum + 2 * lds) + a2).Store(sum + 2 * lds); (Vector512.Load(sum + 2 * lds + 16) + b2).Store(sum + 2 * lds + 16); }
+        if (3 < valid) { (Vector512.Load(sum + 3 * lds) + a3).Store(sum + 3 * lds); (Vector512.Load(sum + 3 * lds + 16) + b3).Store(sum + 3 * lds + 16); }
+        if (4 < valid) { (Vector512.Load(sum + 4 * lds) + a4).Store(sum + 4 * lds); (Vector512.Load(sum + 4 * lds + 16) + b4).Store(sum + 4 * lds + 16); }
+        if (5 < valid) { (Vector512.Load(sum + 5 * lds) + a5).Store(sum + 5 * lds); (Vector512.Load(sum + 5 * lds + 16) + b5).Store(sum + 5 * lds + 16); }
+        if (6 < valid) { (Vector512.Load(sum + 6 * lds) + a6).Store(sum + 6 * lds); (Vector512.Load(sum + 6 * lds + 16) + b6).Store(sum + 6 * lds + 16); }
+        if (7 < valid) { (Vector512.Load(sum + 7 * lds) + a7).Store(sum + 7 * lds); (Vector512.Load(sum + 7 * lds + 16) + b7).Store(sum + 7 * lds + 16); }
+        if (8 < valid) { (Vector512.Load(sum + 8 * lds) + a8).Store(sum + 8 * lds); (Vector512.Load(sum + 8 * lds + 16) + b8).Store(sum + 8 * lds + 16); }
+        if (9 < valid) { (Vector512.Load(sum + 9 * lds) + a9).Store(sum + 9 * lds); (Vector512.Load(sum + 9 * lds + 16) + b9).Store(sum + 9 * lds + 16); }
+        if (10 < valid) { (Vector512.Load(sum + 10 * lds) + a10).Store(sum + 10 * lds); (Vector512.Load(sum + 10 * lds + 16) + b10).Store(sum + 10 * lds + 16); }
+        if (11 < valid) { (Vector512.Load(sum + 11 * lds) + a11).Store(sum + 11 * lds); (Vector512.Load(sum + 11 * lds + 16) + b11).Store(sum + 11 * lds + 16); }
+        if (12 < valid) { (Vector512.Load(sum + 12 * lds) + a12).Store(sum + 12 * lds); (Vector512.Load(sum + 12 * lds + 16) + b12).Store(sum + 12 * lds + 16); }
+        if (13 < valid) { (Vector512.Load(sum + 13 * lds) + a13).Store(sum + 13 * lds); (Vector512.Load(sum + 13 * lds + 16) + b13).Store(sum + 13 * lds + 16); }
+    }
+
+    /// <summary>
     /// acc[m·64 + j·16 + lane] += Σ_i d[m·ldd + i] · (p + offsets[j])[i] over lanes of 16, for m, j &lt; 4: one
     /// register-blocked tile of the weight gradient for one image, left in vector lanes (summed by the caller).
     /// </summary>
@@ -590,12 +732,17 @@ public static partial class Conv2d
     /// Writes 16 floats per row of dst, so columns 14 and 15 of each must be free to overwrite.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Transpose16(float* src, int lds, float* dst, int ldd)
+    private static unsafe void Transpose16(float* src, int lds, float* dst, int ldd) => Transpose16(src, lds, false, dst, ldd);
+
+    /// <summary>As above, reading 16 rows of src when <paramref name="sixteen"/> (a full 16×16 transpose), 14 otherwise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Transpose16(float* src, int lds, bool sixteen, float* dst, int ldd)
     {
         var r0 = Vector512.Load(src); var r1 = Vector512.Load(src + lds); var r2 = Vector512.Load(src + 2 * lds); var r3 = Vector512.Load(src + 3 * lds);
         var r4 = Vector512.Load(src + 4 * lds); var r5 = Vector512.Load(src + 5 * lds); var r6 = Vector512.Load(src + 6 * lds); var r7 = Vector512.Load(src + 7 * lds);
         var r8 = Vector512.Load(src + 8 * lds); var r9 = Vector512.Load(src + 9 * lds); var r10 = Vector512.Load(src + 10 * lds); var r11 = Vector512.Load(src + 11 * lds);
-        var r12 = Vector512.Load(src + 12 * lds); var r13 = Vector512.Load(src + 13 * lds); var r14 = Vector512<float>.Zero; var r15 = Vector512<float>.Zero;
+        var r12 = Vector512.Load(src + 12 * lds); var r13 = Vector512.Load(src + 13 * lds); var r14 = sixteen ? Vector512.Load(src + 14 * lds) : Vector512<float>.Zero;
+        var r15 = sixteen ? Vector512.Load(src + 15 * lds) : Vector512<float>.Zero;
         // 32-bit interleave of row pairs, then 64-bit interleave of those, then two rounds of 128-bit lane shuffles.
         var t0 = Avx512F.UnpackLow(r0, r1); var t1 = Avx512F.UnpackHigh(r0, r1); var t2 = Avx512F.UnpackLow(r2, r3); var t3 = Avx512F.UnpackHigh(r2, r3);
         var t4 = Avx512F.UnpackLow(r4, r5); var t5 = Avx512F.UnpackHigh(r4, r5); var t6 = Avx512F.UnpackLow(r6, r7); var t7 = Avx512F.UnpackHigh(r6, r7);
