@@ -14,12 +14,15 @@ namespace Cortex.Core.Kernels;
 // micro-kernel (4 output channels × 64 pixels, 16 AVX-512 accumulators) streams it straight from cache,
 // broadcasting one weight per output channel. The wide rows cost (Kw − 1)/OutWidth extra work; im2col's
 // K-fold copy of the input is gone.
+// Where the wide rows waste most (14-wide outputs: 16 columns computed for 14, rounded up to whole vectors), the
+// lanes hold output channels instead: RowTile keeps 32 output channels × the 14 pixels of one output row in 28
+// accumulators and broadcasts each input pixel from P, so only real pixels are computed; the weight gradient does
+// the same over the real pixels of every row (WeightsRows, any width, output channels a multiple of 32).
 public static partial class Conv2d
 {
     private const int TileChannels = 4;
     private const int TilePixels = 64;
     private const int RowChannels = 32, RowPixels = 14;
-    public static bool NoRows;
 
     /// <summary>Elements of one padded input block P: 64K floats = 256 KiB, leaving room in L2 for the output block.</summary>
     private const int DirectBlockElements = 1 << 16;
@@ -47,7 +50,7 @@ public static partial class Conv2d
         ph.Offsets(l, plane, wide, offsets);
         // Rows a multiple of 14 wide go through RowTile (no throw-away columns) for each whole group of 32 output
         // channels, with the weights transposed to [K, Co]; the channels left over take the wide tiles.
-        int rowChannels = wo == RowPixels && !NoRows && (rows - 1) * wide + 16 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
+        int rowChannels = wo == RowPixels && (rows - 1) * wide + 16 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
         var transposed = rowChannels > 0 ? TransposeWeights(w, wOffset, outChannels, k) : null;
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
@@ -153,7 +156,7 @@ public static partial class Conv2d
         var transposed = new float[phases][];
         for (int ph = 0; ph < s; ph++)
             for (int pw = 0; pw < s; pw++)
-                if (rowChannels > 0 && !NoRows && (g.InWidth - pw + s - 1) / s == RowPixels
+                if (rowChannels > 0 && (g.InWidth - pw + s - 1) / s == RowPixels
                     && ((g.InHeight - ph + s - 1) / s - 1) * wide + 16 <= widePixels)
                     transposed[ph * s + pw] = TransposeWeights(taps[ph * s + pw], 0, ci, co * rowsOf[ph].Count * colsOf[pw].Count);
         int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
