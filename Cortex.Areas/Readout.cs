@@ -47,16 +47,16 @@ public sealed class Readout<T> : IReadoutOp<T> where T : unmanaged, IFloatingPoi
         Dense.Forward(features, weight.Value, bias.Value, m.Logits[k]);
     }
 
-    public void Backward(Tensor<T> state, ReadoutMemory<T> m, int k, Tensor<T> dLogits, Tensor<T> dState)
+    public void Backward(Tensor<T> state, ReadoutMemory<T> m, int k, Tensor<T> dLogits, Tensor<T> dState, bool accumulate)
     {
         if (m.Pooled is null)
         {
             Dense.BackwardWeights(state, dLogits, weight.Gradient, bias.Gradient);
-            Dense.BackwardData(dLogits, weight.Value, dState, accumulate: true);
+            Dense.BackwardData(dLogits, weight.Value, dState, accumulate);
             return;
         }
         Dense.BackwardWeights(m.Pooled[k], dLogits, weight.Gradient, bias.Gradient);
         Dense.BackwardData(dLogits, weight.Value, m.DPooled!, accumulate: false);
-        Pool2d.GlobalAvgBackward(m.DPooled!, dState, accumulate: true);
+        Pool2d.GlobalAvgBackward(m.DPooled!, dState, accumulate);
     }
 }

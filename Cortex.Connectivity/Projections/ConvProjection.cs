@@ -16,7 +16,7 @@ public abstract class Projection<T>(Wiring wiring, ProjectionWeights<T> weights)
     public void BeginBackward() => Weights.BeginBackward();
     public void EndBackward() => Weights.EndBackward();
     public abstract void Forward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> output, bool accumulate);
-    public abstract void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource);
+    public abstract void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource, bool accumulate);
 }
 
 /// <summary>
@@ -42,18 +42,18 @@ public sealed class ConvProjection<T>(GraphProjection p, Wiring wiring, Projecti
         Conv2d.Forward(x, Weights.Value(copy), null, output, stride, padding, accumulate);
     }
 
-    public override void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource)
+    public override void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource, bool accumulate)
     {
         var x = resampling.IsNone ? source : m.Resampled![t];
         Conv2d.BackwardWeights(x, dOutput, Weights.Gradient(copy), null, stride, padding);
         if (dSource is null) return;
         if (resampling.IsNone)
         {
-            Conv2d.BackwardData(dOutput, Weights.Value(copy), dSource, stride, padding, accumulate: true);
+            Conv2d.BackwardData(dOutput, Weights.Value(copy), dSource, stride, padding, accumulate);
             return;
         }
         Conv2d.BackwardData(dOutput, Weights.Value(copy), m.DResampled!, stride, padding, accumulate: false);
-        resampling.Backward(source, m.Resampled![t], m.DResampled!, dSource);
+        resampling.Backward(source, m.Resampled![t], m.DResampled!, dSource, accumulate);
     }
 }
 
@@ -66,11 +66,11 @@ public sealed class TransposedConvProjection<T>(GraphProjection p, Wiring wiring
     public override void Forward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> output, bool accumulate)
         => ConvTranspose2d.Forward(source, Weights.Value(copy), null, output, stride, padding, outputPadding, accumulate);
 
-    public override void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource)
+    public override void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource, bool accumulate)
     {
         ConvTranspose2d.BackwardWeights(source, dOutput, Weights.Gradient(copy), null, stride, padding, outputPadding);
         if (dSource is not null)
-            ConvTranspose2d.BackwardData(dOutput, Weights.Value(copy), dSource, stride, padding, outputPadding, accumulate: true);
+            ConvTranspose2d.BackwardData(dOutput, Weights.Value(copy), dSource, stride, padding, outputPadding, accumulate);
     }
 }
 
@@ -94,7 +94,7 @@ public sealed class DenseProjection<T>(GraphProjection p, Wiring wiring, Project
         Dense.Forward(x, Weights.Value(copy), null, Rows(output), accumulate);
     }
 
-    public override void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource)
+    public override void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource, bool accumulate)
     {
         var x = resampling.IsNone ? source : m.Resampled![t];
         var dy = Rows(dOutput);
@@ -102,11 +102,11 @@ public sealed class DenseProjection<T>(GraphProjection p, Wiring wiring, Project
         if (dSource is null) return;
         if (resampling.IsNone)
         {
-            Dense.BackwardData(dy, Weights.Value(copy), dSource, accumulate: true);
+            Dense.BackwardData(dy, Weights.Value(copy), dSource, accumulate);
             return;
         }
         Dense.BackwardData(dy, Weights.Value(copy), m.DResampled!, accumulate: false);
-        resampling.Backward(source, m.Resampled![t], m.DResampled!, dSource);
+        resampling.Backward(source, m.Resampled![t], m.DResampled!, dSource, accumulate);
     }
 
     /// <summary>A target tensor [B, …] as [B, units] for the matrix product.</summary>

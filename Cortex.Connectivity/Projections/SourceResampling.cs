@@ -25,15 +25,15 @@ public readonly record struct SourceResampling(Resampling Kind, int Factor)
         }
     }
 
-    /// <summary>dSource += ∂L/∂source given ∂L/∂resampled.</summary>
-    public void Backward<T>(Tensor<T> source, Tensor<T> resampled, Tensor<T> dResampled, Tensor<T> dSource) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dSource += ∂L/∂source given ∂L/∂resampled (dSource = … when not <paramref name="accumulate"/>).</summary>
+    public void Backward<T>(Tensor<T> source, Tensor<T> resampled, Tensor<T> dResampled, Tensor<T> dSource, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
         switch (Kind)
         {
-            case Resampling.MaxPool: Pool2d.MaxBackward(source, resampled, dResampled, dSource, Factor, Factor, 0, accumulate: true); break;
-            case Resampling.AvgPool: Pool2d.AvgBackward(dResampled, dSource, Factor, Factor, 0, accumulate: true); break;
-            case Resampling.UpsampleNearest: Upsample.NearestBackward(dResampled, dSource, accumulate: true); break;
-            case Resampling.UpsampleBilinear: Upsample.BilinearBackward(dResampled, dSource, accumulate: true); break;
+            case Resampling.MaxPool: Pool2d.MaxBackward(source, resampled, dResampled, dSource, Factor, Factor, 0, accumulate); break;
+            case Resampling.AvgPool: Pool2d.AvgBackward(dResampled, dSource, Factor, Factor, 0, accumulate); break;
+            case Resampling.UpsampleNearest: Upsample.NearestBackward(dResampled, dSource, accumulate); break;
+            case Resampling.UpsampleBilinear: Upsample.BilinearBackward(dResampled, dSource, accumulate); break;
             default: throw new InvalidOperationException($"{Kind} is not a resampling of the source");
         }
     }

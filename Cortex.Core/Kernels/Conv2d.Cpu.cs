@@ -239,11 +239,22 @@ public static partial class Conv2d
         int co = g.OutChannels, k = l.K, n = l.N, rows = l.RowsPerBlock;
         int blocks = (l.OutHeight + rows - 1) / rows;
         bool pointwise = l.IsPointwise;
-        // One private dw per worker, summed at the end: no two threads ever write the same accumulator.
-        var partial = new T[Math.Min(cpu.Threads, g.Batch * blocks)][];
-        RunTasks(cpu, g.Batch * blocks, pointwise ? 0 : k * rows * l.OutWidth, (worker, cols, task) =>
+        // One dw per range of tasks, summed in order at the end: no two threads ever write the same accumulator, and the
+        // result does not depend on which worker ran which range.
+        using var partial = new OrderedPartials<T>(g.Batch * blocks, co * k);
+        RunTasks(cpu, partial.Count, pointwise ? 0 : k * rows * l.OutWidth, (_, cols, range) =>
         {
-            var sum = partial[worker] ??= new T[co * k];
+            var (first, end, sum) = partial.Begin(range);
+            for (int task = first; task < end; task++)
+                AddWeightGradient(task, sum, cols);
+        });
+        var target = dw.Span;
+        foreach (var sum in partial.InOrder)
+            TensorPrimitives.Add(target, sum.AsSpan(0, co * k), target);
+        return false;
+
+        void AddWeightGradient(int task, T[] sum, T[] cols)
+        {
             int image = task / blocks, row0 = task % blocks * rows;
             int count = Math.Min(rows, l.OutHeight - row0) * l.OutWidth;
             int dyAt = dyo + image * co * n + row0 * l.OutWidth;
@@ -255,11 +266,7 @@ public static partial class Conv2d
             }
             Im2col(xa.AsSpan(xAt, l.ImageSize), l, row0, count / l.OutWidth, cols);
             CpuBlas.Gemm(false, true, co, k, count, T.One, dya, dyAt, n, cols, 0, count, T.One, sum, 0, k, 1);
-        });
-        var target = dw.Span;
-        foreach (var sum in partial)
-            if (sum is not null) TensorPrimitives.Add(target, sum, target);
-        return false;
+        }
     }
 
     private static void CpuAddBias<T>(CpuBackend<T> cpu, Tensor<T> y, Tensor<T> bias, int batch, int channels, int inner)
@@ -352,4 +359,46 @@ public static partial class Conv2d
     }
 
     private static int CeilDiv(int a, int b) => a >= 0 ? (a + b - 1) / b : -(-a / b);
+}
+
+/// <summary>
+/// Partial sums of a reduction over tasks that several workers run: the tasks are cut into at most
+/// <see cref="MaxRanges"/> contiguous ranges, each range (whichever worker runs it) sums into its own partial, cleared by
+/// <see cref="Begin"/>, and the caller adds the partials in range order, so the result depends neither on scheduling nor on
+/// the number of threads.
+/// </summary>
+internal sealed class OrderedPartials<T> : IDisposable where T : unmanaged
+{
+    public const int MaxRanges = 8;
+    private readonly int tasks;
+    private readonly T[][] partials;
+
+    public OrderedPartials(int tasks, int length)
+    {
+        this.tasks = tasks;
+        Count = Math.Clamp(tasks, 1, MaxRanges);
+        Length = length;
+        partials = new T[Count][];
+        for (int r = 0; r < Count; r++) partials[r] = ArrayPool<T>.Shared.Rent(length);
+    }
+
+    /// <summary>The number of ranges (and partials).</summary>
+    public int Count { get; }
+
+    public int Length { get; }
+
+    /// <summary>Range r's tasks [First, End) and its partial, cleared (by the worker that runs it, so the partial is in its cache).</summary>
+    public (int First, int End, T[] Sum) Begin(int r)
+    {
+        Array.Clear(partials[r], 0, Length);
+        return ((int)((long)r * tasks / Count), (int)((long)(r + 1) * tasks / Count), partials[r]);
+    }
+
+    /// <summary>The partials, in range order.</summary>
+    public IEnumerable<T[]> InOrder => partials;
+
+    public void Dispose()
+    {
+        foreach (var p in partials) ArrayPool<T>.Shared.Return(p);
+    }
 }

@@ -259,7 +259,7 @@ public static partial class Conv2d
     /// dw[co, k] += Σ_b Σ_pixels dy[b, co, pixel] · x window, for a stride-1 lowering on float host arrays. dy is
     /// laid out wide too (zeros in the throw-away columns), so a tile of 4 output channels × 4 taps runs down
     /// the pixels of a group of images with 16 vector accumulators and is summed across lanes once per group.
-    /// Each worker sums into its own dw, added up at the end.
+    /// Each range of tasks sums into its own partial (<see cref="OrderedPartials{T}"/>), added up in order at the end.
     /// </summary>
     private static unsafe void WeightsDirect(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
         float[] dy, int dyOffset, float[] dw, int dwOffset, float[]? dbias, int dbiasOffset)
@@ -280,73 +280,76 @@ public static partial class Conv2d
         var offsets = new int[kPad];
         ph.Offsets(l, plane, wide, offsets);
 
-        int workers = Math.Min(cpu.Threads, tasks);
-        var partial = new float[workers][];
+        using var partial = new OrderedPartials<float>(tasks, coPad * kPad + outChannels);
+        int workers = Math.Min(cpu.Threads, partial.Count);
         int next = -1;
-        Parallel.For(0, workers, cpu.Parallel, worker =>
+        Parallel.For(0, workers, cpu.Parallel, _ =>
         {
-            var sum = partial[worker] = new float[coPad * kPad + outChannels];
             // dLength is a multiple of 16, so every row of dy in d starts on a 64-byte line.
             float* pd = ThreadScratch(group * (dLength + pLength)), pp = pd + group * dLength;
             new Span<float>(pd, group * (dLength + pLength)).Clear();
             var lanes = new float[256];
-            for (int task; (task = Interlocked.Increment(ref next)) < tasks;)
+            for (int range; (range = Interlocked.Increment(ref next)) < partial.Count;)
             {
-                int images = Math.Min(group, units - task * group);
-                for (int g = 0; g < images; g++)
+                var (first, end, sum) = partial.Begin(range);
+                for (int task = first; task < end; task++)
                 {
-                    int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
-                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp + g * pLength, pLength));
-                    fixed (float* pdy = dy)
-                        for (int co = 0; co < outChannels; co++)
-                        {
-                            float* target = pd + g * dLength + co * widePixels;
-                            float* source = pdy + dyOffset + (image * outChannels + co) * n + row0 * wo;
-                            for (int r = 0; r < count; r++)
+                    int images = Math.Min(group, units - task * group);
+                    for (int g = 0; g < images; g++)
+                    {
+                        int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
+                        FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp + g * pLength, pLength));
+                        fixed (float* pdy = dy)
+                            for (int co = 0; co < outChannels; co++)
                             {
-                                CopyRow(source + r * wo, target + r * wide, wo, 0f, false);
-                                for (int j = r * wide + wo; j < (r + 1) * wide; j++) target[j] = 0f;
+                                float* target = pd + g * dLength + co * widePixels;
+                                float* source = pdy + dyOffset + (image * outChannels + co) * n + row0 * wo;
+                                for (int r = 0; r < count; r++)
+                                {
+                                    CopyRow(source + r * wo, target + r * wide, wo, 0f, false);
+                                    for (int j = r * wide + wo; j < (r + 1) * wide; j++) target[j] = 0f;
+                                }
+                                new Span<float>(target + count * wide, widePixels - count * wide).Clear();
+                                if (dbias is not null)
+                                {
+                                    // Measured here, TensorPrimitives.Sum took about 1.5 µs per 840-float row; this loop is several times faster.
+                                    var total = Vector512<float>.Zero;
+                                    for (int j = 0; j < widePixels; j += 16) total += Vector512.Load(target + j);
+                                    sum[coPad * kPad + co] += Vector512.Sum(total);
+                                }
                             }
-                            new Span<float>(target + count * wide, widePixels - count * wide).Clear();
-                            if (dbias is not null)
+                    }
+                    fixed (float* ps0 = sum, acc = lanes)
+                    fixed (int* off = offsets)
+                        for (int ct = 0; ct < channelTiles; ct++)
+                            for (int kt = 0; kt < tapTiles; kt++)
                             {
-                                // Measured here, TensorPrimitives.Sum took about 1.5 µs per 840-float row; this loop is several times faster.
-                                var total = Vector512<float>.Zero;
-                                for (int j = 0; j < widePixels; j += 16) total += Vector512.Load(target + j);
-                                sum[coPad * kPad + co] += Vector512.Sum(total);
+                                new Span<float>(acc, 256).Clear();
+                                WeightTile(pd + ct * TileChannels * widePixels, widePixels, pp, off + kt * 4, widePixels, images, dLength, pLength, acc);
+                                float* target = ps0 + ct * TileChannels * kPad + kt * 4;
+                                for (int m = 0; m < 4; m++, target += kPad)
+                                    (Vector128.Load(target) + Sum4(Vector512.Load(acc + 64 * m), Vector512.Load(acc + 64 * m + 16),
+                                        Vector512.Load(acc + 64 * m + 32), Vector512.Load(acc + 64 * m + 48))).Store(target);
                             }
-                        }
                 }
-                fixed (float* ps0 = sum, acc = lanes)
-                fixed (int* off = offsets)
-                    for (int ct = 0; ct < channelTiles; ct++)
-                        for (int kt = 0; kt < tapTiles; kt++)
-                        {
-                            new Span<float>(acc, 256).Clear();
-                            WeightTile(pd + ct * TileChannels * widePixels, widePixels, pp, off + kt * 4, widePixels, images, dLength, pLength, acc);
-                            float* target = ps0 + ct * TileChannels * kPad + kt * 4;
-                            for (int m = 0; m < 4; m++, target += kPad)
-                                (Vector128.Load(target) + Sum4(Vector512.Load(acc + 64 * m), Vector512.Load(acc + 64 * m + 16),
-                                    Vector512.Load(acc + 64 * m + 32), Vector512.Load(acc + 64 * m + 48))).Store(target);
-                        }
             }
         });
         for (int co = 0; co < outChannels; co++)
         {
             var target = dw.AsSpan(dwOffset + co * k, k);
-            foreach (var sum in partial)
+            foreach (var sum in partial.InOrder)
                 TensorPrimitives.Add(target, sum.AsSpan(co * kPad, k), target);
         }
         if (dbias is not null)
-            foreach (var sum in partial)
+            foreach (var sum in partial.InOrder)
                 TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), sum.AsSpan(coPad * kPad, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
     }
 
     /// <summary>
     /// The weight gradient with output channels in vector lanes (when there are a multiple of 32 of them): dy of each image is
     /// transposed to [pixel, Co], and a tile of 14 taps × 32 output channels (28 accumulators) runs over the real pixels of a
-    /// group of images only, each tap's input broadcast, so no throw-away column is ever multiplied. Each worker sums its tiles
-    /// into its own [K, Co] partial, transposed into dw at the end.
+    /// group of images only, each tap's input broadcast, so no throw-away column is ever multiplied. Each range of tasks sums
+    /// its tiles into its own [K, Co] partial; the partials are added in order and transposed into dw at the end.
     /// </summary>
     private static unsafe void WeightsRows(CpuBackend<float> cpu, int batch, Lowering l, int outChannels, float[] x, int xOffset,
         float[] dy, int dyOffset, float[] dw, int dwOffset, float[]? dbias, int dbiasOffset)
@@ -366,46 +369,49 @@ public static partial class Conv2d
         var offsets = new int[kPad]; // taps past K read P[0] and are never stored
         ph.Offsets(l, plane, wide, offsets);
 
-        int workers = Math.Min(cpu.Threads, tasks);
-        var partial = new float[workers][];
+        using var partial = new OrderedPartials<float>(tasks, kPad * outChannels + outChannels);
+        int workers = Math.Min(cpu.Threads, partial.Count);
         int next = -1;
-        Parallel.For(0, workers, cpu.Parallel, worker =>
+        Parallel.For(0, workers, cpu.Parallel, _ =>
         {
-            var sum = partial[worker] = new float[kPad * outChannels + outChannels];
             float* pd = ThreadScratch(group * (dLength + pLength)), pp = pd + group * dLength;
             new Span<float>(pp, group * pLength).Clear();
-            for (int task; (task = Interlocked.Increment(ref next)) < tasks;)
+            for (int range; (range = Interlocked.Increment(ref next)) < partial.Count;)
             {
-                int images = Math.Min(group, units - task * group), count = rows;
-                for (int g = 0; g < images; g++)
+                var (first, end, sum) = partial.Begin(range);
+                for (int task = first; task < end; task++)
                 {
-                    int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows;
-                    count = Math.Min(rows, l.OutHeight - row0);
-                    FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp + g * pLength, pLength));
-                    fixed (float* pdy = dy)
+                    int images = Math.Min(group, units - task * group), count = rows;
+                    for (int g = 0; g < images; g++)
                     {
-                        float* source = pdy + dyOffset + (long)image * outChannels * n + row0 * wo;
-                        TransposePlanes(source, n, outChannels, count * wo, pd + g * dLength);
-                        if (dbias is not null)
-                            for (int co = 0; co < outChannels; co++)
-                                sum[kPad * outChannels + co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(source + (long)co * n, count * wo));
+                        int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows;
+                        count = Math.Min(rows, l.OutHeight - row0);
+                        FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp + g * pLength, pLength));
+                        fixed (float* pdy = dy)
+                        {
+                            float* source = pdy + dyOffset + (long)image * outChannels * n + row0 * wo;
+                            TransposePlanes(source, n, outChannels, count * wo, pd + g * dLength);
+                            if (dbias is not null)
+                                for (int co = 0; co < outChannels; co++)
+                                    sum[kPad * outChannels + co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(source + (long)co * n, count * wo));
+                        }
                     }
+                    fixed (float* ps = sum)
+                    fixed (int* off = offsets)
+                        for (int c = 0; c < outChannels; c += RowChannels)
+                            for (int t = 0; t < tapTiles; t++)
+                                WeightRowTile(pd + c, outChannels, pp, off + t * RowPixels, images, count, wo, wide, dLength, pLength,
+                                    ps + t * RowPixels * outChannels + c, outChannels, Math.Min(RowPixels, k - t * RowPixels));
                 }
-                fixed (float* ps = sum)
-                fixed (int* off = offsets)
-                    for (int c = 0; c < outChannels; c += RowChannels)
-                        for (int t = 0; t < tapTiles; t++)
-                            WeightRowTile(pd + c, outChannels, pp, off + t * RowPixels, images, count, wo, wide, dLength, pLength,
-                                ps + t * RowPixels * outChannels + c, outChannels, Math.Min(RowPixels, k - t * RowPixels));
             }
         });
         var target = dw.AsSpan(dwOffset, outChannels * k);
-        foreach (var sum in partial)
+        foreach (var sum in partial.InOrder)
             for (int co = 0; co < outChannels; co++)
                 for (int i = 0; i < k; i++)
                     target[co * k + i] += sum[i * outChannels + co];
         if (dbias is not null)
-            foreach (var sum in partial)
+            foreach (var sum in partial.InOrder)
                 TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), sum.AsSpan(kPad * outChannels, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
     }
 

@@ -53,6 +53,9 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
 
     public CompiledProgram<T> Program => program;
 
+    /// <summary>The simulator bound to the current arena (null before the first pass).</summary>
+    internal Simulator<T>? Simulator => simulator;
+
     /// <summary>When set, the simulator times every area step, projection and readout with it (synchronising the backend each time); null: off.</summary>
     public Profiler? Profiler
     {

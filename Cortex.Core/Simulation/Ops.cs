@@ -151,8 +151,11 @@ public interface IProjectionOp<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>output (+)= W_copy ∗ resample(source), for the target's step t.</summary>
     void Forward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> output, bool accumulate);
 
-    /// <summary>Weight gradients of copy += …; <paramref name="dSource"/> (when not null) += ∂L/∂source.</summary>
-    void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource);
+    /// <summary>
+    /// Weight gradients of copy += …; <paramref name="dSource"/> (when not null) receives ∂L/∂source: added to what it
+    /// holds when <paramref name="accumulate"/>, written over it otherwise (the first contribution to a state's gradient).
+    /// </summary>
+    void Backward(Tensor<T> source, ProjectionMemory<T> m, int t, int copy, Tensor<T> dOutput, Tensor<T>? dSource, bool accumulate);
 
     /// <summary>Before the first step of a backward pass.</summary>
     void BeginBackward();
@@ -196,8 +199,8 @@ public interface IReadoutOp<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Logits[k] from the state at Steps[k].</summary>
     void Forward(Tensor<T> state, ReadoutMemory<T> m, int k);
 
-    /// <summary>Parameter gradients += …; dState += ∂L/∂state.</summary>
-    void Backward(Tensor<T> state, ReadoutMemory<T> m, int k, Tensor<T> dLogits, Tensor<T> dState);
+    /// <summary>Parameter gradients += …; dState += ∂L/∂state when <paramref name="accumulate"/>, dState = ∂L/∂state otherwise.</summary>
+    void Backward(Tensor<T> state, ReadoutMemory<T> m, int k, Tensor<T> dLogits, Tensor<T> dState, bool accumulate);
 }
 
 /// <summary>

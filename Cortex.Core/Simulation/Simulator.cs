@@ -134,7 +134,10 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
         var backend = program.Store.Backend;
         var profiler = Profiler;
         long clock = profiler?.Start() ?? 0;
-        foreach (var m in Areas) backend.Fill(m.DState.All, T.Zero);
+        // A state's gradient is not cleared up front: its first contribution is written over it, later ones add, and one
+        // that nothing reached is zeroed when it is read (Materialise). That saves a pass over every state and a read of zeros.
+        var written = new bool[Areas.Count][];
+        for (int a = 0; a < Areas.Count; a++) written[a] = new bool[program.Steps + 1];
         backend.Fill(InputGradient, T.Zero);
         foreach (var p in program.Projections) p.BeginBackward();
         profiler?.Stop(clock, "begin", "gradient fills", backward: true);
@@ -146,7 +149,7 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                 var readout = program.Readouts[r];
                 var m = Areas[readout.Area - 1];
                 clock = profiler?.Start() ?? 0;
-                readout.Backward(m.State[t], Readouts[r], k, dLogits[r].Step(k), m.DState[t]);
+                readout.Backward(m.State[t], Readouts[r], k, dLogits[r].Step(k), m.DState[t], Contribute(written, readout.Area - 1, t));
                 profiler?.Stop(clock, "readout", readout.Name, backward: true);
             }
             for (int o = program.UpdateOrder.Length - 1; o >= 0; o--)
@@ -154,6 +157,9 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                 int node = program.UpdateOrder[o];
                 var m = Areas[node - 1];
                 clock = profiler?.Start() ?? 0;
+                Materialise(written, node - 1, t);
+                // A leaky area adds the leak's share into DState[t − 1].
+                if (program.Areas[node - 1].Needs.Integrated) Materialise(written, node - 1, t - 1);
                 var (dDrive, dGate) = program.Areas[node - 1].StepBackward(m, t);
                 profiler?.Stop(clock, "area", program.Areas[node - 1].Name, backward: true);
                 var projections = into[node];
@@ -163,15 +169,37 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                     var source = SourceAt(p.Wiring, t);
                     if (source is null) continue;
                     clock = profiler?.Start() ?? 0;
-                    p.Backward(source, intoMemory[node][i], t, copy, p.Wiring.Multiplicative ? dGate! : dDrive, SourceGradientAt(p.Wiring, t, inputGradient));
+                    var dSource = SourceGradientAt(p.Wiring, t, inputGradient);
+                    bool accumulate = dSource is null || p.Wiring.Source == 0 || Contribute(written, p.Wiring.Source - 1, Math.Max(t - p.Wiring.Delay, 0));
+                    p.Backward(source, intoMemory[node][i], t, copy, p.Wiring.Multiplicative ? dGate! : dDrive, dSource, accumulate);
                     profiler?.Stop(clock, "projection", p.Wiring.Name, backward: true);
                 }
             }
         }
         clock = profiler?.Start() ?? 0;
-        for (int a = 0; a < Areas.Count; a++) program.Areas[a].EndBackward(Areas[a]);
+        for (int a = 0; a < Areas.Count; a++)
+        {
+            if (program.Areas[a].LearnedInitialState) Materialise(written, a, 0);
+            program.Areas[a].EndBackward(Areas[a]);
+        }
         foreach (var p in program.Projections) p.EndBackward();
         profiler?.Stop(clock, "end", "areas and projections", backward: true);
+    }
+
+    /// <summary>Whether a contribution to area a's DState[t] adds to what is there (false for the first one, which writes over it).</summary>
+    private static bool Contribute(bool[][] written, int a, int t)
+    {
+        bool before = written[a][t];
+        written[a][t] = true;
+        return before;
+    }
+
+    /// <summary>Makes area a's DState[t] valid to read: zero when nothing contributed to it.</summary>
+    private void Materialise(bool[][] written, int a, int t)
+    {
+        if (written[a][t]) return;
+        program.Store.Backend.Fill(Areas[a].DState[t], T.Zero);
+        written[a][t] = true;
     }
 
     /// <summary>What a projection reads at step t: the state of its source at t − delay, the image, or null (blank, zero initial state).</summary>

@@ -251,6 +251,30 @@ public sealed class Conv2dTests
             Data.AssertClose(actual[i], expected[i], 1e-4, $"output {i}");
     }
 
+    [TestCase(3, 5, 14, 14, 64)]
+    [TestCase(17, 3, 9, 11, 5)]
+    public void WeightGradientDoesNotDependOnTheThreadCount(int batch, int ci, int h, int w, int co)
+    {
+        // Partial sums per range of images, added in order: the same bits from 1, 2 or 3 threads and from run to run,
+        // on the float direct paths (64 output channels: channel-vector tiles; 5: wide tiles) and the double GEMM path.
+        var g = new Conv2dGeometry(batch, ci, h, w, co, 3, 3, 1, 1);
+        foreach (var threads in new[] { 1, 2, 3 })
+        {
+            Assert.That(WeightGradient(new CpuBackend<float>(threads), g), Is.EqualTo(WeightGradient(new CpuBackend<float>(1), g)), $"float, {threads} threads");
+            Assert.That(WeightGradient(new CpuBackend<double>(threads), g), Is.EqualTo(WeightGradient(new CpuBackend<double>(1), g)), $"double, {threads} threads");
+        }
+    }
+
+    private static double[] WeightGradient<T>(CpuBackend<T> b, Conv2dGeometry g) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        using var x = Data.Tensor(b, g.InputShape, Data.Random(g.InputShape.Size, 21));
+        using var dy = Data.Tensor(b, g.OutputShape, Data.Random(g.OutputShape.Size, 22));
+        using var dw = b.Allocate(g.WeightShape);
+        using var db = b.Allocate(new Shape(g.OutChannels));
+        Conv2d.BackwardWeights(x, dy, dw, db, g.Stride, g.Padding);
+        return [.. Data.Read(dw), .. Data.Read(db)];
+    }
+
     [TestCaseSource(nameof(AllKinds))]
     public void AccumulateAddsToWhatIsThere(DeviceKind kind)
     {
