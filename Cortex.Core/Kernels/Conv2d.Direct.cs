@@ -16,8 +16,9 @@ namespace Cortex.Core.Kernels;
 // K-fold copy of the input is gone.
 // Where the wide rows waste most (14-wide outputs: 16 columns computed for 14, rounded up to whole vectors), the
 // lanes hold output channels instead: RowTile keeps 32 output channels × the 14 pixels of one output row in 28
-// accumulators and broadcasts each input pixel from P, so only real pixels are computed; the weight gradient does
-// the same over the real pixels of every row (WeightsRows, any width, output channels a multiple of 32).
+// accumulators (RowTile28: 16 channels × 28 pixels) and broadcasts each input pixel from P, so only real pixels are
+// computed; the weight gradient does the same over the real pixels of every row (WeightsRows, any width, output
+// channels a multiple of 32).
 public static partial class Conv2d
 {
     private const int TileChannels = 4;
@@ -50,7 +51,8 @@ public static partial class Conv2d
         ph.Offsets(l, plane, wide, offsets);
         // Rows a multiple of 14 wide go through RowTile (no throw-away columns) for each whole group of 32 output
         // channels, with the weights transposed to [K, Co]; the channels left over take the wide tiles.
-        int rowChannels = wo == RowPixels && (rows - 1) * wide + 16 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
+        bool row28 = wo == 2 * RowPixels;
+        int rowChannels = (wo == RowPixels || row28) && (rows - 1) * wide + wo + 2 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
         var transposed = rowChannels > 0 ? TransposeWeights(w, wOffset, outChannels, k) : null;
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
@@ -69,9 +71,13 @@ public static partial class Conv2d
                 fixed (int* off = offsets)
                 {
                     for (int r = 0; r < count && rowChannels > 0; r++)
-                        for (int j = 0; j < wo; j += RowPixels)
-                            for (int c = 0; c < rowChannels; c += RowChannels)
-                                RowTile(pwt + c, outChannels, k, pp + r * wide + j, off, po + c * widePixels + r * wide + j, widePixels, pt);
+                        if (row28)
+                            for (int c = 0; c < rowChannels; c += 16)
+                                RowTile28(pwt + c, outChannels, k, pp + r * wide, off, po + c * widePixels + r * wide, widePixels, pt);
+                        else
+                            for (int j = 0; j < wo; j += RowPixels)
+                                for (int c = 0; c < rowChannels; c += RowChannels)
+                                    RowTile(pwt + c, outChannels, k, pp + r * wide + j, off, po + c * widePixels + r * wide + j, widePixels, pt);
                     for (int t = 0; t < pixelTiles && rowChannels < outChannels; t++)
                     {
                         // The last tile may need only half its pixels (e.g. 14 rows of 16 = 3½ tiles).
@@ -734,6 +740,83 @@ public static partial class Conv2d
         a13.Store(t + 416); b13.Store(t + 432);
         Transpose16(t, RowChannels, o, ldo);
         Transpose16(t + 16, RowChannels, o + 16 * ldo, ldo);
+    }
+
+    /// <summary>
+    /// o[c·ldo + j] = Σ_i w[i·ldw + c] · p[offsets[i] + j] for c &lt; 16, j &lt; 28: <see cref="RowTile"/> for rows 28 wide, 16 output
+    /// channels (one vector) × 28 pixels in 28 accumulators, so each weight vector is loaded once per 28 multiply–adds.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void RowTile28(float* w, int ldw, int k, float* p, int* offsets, float* o, int ldo, float* t)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
+        Vector512<float> a7 = default, a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a14 = default, a15 = default, a16 = default, a17 = default, a18 = default, a19 = default, a20 = default;
+        Vector512<float> a21 = default, a22 = default, a23 = default, a24 = default, a25 = default, a26 = default, a27 = default;
+        for (int i = 0; i < k; i++)
+        {
+            float* s = p + offsets[i];
+            var w0 = Vector512.Load(w + (nint)i * ldw);
+            Vector512<float> x;
+            x = Vector512.Create(s[0]); a0 = Avx512F.FusedMultiplyAdd(w0, x, a0);
+            x = Vector512.Create(s[1]); a1 = Avx512F.FusedMultiplyAdd(w0, x, a1);
+            x = Vector512.Create(s[2]); a2 = Avx512F.FusedMultiplyAdd(w0, x, a2);
+            x = Vector512.Create(s[3]); a3 = Avx512F.FusedMultiplyAdd(w0, x, a3);
+            x = Vector512.Create(s[4]); a4 = Avx512F.FusedMultiplyAdd(w0, x, a4);
+            x = Vector512.Create(s[5]); a5 = Avx512F.FusedMultiplyAdd(w0, x, a5);
+            x = Vector512.Create(s[6]); a6 = Avx512F.FusedMultiplyAdd(w0, x, a6);
+            x = Vector512.Create(s[7]); a7 = Avx512F.FusedMultiplyAdd(w0, x, a7);
+            x = Vector512.Create(s[8]); a8 = Avx512F.FusedMultiplyAdd(w0, x, a8);
+            x = Vector512.Create(s[9]); a9 = Avx512F.FusedMultiplyAdd(w0, x, a9);
+            x = Vector512.Create(s[10]); a10 = Avx512F.FusedMultiplyAdd(w0, x, a10);
+            x = Vector512.Create(s[11]); a11 = Avx512F.FusedMultiplyAdd(w0, x, a11);
+            x = Vector512.Create(s[12]); a12 = Avx512F.FusedMultiplyAdd(w0, x, a12);
+            x = Vector512.Create(s[13]); a13 = Avx512F.FusedMultiplyAdd(w0, x, a13);
+            x = Vector512.Create(s[14]); a14 = Avx512F.FusedMultiplyAdd(w0, x, a14);
+            x = Vector512.Create(s[15]); a15 = Avx512F.FusedMultiplyAdd(w0, x, a15);
+            x = Vector512.Create(s[16]); a16 = Avx512F.FusedMultiplyAdd(w0, x, a16);
+            x = Vector512.Create(s[17]); a17 = Avx512F.FusedMultiplyAdd(w0, x, a17);
+            x = Vector512.Create(s[18]); a18 = Avx512F.FusedMultiplyAdd(w0, x, a18);
+            x = Vector512.Create(s[19]); a19 = Avx512F.FusedMultiplyAdd(w0, x, a19);
+            x = Vector512.Create(s[20]); a20 = Avx512F.FusedMultiplyAdd(w0, x, a20);
+            x = Vector512.Create(s[21]); a21 = Avx512F.FusedMultiplyAdd(w0, x, a21);
+            x = Vector512.Create(s[22]); a22 = Avx512F.FusedMultiplyAdd(w0, x, a22);
+            x = Vector512.Create(s[23]); a23 = Avx512F.FusedMultiplyAdd(w0, x, a23);
+            x = Vector512.Create(s[24]); a24 = Avx512F.FusedMultiplyAdd(w0, x, a24);
+            x = Vector512.Create(s[25]); a25 = Avx512F.FusedMultiplyAdd(w0, x, a25);
+            x = Vector512.Create(s[26]); a26 = Avx512F.FusedMultiplyAdd(w0, x, a26);
+            x = Vector512.Create(s[27]); a27 = Avx512F.FusedMultiplyAdd(w0, x, a27);
+        }
+        a0.Store(t + 0);
+        a1.Store(t + 16);
+        a2.Store(t + 32);
+        a3.Store(t + 48);
+        a4.Store(t + 64);
+        a5.Store(t + 80);
+        a6.Store(t + 96);
+        a7.Store(t + 112);
+        a8.Store(t + 128);
+        a9.Store(t + 144);
+        a10.Store(t + 160);
+        a11.Store(t + 176);
+        a12.Store(t + 192);
+        a13.Store(t + 208);
+        a14.Store(t + 224);
+        a15.Store(t + 240);
+        a16.Store(t + 256);
+        a17.Store(t + 272);
+        a18.Store(t + 288);
+        a19.Store(t + 304);
+        a20.Store(t + 320);
+        a21.Store(t + 336);
+        a22.Store(t + 352);
+        a23.Store(t + 368);
+        a24.Store(t + 384);
+        a25.Store(t + 400);
+        a26.Store(t + 416);
+        a27.Store(t + 432);
+        Transpose16(t, 16, o, ldo);
+        Transpose16(t + 14 * 16, 16, o + 14, ldo);
     }
 
     /// <summary>
