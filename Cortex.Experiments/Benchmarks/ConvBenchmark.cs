@@ -82,6 +82,30 @@ public static class ConvBenchmark
         return times.Select(ms => 2.0 * n * n * n / ms / 1e6).ToArray();
     }
 
+    /// <summary>
+    /// GFLOP/s of n×n×n single-precision products run back to back for at least <paramref name="milliseconds"/>: the sgemm
+    /// rate sustained over a window as long as the work it is compared with (a short burst catches the quiet moments of a
+    /// shared machine more easily than a long one does).
+    /// </summary>
+    public static double SgemmWindow(IBackend<float> backend, int n, double milliseconds)
+    {
+        var shape = new Shape(n, n);
+        using var a = Filled(backend, shape, 5);
+        using var b = Filled(backend, shape, 6);
+        using var c = backend.Allocate(shape);
+        backend.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+        backend.Synchronize();
+        int products = 0;
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            backend.Gemm(false, false, n, n, n, 1f, a, n, b, n, 0f, c, n);
+            backend.Synchronize();
+            products++;
+        } while (clock.Elapsed.TotalMilliseconds < milliseconds);
+        return 2.0 * n * n * n * products / clock.Elapsed.TotalMilliseconds / 1e6;
+    }
+
     /// <summary>The best (smallest) milliseconds of <paramref name="repeats"/> timed runs after warm-up runs.</summary>
     public static double Time(IBackend<float> backend, int repeats, Action action) => Times(backend, repeats, action).Min();
 

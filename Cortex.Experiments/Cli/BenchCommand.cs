@@ -75,7 +75,9 @@ public static class BenchCommand
             table.AddRow("[bold]training step[/]", $"[bold]{report.ForwardMs + report.BackwardMs + report.UpdateMs:F1}[/]", $"[bold]{report.ImagesPerSecond:F0}[/]");
                 CortexCommandLine.Out().Write(table);
             Console.WriteLine($"synaptic operations: {report.MacsPerImage:N0} multiply–accumulates per image (forward, all steps); 6 FLOPs each for forward + backward");
-            Console.WriteLine($"achieved: {report.GflopPerSecond:F1} GFLOP/s; sgemm {n}³: {report.SgemmGflopPerSecond:F1} GFLOP/s; training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
+            Console.WriteLine($"achieved: {report.GflopPerSecond:F1} GFLOP/s; sgemm {n}³: {report.SgemmGflopPerSecond:F1} GFLOP/s sustained over a step's length " +
+                $"(best of {report.Repeats} windows; best single product {report.SgemmPeakGflopPerSecond:F1})");
+            Console.WriteLine($"training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run ({report.PercentOfSgemmPeak:F0}% of the single-product peak)");
             if (report.Profile is { } rows) PrintProfile(report, rows);
             if (result.GetValue(output) is { } file)
             {

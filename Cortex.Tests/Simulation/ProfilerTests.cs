@@ -76,5 +76,18 @@ public sealed class ProfilerTests
         double sum = report.Profile!.Sum(r => r.ForwardMs + r.BackwardMs);
         Assert.That(sum, Is.LessThanOrEqualTo(report.ProfiledStepMs * 1.0001));
         Assert.That(sum, Is.GreaterThan(0.5 * report.ProfiledStepMs));
+        Assert.That(report.SgemmGflopPerSecond, Is.GreaterThan(0));
+        Assert.That(report.SgemmPeakGflopPerSecond, Is.GreaterThan(0));
+        Assert.That(report.PercentOfSgemm, Is.EqualTo(100 * report.GflopPerSecond / report.SgemmGflopPerSecond).Within(1e-9));
+    }
+
+    [Test]
+    public void SgemmWindowRunsProductsForAtLeastTheWindow()
+    {
+        var backend = TestBackends.Get<float>(DeviceKind.Cpu);
+        var clock = Stopwatch.StartNew();
+        double rate = ConvBenchmark.SgemmWindow(backend, 48, milliseconds: 30);
+        Assert.That(clock.Elapsed.TotalMilliseconds, Is.GreaterThanOrEqualTo(30));
+        Assert.That(rate, Is.GreaterThan(0).And.LessThan(1e5), "GFLOP/s of 48³ products on the CPU");
     }
 }
