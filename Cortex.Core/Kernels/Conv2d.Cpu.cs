@@ -228,7 +228,7 @@ public static partial class Conv2d
         {
             var (dwa, dwo) = dw.HostArray;
             var db = dbias?.HostArray;
-            if (g.OutChannels % RowChannels == 0)
+            if (g.OutChannels % RowChannels == 0 && l.K >= RowMinTaps)
                 WeightsRows((CpuBackend<float>)(object)cpu, g.Batch, l, g.OutChannels, (float[])(object)xa, xo, (float[])(object)dya, dyo,
                     (float[])(object)dwa, dwo, (float[]?)(object?)db?.Array, db?.Offset ?? 0);
             else

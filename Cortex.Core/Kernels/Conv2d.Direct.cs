@@ -25,6 +25,9 @@ public static partial class Conv2d
     private const int TilePixels = 64;
     private const int RowChannels = 32, RowPixels = 14;
 
+    /// <summary>Taps below which the channel-vector tiles' transposes cost more than the throw-away columns they save (the 1→32 convolution of an image has 9).</summary>
+    private const int RowMinTaps = 64;
+
     /// <summary>Elements of one padded input block P: 64K floats = 256 KiB, leaving room in L2 for the output block.</summary>
     private const int DirectBlockElements = 1 << 16;
 
@@ -52,7 +55,7 @@ public static partial class Conv2d
         // Rows a multiple of 14 wide go through RowTile (no throw-away columns) for each whole group of 32 output
         // channels, with the weights transposed to [K, Co]; the channels left over take the wide tiles.
         bool row28 = wo == 2 * RowPixels;
-        int rowChannels = (wo == RowPixels || row28) && (rows - 1) * wide + wo + 2 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
+        int rowChannels = (wo == RowPixels || row28) && k >= RowMinTaps && (rows - 1) * wide + wo + 2 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
         var transposed = rowChannels > 0 ? TransposeWeights(w, wOffset, outChannels, k) : null;
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
@@ -162,7 +165,7 @@ public static partial class Conv2d
         var transposed = new float[phases][];
         for (int ph = 0; ph < s; ph++)
             for (int pw = 0; pw < s; pw++)
-                if (rowChannels > 0 && (g.InWidth - pw + s - 1) / s == RowPixels
+                if (rowChannels > 0 && co * rowsOf[ph].Count * colsOf[pw].Count >= RowMinTaps && (g.InWidth - pw + s - 1) / s == RowPixels
                     && ((g.InHeight - ph + s - 1) / s - 1) * wide + 16 <= widePixels)
                     transposed[ph * s + pw] = TransposeWeights(taps[ph * s + pw], 0, ci, co * rowsOf[ph].Count * colsOf[pw].Count);
         int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
