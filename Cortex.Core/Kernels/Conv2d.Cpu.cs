@@ -369,7 +369,7 @@ public static partial class Conv2d
 /// </summary>
 internal sealed class OrderedPartials<T> : IDisposable where T : unmanaged
 {
-    public const int MaxRanges = 8;
+    public const int MaxRanges = 16;
     private readonly int tasks;
     private readonly T[][] partials;
 

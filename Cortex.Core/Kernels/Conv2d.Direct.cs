@@ -639,6 +639,12 @@ public static partial class Conv2d
     private static unsafe void FillPhases(ReadOnlySpan<float> image, Lowering l, Phases ph, int row0, int rows, int wide, Span<float> p)
     {
         int s = ph.Stride;
+        if (s == 2)
+        {
+            fixed (float* from = image, to = p)
+                FillPhasesStride2(from, image.Length, l, ph, row0, rows, wide, to);
+            return;
+        }
         fixed (float* from = image, to = p)
         {
             float* dst = to;
@@ -669,6 +675,58 @@ public static partial class Conv2d
                             for (int j = hi; j < wide; j++) dst[j] = 0f;
                         }
         }
+    }
+
+    private static readonly Vector512<int> Odd = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+
+    /// <summary>
+    /// <see cref="FillPhases"/> at stride 2: both column phases of a source row come from the same 32 floats (even and odd
+    /// lanes), and each phase's column limits are worked out once. A row's 16-column stores may run into the following rows
+    /// of the same phase plane (written after it), never past the plane (the two planes are written side by side).
+    /// </summary>
+    private static unsafe void FillPhasesStride2(float* from, int length, Lowering l, Phases ph, int row0, int rows, int wide, float* to)
+    {
+        int e = 2 * ph.DvMin; // source column of phase column 0 in phase pv = 0 (pv = 1: e + 1)
+        int lo0 = Math.Clamp(CeilDiv(-e, 2), 0, wide), hi0 = Math.Clamp(CeilDiv(l.Width - e, 2), lo0, wide);
+        int lo1 = Math.Clamp(CeilDiv(-e - 1, 2), 0, wide), hi1 = Math.Clamp(CeilDiv(l.Width - e - 1, 2), lo1, wide);
+        int start = Math.Max(lo0, lo1), end = Math.Max(hi0, hi1), plane = rows * wide;
+        for (int c = 0; c < l.Channels; c++)
+            for (int pu = 0; pu < 2; pu++)
+            {
+                float* d0 = to + (c * 4 + pu * 2) * plane, d1 = d0 + plane;
+                for (int i = 0; i < rows; i++, d0 += wide, d1 += wide)
+                {
+                    int ih = 2 * (row0 + i + ph.DuMin) + pu;
+                    if ((uint)ih >= (uint)l.Height)
+                    {
+                        new Span<float>(d0, wide).Clear();
+                        new Span<float>(d1, wide).Clear();
+                        continue;
+                    }
+                    long first = (long)(c * l.Height + ih) * l.Width;
+                    float* src = from + first;
+                    int at = start;
+                    for (; at < end && i * wide + at + 16 <= plane && first + e + 2 * at + 32 <= length; at += 16)
+                    {
+                        var a = Vector512.Load(src + e + 2 * at);
+                        var b = Vector512.Load(src + e + 2 * at + 16);
+                        Avx512F.PermuteVar16x32x2(a, Even, b).Store(d0 + at);
+                        Avx512F.PermuteVar16x32x2(a, Odd, b).Store(d1 + at);
+                    }
+                    PhaseRow(d0, src + e, lo0, hi0, start, at, wide);
+                    PhaseRow(d1, src + e + 1, lo1, hi1, start, at, wide);
+                }
+            }
+    }
+
+    /// <summary>The columns of a phase row that the vectors did not write (they wrote [from, to)): dst[j] = src[2j] for j in [lo, hi), zero outside.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PhaseRow(float* dst, float* src, int lo, int hi, int from, int to, int wide)
+    {
+        for (int j = 0; j < lo; j++) dst[j] = 0f;
+        for (int j = lo, stop = Math.Min(hi, from); j < stop; j++) dst[j] = src[2 * j];
+        for (int j = Math.Max(lo, to); j < hi; j++) dst[j] = src[2 * j];
+        for (int j = hi; j < wide; j++) dst[j] = 0f;
     }
 
     /// <summary>dst[j] = src[j] + bias (or dst[j] += src[j] + bias when accumulating) for j &lt; count; short rows, so no span calls.</summary>
@@ -826,11 +884,13 @@ public static partial class Conv2d
     /// dst[c·ldd + j] = src[j·lds + c] for c &lt; 16, j &lt; 14 (rows 14 and 15 read as zero): a 16×16 transpose in registers.
     /// Writes 16 floats per row of dst, so columns 14 and 15 of each must be free to overwrite.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void Transpose16(float* src, int lds, float* dst, int ldd) => Transpose16(src, lds, false, dst, ldd);
 
-    /// <summary>As above, reading 16 rows of src when <paramref name="sixteen"/> (a full 16×16 transpose), 14 otherwise.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <summary>
+    /// As above, reading 16 rows of src when <paramref name="sixteen"/> (a full 16×16 transpose), 14 otherwise. Compiled on
+    /// its own at full optimisation: inlined into the large tile kernels it would exhaust their inlining budget.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     private static unsafe void Transpose16(float* src, int lds, bool sixteen, float* dst, int ldd)
     {
         var r0 = Vector512.Load(src); var r1 = Vector512.Load(src + lds); var r2 = Vector512.Load(src + 2 * lds); var r3 = Vector512.Load(src + 3 * lds);
