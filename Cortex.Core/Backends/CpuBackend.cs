@@ -21,8 +21,26 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
 
     public int Threads { get; }
 
-    /// <summary>Options every CPU kernel passes to Parallel.For, so the thread count is set in one place.</summary>
+    /// <summary>The thread count as ParallelOptions, for work split by Parallel.For (the matrix products' own splitting).</summary>
     public ParallelOptions Parallel { get; }
+
+    private CpuWorkers? workers;
+
+    /// <summary>
+    /// body(i) for every i in [0, count), spread over <see cref="Threads"/> threads (the caller and the backend's own
+    /// workers, which stay ready between consecutive calls: see <see cref="CpuWorkers"/>); returns when all have run.
+    /// Every CPU kernel splits its work through here. A nested call, or one made while another thread's call is running,
+    /// runs on the calling thread.
+    /// </summary>
+    public void For(int count, Action<int> body)
+    {
+        if (count <= 1 || Threads == 1)
+        {
+            CpuWorkers.Serial(count, body);
+            return;
+        }
+        (workers ?? LazyInitializer.EnsureInitialized(ref workers, () => new CpuWorkers(Threads))).For(count, body);
+    }
 
     public string Description => $"cpu ({Threads} threads, {CpuBlas.Provider})";
 
@@ -77,7 +95,7 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
 
     public void Synchronize() { }
 
-    public void Dispose() { }
+    public void Dispose() => workers?.Dispose();
 
     private void Own(string op, Tensor<T> t)
     {

@@ -19,7 +19,7 @@ public static class CpuParallel
             return;
         }
         int chunk = (n + workers - 1) / workers;
-        Parallel.For(0, workers, cpu.Parallel, w =>
+        cpu.For(workers, w =>
         {
             int start = w * chunk;
             int length = Math.Min(chunk, n - start);

@@ -157,7 +157,7 @@ public static partial class BatchNorm
             body(0, channels);
             return;
         }
-        Parallel.For(0, blocks, cpu.Parallel, k => body(k * channels / blocks, (k + 1) * channels / blocks));
+        cpu.For(blocks, k => body(k * channels / blocks, (k + 1) * channels / blocks));
     }
 
     /// <summary>(Σ (x − k), Σ (x − k)²) over a plane, summed in vector lanes.</summary>

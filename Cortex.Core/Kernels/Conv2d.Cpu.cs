@@ -274,7 +274,7 @@ public static partial class Conv2d
     {
         var (ya, yo) = y.HostArray;
         var (ba, bo) = bias.HostArray;
-        Parallel.For(0, batch * channels, cpu.Parallel, row =>
+        cpu.For(batch * channels, row =>
         {
             var target = ya.AsSpan(yo + row * inner, inner);
             TensorPrimitives.Add(target, ba[bo + row % channels], target);
@@ -290,7 +290,7 @@ public static partial class Conv2d
     {
         int workers = Math.Min(cpu.Threads, tasks);
         int next = -1;
-        Parallel.For(0, workers, cpu.Parallel, worker =>
+        cpu.For(workers, worker =>
         {
             var buffer = bufferLength > 0 ? ArrayPool<T>.Shared.Rent(bufferLength) : [];
             for (int task; (task = Interlocked.Increment(ref next)) < tasks;)

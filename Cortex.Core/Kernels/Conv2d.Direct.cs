@@ -60,7 +60,7 @@ public static partial class Conv2d
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
         int next = -1;
-        Parallel.For(0, workers, cpu.Parallel, _ =>
+        cpu.For(workers, _ =>
         {
             int pAligned = (pLength + 15) / 16 * 16;
             float* pp = ThreadScratch(pAligned + outChannels * widePixels + RowChannels * RowPixels), po = pp + pAligned;
@@ -171,7 +171,7 @@ public static partial class Conv2d
         int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
         int workers = Math.Min(cpu.Threads, g.Batch);
         int next = -1;
-        Parallel.For(0, workers, cpu.Parallel, _ =>
+        cpu.For(workers, _ =>
         {
             int pAligned = (pLength + 15) / 16 * 16;
             // The outputs of all phases, plus a tail that the last row's 16-wide loads may read.
@@ -292,7 +292,7 @@ public static partial class Conv2d
         using var partial = new OrderedPartials<float>(tasks, coPad * kPad + outChannels);
         int workers = Math.Min(cpu.Threads, partial.Count);
         int next = -1;
-        Parallel.For(0, workers, cpu.Parallel, _ =>
+        cpu.For(workers, _ =>
         {
             // dLength is a multiple of 16, so every row of dy in d starts on a 64-byte line.
             float* pd = ThreadScratch(group * (dLength + pLength)), pp = pd + group * dLength;
@@ -381,7 +381,7 @@ public static partial class Conv2d
         using var partial = new OrderedPartials<float>(tasks, kPad * outChannels + outChannels);
         int workers = Math.Min(cpu.Threads, partial.Count);
         int next = -1;
-        Parallel.For(0, workers, cpu.Parallel, _ =>
+        cpu.For(workers, _ =>
         {
             float* pd = ThreadScratch(group * (dLength + pLength)), pp = pd + group * dLength;
             new Span<float>(pp, group * pLength).Clear();

@@ -192,7 +192,7 @@ public static class Elementwise
             for (int r = 0; r < rows; r++) body(r);
             return;
         }
-        Parallel.For(0, rows, cpu.Parallel, body);
+        cpu.For(rows, body);
     }
 
     private static void AddKernel<T>(Index1D i, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y) where T : unmanaged, IFloatingPointIeee754<T>

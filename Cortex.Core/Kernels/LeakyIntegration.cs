@@ -113,7 +113,7 @@ public static class LeakyIntegration
         if (blocks == 1 || cpu.Threads == 1)
             for (int k = 0; k < blocks; k++) Block(k);
         else
-            Parallel.For(0, blocks, cpu.Parallel, Block);
+            cpu.For(blocks, Block);
         if (sums is not null)
         {
             T total = T.Zero;

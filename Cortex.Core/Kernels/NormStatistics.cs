@@ -62,7 +62,7 @@ internal static class NormStatistics
         if (elements < CpuParallel.SerialBelow || count == 1 || cpu.Threads == 1)
             for (int i = 0; i < count; i++) body(i);
         else
-            Parallel.For(0, count, cpu.Parallel, body);
+            cpu.For(count, body);
     }
 
     // ---- CPU slice helpers: TensorPrimitives on long slices, plain loops on short ones (S = 1 for [B, N]). ----

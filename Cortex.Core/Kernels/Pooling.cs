@@ -195,7 +195,7 @@ public static partial class Pool2d
             return;
         }
         int chunk = (planes + workers - 1) / workers;
-        Parallel.For(0, workers, cpu.Parallel, w =>
+        cpu.For(workers, w =>
         {
             int first = w * chunk;
             int end = Math.Min(planes, first + chunk);

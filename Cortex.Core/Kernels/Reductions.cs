@@ -62,7 +62,7 @@ public static class Reduce
             }
         }
         if (tasks == 1) SumBlock(0);
-        else Parallel.For(0, tasks, cpu.Parallel, SumBlock);
+        else cpu.For(tasks, SumBlock);
         var rs = result.Span;
         for (int c = 0; c < channels; c++) rs[c] = accumulate ? rs[c] + sums[c] : sums[c];
     }
