@@ -49,6 +49,10 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
             readouts = List(top, "readouts", ReadoutKeys, (m, i) => Readout(m, time, areaShapes, defaultName: null));
         }
 
+        // Without a 'bias' key an area has a bias unless it normalises a drive that no multiplicative projection scales:
+        // normalisation subtracts each channel's mean, so such a bias would cancel.
+        areas = [.. areas.Select(a => a.Declares("bias") ? a
+            : a with { Bias = a.Norm == NormalisationMode.None || projections.Any(p => p.To == a.Name && p.Mode == ProjectionMode.Multiplicative) })];
         return new NetworkSpec
         {
             Location = top.Location with { File = file }, Keys = top.Keys, Name = name, Time = time, Input = input,

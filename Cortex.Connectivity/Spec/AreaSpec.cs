@@ -23,7 +23,10 @@ public sealed record AreaSpec : SpecNode
     /// <summary>Whether τ is learned (one τ per channel, or per unit for a vector area).</summary>
     public bool TauTrainable { get; init; }
 
-    /// <summary>Whether the drive has a learned bias (one per channel, or per unit for a vector area).</summary>
+    /// <summary>
+    /// Whether the drive has a learned bias (one per channel, or per unit for a vector area). Read from a file, it defaults
+    /// to false for an area that normalises a drive no multiplicative projection scales (the bias would cancel), else true.
+    /// </summary>
     public bool Bias { get; init; } = true;
 
     public InitialState InitialState { get; init; } = InitialState.Zero;

@@ -1,3 +1,4 @@
+using Cortex.Areas;
 using Cortex.Connectivity.Graph;
 using Cortex.Connectivity.Reading;
 using Cortex.Connectivity.Spec;
@@ -187,6 +188,8 @@ public static class NetworkValidator
             var inputs = spec.Projections.Where(p => p.To == a.Name).ToList();
             if (inputs.Count > 0 && inputs.All(p => p.Mode == ProjectionMode.Multiplicative))
                 diagnostics.Warning(a.Location, $"{a.Name} has only multiplicative projections: their gain scales a drive that is the bias alone");
+            if (a.Bias && a.Norm != NormalisationMode.None && inputs.All(p => p.Mode != ProjectionMode.Multiplicative))
+                diagnostics.Warning(a.At("bias"), $"{a.Name}'s bias has no effect: normalisation subtracts each channel's mean, bias included (set bias: false, the default here)");
             if (!feedsReadout.Contains(a.Name))
                 diagnostics.Warning(a.Location, $"{a.Name} reaches no readout: no chain of projections leads from it to {string.Join(", ", readoutAreas)}");
         }

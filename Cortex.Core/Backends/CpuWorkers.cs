@@ -16,31 +16,37 @@ internal sealed class CpuWorkers : IDisposable
     /// <summary>How long an idle worker watches for the next operation before it blocks.</summary>
     public const int SpinMicroseconds = 200;
 
-    private sealed class Job(int count, Action<int> body)
+    /// <summary>Iterations are taken in chunks of about count / (threads · ChunksPerThread), so that many short iterations (a
+    /// plane each) do not all meet on one counter, while the chunks still even out uneven progress.</summary>
+    private const int ChunksPerThread = 4;
+
+    private sealed class Job(int count, int chunk, Action<int> body)
     {
         public readonly int Count = count;
+        public readonly int Chunk = chunk;
         public readonly Action<int> Body = body;
-        public int Next = -1;
+        public int Next;
         public int Pending = count;
         public Exception? Error;
 
-        /// <summary>Runs iterations until none are left to take.</summary>
+        /// <summary>Runs chunks of iterations until none are left to take.</summary>
         public void Work()
         {
-            for (int i; (i = Interlocked.Increment(ref Next)) < Count;)
+            for (int start; (start = Interlocked.Add(ref Next, Chunk) - Chunk) < Count;)
             {
-                try
+                int end = Math.Min(start + Chunk, Count);
+                for (int i = start; i < end; i++)
                 {
-                    Body(i);
+                    try
+                    {
+                        Body(i);
+                    }
+                    catch (Exception e)
+                    {
+                        Interlocked.CompareExchange(ref Error, e, null);
+                    }
                 }
-                catch (Exception e)
-                {
-                    Interlocked.CompareExchange(ref Error, e, null);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref Pending);
-                }
+                Interlocked.Add(ref Pending, start - end);
             }
         }
     }
@@ -78,7 +84,7 @@ internal sealed class CpuWorkers : IDisposable
         }
         try
         {
-            var job = new Job(count, body);
+            var job = new Job(count, Math.Max(1, count / ((threads.Length + 1) * ChunksPerThread)), body);
             Volatile.Write(ref current, job);
             Interlocked.Increment(ref generation);
             if (Volatile.Read(ref sleepers) > 0)

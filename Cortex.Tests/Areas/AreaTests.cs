@@ -25,8 +25,8 @@ public sealed class AreaTests
     public void ParametersFollowTheArea()
     {
         var backend = TestBackends.Get<float>(DeviceKind.Cpu);
-        using var perStep = NetworkHarness.Build(backend, Net(", norm: per-step, tau: 2.0, tau_trainable: true, initial_state: learned"));
-        using var shared = NetworkHarness.Build(backend, Net(", norm: shared, bias: false"));
+        using var perStep = NetworkHarness.Build(backend, Net(", norm: per-step, tau: 2.0, tau_trainable: true, initial_state: learned, bias: true"));
+        using var shared = NetworkHarness.Build(backend, Net(", norm: shared"));
         string Shapes(Cortex.Core.Simulation.Network<float> n) => string.Join("; ", n.Parameters.Where(p => p.Name.StartsWith("A.")).Select(p => $"{p.Name} {p.Shape}"));
         Assert.Multiple(() =>
         {

@@ -13,7 +13,7 @@ public sealed class LedgerTests
     //   synapses 288 + 18,432 = 18,720 (shared: counted once)
     //   both projections active at every step: ops per step 225,792 + 3,612,672 = 3,838,464; per image ×4 = 15,353,856
     //   depth: V1 = 1, V2 = 2 at every step; untied twin 18,720·4 = 74,880
-    //   other parameters: biases 32 + 64 = 96; per-step norm γ, β: 2·32·4 + 2·64·4 = 768; readout 64·10 + 10 = 650 → 1,514
+    //   other parameters: no area biases (both areas normalise); per-step norm γ, β: 2·32·4 + 2·64·4 = 768; readout 64·10 + 10 = 650 → 1,418
     [Test]
     public void LedgerOfB()
     {
@@ -27,8 +27,8 @@ public sealed class LedgerTests
         Assert.That(ledger.EffectiveDepth, Is.EqualTo(new int?[] { 2, 2, 2, 2 }));
         Assert.That(ledger.Areas.Select(a => a.FirstInputStep), Is.EqualTo(new int?[] { 1, 1 }));
         Assert.That(ledger.UntiedTwinSynapses, Is.EqualTo(74_880));
-        Assert.That(ledger.OtherParameters, Is.EqualTo(1_514));
-        Assert.That(ledger.Parameters, Is.EqualTo(20_234));
+        Assert.That(ledger.OtherParameters, Is.EqualTo(1_418));
+        Assert.That(ledger.Parameters, Is.EqualTo(20_138));
     }
 
     // BL adds two lateral 3×3 convolutions (delay 1):
@@ -81,16 +81,16 @@ public sealed class LedgerTests
     // Memory for B at batch 2, 4 bytes a value:
     //   values per image: T·(3·N + input) + N (initial states) + T·N (state gradients)
     //     = 4·(3·37,632 + 784) + 37,632 + 4·37,632 = 454,720 + 188,160 = 642,880 → states 2·642,880·4 = 5,143,040 bytes
-    //   parameters 20,234 → weights 80,936, gradients 80,936, two optimiser moments 161,872 → total 5,466,784
+    //   parameters 20,138 → weights 80,552, gradients 80,552, two optimiser moments 161,104 → total 5,465,248
     [Test]
     public void MemoryEstimateOfB()
     {
         var memory = Networks.Config("b").Ledger().Memory(batch: 2);
         Assert.That(memory.StateBytes, Is.EqualTo(5_143_040));
-        Assert.That(memory.WeightBytes, Is.EqualTo(80_936));
-        Assert.That(memory.GradientBytes, Is.EqualTo(80_936));
-        Assert.That(memory.OptimiserBytes, Is.EqualTo(161_872));
-        Assert.That(memory.TotalBytes, Is.EqualTo(5_466_784));
+        Assert.That(memory.WeightBytes, Is.EqualTo(80_552));
+        Assert.That(memory.GradientBytes, Is.EqualTo(80_552));
+        Assert.That(memory.OptimiserBytes, Is.EqualTo(161_104));
+        Assert.That(memory.TotalBytes, Is.EqualTo(5_465_248));
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using Cortex.Connectivity;
 using Cortex.Connectivity.Reading;
 
 namespace Cortex.Tests.Connectivity;
@@ -98,6 +99,21 @@ public sealed class ValidationTests
         Assert.That(warnings, Has.Some.Contains("Island reaches no readout"));
         Assert.That(warnings, Has.Some.Contains("Far first receives input at step 4, after the last step 3"));
         Assert.That(warnings, Has.Some.Contains("Far reaches no readout"));
+    }
+
+    [Test]
+    public void AnAreaThatNormalisesHasNoBiasUnlessAGainScalesItsDrive()
+    {
+        // Normalisation subtracts each channel's mean, so a bias before it cancels: off by default there, and a warning
+        // when asked for; with a multiplicative input the gain scales the bias, which then matters.
+        var yaml = Networks.Chain(Time, areaExtra: ", norm: per-step").Replace("{ name: B, level: 2, shape: [2, 4, 4] }", "{ name: B, level: 2, shape: [2, 4, 4], norm: shared }")
+            .Replace("projections:\n", "projections:\n  - { from: C, to: B, type: feedback, mode: multiplicative }\n");
+        var spec = NetworkLoader.Parse(yaml).Spec;
+        Assert.That(spec.Areas.Select(a => (a.Name, a.Bias)), Is.EqualTo(new[] { ("A", false), ("B", true), ("C", true) }));
+        Assert.That(Networks.Warnings(yaml), Has.None.Contains("bias"));
+        var asked = yaml.Replace(", norm: per-step", ", norm: per-step, bias: true");
+        Assert.That(NetworkLoader.Parse(asked).Spec.Areas[0].Bias, Is.True);
+        Assert.That(Networks.Warnings(asked), Has.Some.Contains("A's bias has no effect: normalisation subtracts each channel's mean"));
     }
 
     [Test]
