@@ -25,6 +25,7 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
     public ParallelOptions Parallel { get; }
 
     private CpuWorkers? workers;
+    private readonly Lock workersLock = new();
 
     /// <summary>
     /// body(i) for every i in [0, count), spread over <see cref="Threads"/> threads (the caller and the backend's own
@@ -39,7 +40,10 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
             CpuWorkers.Serial(count, body);
             return;
         }
-        (workers ?? LazyInitializer.EnsureInitialized(ref workers, () => new CpuWorkers(Threads))).For(count, body);
+        var pool = Volatile.Read(ref workers);
+        if (pool is null)
+            lock (workersLock) pool = workers ??= new CpuWorkers(Threads);
+        pool.For(count, body);
     }
 
     public string Description => $"cpu ({Threads} threads, {CpuBlas.Provider})";
