@@ -14,15 +14,11 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
     public CpuBackend(int? threads = null)
     {
         Threads = Math.Max(1, threads ?? Environment.ProcessorCount);
-        Parallel = new ParallelOptions { MaxDegreeOfParallelism = Threads };
     }
 
     public DeviceKind Kind => DeviceKind.Cpu;
 
     public int Threads { get; }
-
-    /// <summary>The thread count as ParallelOptions, for work split by Parallel.For (the matrix products' own splitting).</summary>
-    public ParallelOptions Parallel { get; }
 
     private CpuWorkers? workers;
     private readonly Lock workersLock = new();

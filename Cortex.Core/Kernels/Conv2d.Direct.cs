@@ -52,8 +52,9 @@ public static partial class Conv2d
 
         var offsets = new int[k];
         ph.Offsets(l, plane, wide, offsets);
-        // Rows a multiple of 14 wide go through RowTile (no throw-away columns) for each whole group of 32 output
-        // channels, with the weights transposed to [K, Co]; the channels left over take the wide tiles.
+        // Rows 14 or 28 wide (with at least RowMinTaps taps) go through RowTile or RowTile28 (no throw-away columns) for
+        // each whole group of 32 output channels, with the weights transposed to [K, Co]; the channels left over take the
+        // wide tiles.
         bool row28 = wo == 2 * RowPixels;
         int rowChannels = (wo == RowPixels || row28) && k >= RowMinTaps && (rows - 1) * wide + wo + 2 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
         var transposed = rowChannels > 0 ? TransposeWeights(w, wOffset, outChannels, k) : null;

@@ -169,8 +169,7 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                     var source = SourceAt(p.Wiring, t);
                     if (source is null) continue;
                     clock = profiler?.Start() ?? 0;
-                    var dSource = SourceGradientAt(p.Wiring, t, inputGradient);
-                    bool accumulate = dSource is null || p.Wiring.Source == 0 || Contribute(written, p.Wiring.Source - 1, Math.Max(t - p.Wiring.Delay, 0));
+                    var (dSource, accumulate) = SourceGradientAt(p.Wiring, t, inputGradient, written);
                     p.Backward(source, intoMemory[node][i], t, copy, p.Wiring.Multiplicative ? dGate! : dDrive, dSource, accumulate);
                     profiler?.Stop(clock, "projection", p.Wiring.Name, backward: true);
                 }
@@ -211,10 +210,15 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
         return program.Areas[w.Source - 1].LearnedInitialState ? Areas[w.Source - 1].State[0] : null;
     }
 
-    private Tensor<T>? SourceGradientAt(Wiring w, int t, bool inputGradient)
+    /// <summary>
+    /// Where a projection's source gradient goes at step t (the input's gradient when asked for, else null; or the source
+    /// area's DState[t − delay]), and whether it adds there: always into the input's gradient (cleared up front), and into
+    /// a state's gradient unless it is the first contribution (<see cref="Contribute"/>).
+    /// </summary>
+    private (Tensor<T>? Gradient, bool Accumulate) SourceGradientAt(Wiring w, int t, bool inputGradient, bool[][] written)
     {
-        int s = t - w.Delay;
-        if (w.Source == 0) return inputGradient ? InputGradient : null;
-        return Areas[w.Source - 1].DState[Math.Max(s, 0)];
+        if (w.Source == 0) return (inputGradient ? InputGradient : null, true);
+        int s = Math.Max(t - w.Delay, 0);
+        return (Areas[w.Source - 1].DState[s], Contribute(written, w.Source - 1, s));
     }
 }
