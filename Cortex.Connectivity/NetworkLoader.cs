@@ -2,15 +2,22 @@ using Cortex.Connectivity.Graph;
 using Cortex.Connectivity.Reading;
 using Cortex.Connectivity.Spec;
 using Cortex.Connectivity.Validation;
-using LedgerOf = Cortex.Connectivity.Graph.Ledger;
 
 namespace Cortex.Connectivity;
 
-/// <summary>A network file that passed validation: its spec, its graph, and the warnings it raised.</summary>
+/// <summary>A network file that passed validation: its spec, its graph (built once, every kind resolved), and the warnings it raised.</summary>
+/// <param name="Spec">The typed spec, defaults resolved.</param>
+/// <param name="Graph">The graph the builder, the ledger and the reports read.</param>
+/// <param name="Warnings">What was allowed but looks unintended.</param>
 public sealed record LoadedNetwork(NetworkSpec Spec, NetworkGraph Graph, IReadOnlyList<ConfigMessage> Warnings)
 {
-    public Schedule Schedule() => new(Graph);
-    public Ledger Ledger() => LedgerOf.Of(Graph);
+    private Graph.Ledger? ledger;
+
+    /// <summary>Which step each projection reads.</summary>
+    public Schedule Schedule => Graph.Schedule;
+
+    /// <summary>The depth-per-synapse ledger (computed once).</summary>
+    public Graph.Ledger Ledger => ledger ??= Cortex.Connectivity.Graph.Ledger.Of(Graph);
 }
 
 /// <summary>Reads and validates a network file in one call, before anything is allocated.</summary>
@@ -22,21 +29,31 @@ public static class NetworkLoader
     /// <summary>Loads YAML text; <paramref name="file"/> names it in messages.</summary>
     public static LoadedNetwork Parse(string yaml, string file = "network.yaml") => Finish(d => NetworkReader.Read(yaml, file, d));
 
-    /// <summary>Reads and validates without throwing: the spec (null when unreadable) and every message.</summary>
-    public static (NetworkSpec? Spec, Diagnostics Diagnostics) Check(string yaml, string file = "network.yaml")
+    /// <summary>Validates a spec made in code (a variant of another network, say) as if it had been read.</summary>
+    public static LoadedNetwork Validate(NetworkSpec spec) => Finish(_ => spec);
+
+    /// <summary>Reads and validates without throwing: the spec (null when unreadable), the graph (null when invalid) and every message.</summary>
+    public static (NetworkSpec? Spec, NetworkGraph? Graph, Diagnostics Diagnostics) Check(string yaml, string file = "network.yaml")
     {
         var diagnostics = new Diagnostics();
         var spec = NetworkReader.Read(yaml, file, diagnostics);
-        if (spec is not null) NetworkValidator.Validate(spec, diagnostics);
-        return (spec, diagnostics);
+        return (spec, spec is null ? null : Resolve(spec, diagnostics), diagnostics);
+    }
+
+    private static NetworkGraph? Resolve(NetworkSpec spec, Diagnostics diagnostics)
+    {
+        NetworkValidator.Validate(spec, diagnostics);
+        if (!diagnostics.HasErrors) return NetworkGraph.Resolve(spec, diagnostics);
+        NetworkGraph.CheckKinds(spec, diagnostics);
+        return null;
     }
 
     private static LoadedNetwork Finish(Func<Diagnostics, NetworkSpec?> read)
     {
         var diagnostics = new Diagnostics();
         var spec = read(diagnostics);
-        if (spec is not null) NetworkValidator.Validate(spec, diagnostics);
-        if (spec is null || diagnostics.HasErrors) throw new ConfigErrors(diagnostics.Errors, diagnostics.Warnings);
-        return new LoadedNetwork(spec, NetworkGraph.Build(spec), diagnostics.Warnings);
+        var graph = spec is null ? null : Resolve(spec, diagnostics);
+        if (graph is null || diagnostics.HasErrors) throw new ConfigErrors(diagnostics.Errors, diagnostics.Warnings);
+        return new LoadedNetwork(spec!, graph, diagnostics.Warnings);
     }
 }

@@ -1,37 +1,93 @@
 using Cortex.Areas;
 using Cortex.Connectivity.Spec;
+using Cortex.Core.Simulation;
 
 namespace Cortex.Connectivity.Graph;
 
-/// <summary>One area's line of the ledger. <see cref="DepthPerStep"/>[t − 1] is the longest chain of projections from the input to this area at step t (null: not reached yet).</summary>
-public sealed record AreaLedger(string Name, int Level, AreaShape Shape, long Neurons, int? FirstInputStep, IReadOnlyList<int?> DepthPerStep);
+/// <summary>One area's line of the ledger.</summary>
+/// <param name="Name">The area.</param>
+/// <param name="Level">Its level.</param>
+/// <param name="Kind">Its kind's word.</param>
+/// <param name="Describe">What its kind computes, in one line.</param>
+/// <param name="Shape">Its shape.</param>
+/// <param name="Neurons">C·H·W or N.</param>
+/// <param name="Synapses">Its own synaptic weights (a gated area's recurrent convolutions), every copy.</param>
+/// <param name="MacsPerStep">Multiply–accumulates per image of its own synapses at each update.</param>
+/// <param name="FirstInputStep">The first step at which it is reached from the input (null: never within T).</param>
+/// <param name="DepthPerStep">DepthPerStep[t − 1]: the longest chain of synaptic layers from the input to it at step t (null: not reached yet).</param>
+public sealed record AreaLedger(string Name, int Level, string Kind, string Describe, AreaShape Shape, long Neurons, long Synapses, long MacsPerStep,
+    int? FirstInputStep, IReadOnlyList<int?> DepthPerStep);
 
-/// <summary>One projection's line: unique weights per copy, copies kept (weight tying), MACs per image at each active step.</summary>
-public sealed record ProjectionLedger(string Name, string From, string To, ProjectionType Type, ProjectionMode Mode, int Delay, string Connectivity,
+/// <summary>One projection's line.</summary>
+/// <param name="Name">The projection.</param>
+/// <param name="From">Its source.</param>
+/// <param name="To">Its target.</param>
+/// <param name="Type">Its type.</param>
+/// <param name="Mode">Its mode's word.</param>
+/// <param name="ModeSymbol">Its mode's mark ("" additive, "×", "÷", …).</param>
+/// <param name="Delay">Its delay.</param>
+/// <param name="Connectivity">What its kind computes, in one line ("conv 3×3 maxpool×2").</param>
+/// <param name="WeightsPerCopy">Weights of one copy.</param>
+/// <param name="Copies">Copies kept (weight tying).</param>
+/// <param name="Synapses">WeightsPerCopy × Copies.</param>
+/// <param name="MacsPerStep">MACs per image when it is active.</param>
+/// <param name="ActiveSteps">The steps at which it is active.</param>
+public sealed record ProjectionLedger(string Name, string From, string To, ProjectionType Type, string Mode, string ModeSymbol, int Delay, string Connectivity,
     long WeightsPerCopy, int Copies, long Synapses, long MacsPerStep, IReadOnlyList<int> ActiveSteps);
 
+/// <summary>One readout's line.</summary>
+/// <param name="Name">The readout.</param>
+/// <param name="From">The area it reads.</param>
+/// <param name="Describe">What it computes and how it is trained.</param>
+/// <param name="Classes">K.</param>
+/// <param name="Steps">The steps it reads.</param>
+/// <param name="Parameters">Its parameters.</param>
+public sealed record ReadoutLedger(string Name, string From, string Describe, int Classes, IReadOnlyList<int> Steps, long Parameters);
+
 /// <summary>
-/// Estimated memory of a training run in bytes: histories of states [T, B, …] (state, drive and normalised drive
-/// of every area, the input, and the state gradients), weights, their gradients and two optimiser moments.
+/// Estimated memory of a training run in bytes: the state arena (every history and scratch tensor the simulator and
+/// the kinds declared, at this batch), weights, their gradients and two optimiser moments.
 /// </summary>
+/// <param name="Batch">B.</param>
+/// <param name="BytesPerValue">4 for float.</param>
+/// <param name="StateBytes">The arena.</param>
+/// <param name="WeightBytes">Every parameter.</param>
+/// <param name="GradientBytes">Their gradients.</param>
+/// <param name="OptimiserBytes">Two moments per parameter.</param>
 public sealed record MemoryEstimate(int Batch, int BytesPerValue, long StateBytes, long WeightBytes, long GradientBytes, long OptimiserBytes)
 {
+    /// <summary>Everything.</summary>
     public long TotalBytes => StateBytes + WeightBytes + GradientBytes + OptimiserBytes;
 }
 
 /// <summary>
-/// The depth-per-synapse ledger of a network: neurons, synapses (unique trainable projection weights), synaptic
-/// operations per step and per image, effective depth at each step, the first step at which each area receives
-/// input, and the synapses the untied twin of equal depth would need. See docs/time-semantics.md.
+/// The depth-per-synapse ledger of a network: neurons, synapses (unique trainable synaptic weights: projections' and
+/// areas' own), synaptic operations per step and per image, effective depth at each step, the first step at which each
+/// area receives input, the synapses the untied twin of equal depth would need, and the memory of a training run — all
+/// read from the kinds' own descriptions. See docs/time-semantics.md.
 /// </summary>
 public sealed record Ledger
 {
+    /// <summary>The network's name.</summary>
     public required string Network { get; init; }
+
+    /// <summary>T.</summary>
     public required int Steps { get; init; }
+
+    /// <summary>synchronous or biological.</summary>
     public required string Unroll { get; init; }
+
+    /// <summary>The weight_tying word.</summary>
     public required string WeightTying { get; init; }
+
+    /// <summary>One line per area.</summary>
     public required IReadOnlyList<AreaLedger> Areas { get; init; }
+
+    /// <summary>One line per projection.</summary>
     public required IReadOnlyList<ProjectionLedger> Projections { get; init; }
+
+    /// <summary>One line per readout.</summary>
+    public required IReadOnlyList<ReadoutLedger> Readouts { get; init; }
 
     /// <summary>Σ neurons of the areas (the input is not counted).</summary>
     public long Neurons => Areas.Sum(a => a.Neurons);
@@ -39,90 +95,97 @@ public sealed record Ledger
     /// <summary>Neurons of the unrolled graph: every area at every step (what the untied twin would have).</summary>
     public long UnrolledNeurons => Neurons * Steps;
 
-    /// <summary>Unique trainable projection weights: each projection's weights × its copies (1 shared, T untied, ⌈T/k⌉ tied every k). Biases are not synapses.</summary>
-    public long Synapses => Projections.Sum(p => p.Synapses);
+    /// <summary>Unique trainable synaptic weights: each projection's weights × its copies, plus areas' own synapses. Biases are not synapses.</summary>
+    public long Synapses => Projections.Sum(p => p.Synapses) + Areas.Sum(a => a.Synapses);
 
-    /// <summary>Weights of one copy of every projection (the synapses of the shared network).</summary>
-    public long SynapsesPerCopy => Projections.Sum(p => p.WeightsPerCopy);
+    /// <summary>Synapses of one copy of every weight (the synapses of the shared network).</summary>
+    public long SynapsesPerCopy => Projections.Sum(p => p.WeightsPerCopy) + Areas.Sum(a => a.Synapses) / WeightCopies;
 
-    /// <summary>The untied twin of equal depth: a separate copy of each projection for every step at which it is active.</summary>
-    public long UntiedTwinSynapses => Projections.Sum(p => p.WeightsPerCopy * p.ActiveSteps.Count);
+    /// <summary>The untied twin of equal depth: a separate copy of each projection for every step at which it is active, and of each area's own synapses for every step.</summary>
+    public long UntiedTwinSynapses => Projections.Sum(p => p.WeightsPerCopy * p.ActiveSteps.Count) + Areas.Sum(a => a.Synapses / WeightCopies * Steps);
 
-    /// <summary>Synaptic operations (multiply–accumulates) per image at step t: Σ MACs of the projections active at t.</summary>
+    /// <summary>Copies of each synaptic weight (1 shared, T untied, ⌈T/k⌉ tied every k).</summary>
+    public required int WeightCopies { get; init; }
+
+    /// <summary>Synaptic operations (multiply–accumulates) per image at step t: projections active at t and areas' own synapses.</summary>
     public required IReadOnlyList<long> SynapticOpsPerStep { get; init; }
 
     /// <summary>Synaptic operations per image over all T steps.</summary>
     public long SynapticOpsPerImage => SynapticOpsPerStep.Sum();
 
-    /// <summary>Effective depth at step t: the longest chain of projections from the input to a readout area (null while no readout area is reached).</summary>
+    /// <summary>Effective depth at step t: the longest chain of synaptic layers from the input to a readout area (null while no readout area is reached).</summary>
     public required IReadOnlyList<int?> EffectiveDepth { get; init; }
 
-    /// <summary>Trainable parameters that are not synapses: area biases, normalisation γ and β, learned τ and initial states, readouts.</summary>
+    /// <summary>Trainable parameters that are not synapses: biases, normalisation γ and β, learned τ and initial states, readouts.</summary>
     public required long OtherParameters { get; init; }
 
+    /// <summary>Every trainable parameter.</summary>
     public long Parameters => Synapses + OtherParameters;
 
-    /// <summary>Values held per image per step for backpropagation through time (see <see cref="Memory"/>).</summary>
-    public required long StateValuesPerImage { get; init; }
+    /// <summary>The arena's values at batch B (a function of B, from the same plans the arena allocates by).</summary>
+    public required Func<int, long> ArenaValues { get; init; }
 
-    /// <summary>
-    /// Estimated memory for training with batch <paramref name="batch"/>: states B·(T·(3·N + input) + N) for the
-    /// state, drive and normalised drive of each area at each step, the input history and the initial states; state
-    /// gradients T·B·N; weights, gradients and two optimiser moments P each.
-    /// </summary>
+    /// <summary>Estimated memory for training with batch <paramref name="batch"/>: the arena as declared, weights, gradients and two optimiser moments.</summary>
     public MemoryEstimate Memory(int batch, int bytesPerValue = sizeof(float))
     {
-        long states = (long)batch * StateValuesPerImage * bytesPerValue;
         long weights = Parameters * bytesPerValue;
-        return new MemoryEstimate(batch, bytesPerValue, states, weights, weights, 2 * weights);
+        return new MemoryEstimate(batch, bytesPerValue, ArenaValues(batch) * bytesPerValue, weights, weights, 2 * weights);
     }
 
     /// <summary>Computes the ledger of a graph by walking its schedule.</summary>
-    public static Ledger Of(NetworkGraph graph) => Of(new Schedule(graph));
-
-    public static Ledger Of(Schedule schedule)
+    public static Ledger Of(NetworkGraph graph)
     {
-        var graph = schedule.Graph;
+        var schedule = graph.Schedule;
         var spec = graph.Spec;
         int steps = spec.Time.Steps;
-        var depth = Depths(schedule);
+        var depth = Depths(graph);
+        var areaModels = graph.Areas.Select(a => a.Model!).ToList();
 
         var areas = graph.Areas.Select(a =>
         {
             var perStep = Enumerable.Range(1, steps).Select(t => depth[a.Index, t]).ToList();
             int first = perStep.FindIndex(d => d is not null);
-            return new AreaLedger(a.Name, a.Level, a.Shape, a.Neurons, first < 0 ? null : first + 1, perStep);
+            var m = a.Model!;
+            return new AreaLedger(a.Name, a.Level, a.Area!.Kind.Word, m.Describe(), a.Shape, a.Neurons, m.Parameters.Where(p => p.Synaptic).Sum(p => p.Values),
+                m.MacsPerUpdate, first < 0 ? null : first + 1, perStep);
         }).ToList();
 
-        var projections = graph.Projections.Select(p => new ProjectionLedger(p.Name, p.From.Name, p.To.Name, p.Type, p.Spec.Mode, p.Delay,
-            Describe(p), p.Geometry.Weights, spec.WeightCopies, p.Geometry.Weights * spec.WeightCopies, p.Geometry.MacsPerImage,
+        var projections = graph.Projections.Select(p => new ProjectionLedger(p.Name, p.From.Name, p.To.Name, p.Type, p.Mode.Word, p.Mode.Symbol, p.Delay,
+            p.Model.Describe(), p.Model.WeightsPerCopy, spec.WeightCopies, p.Model.WeightsPerCopy * spec.WeightCopies, p.Model.MacsPerImage,
             schedule.ActiveSteps(p).ToList())).ToList();
 
+        var readouts = graph.Readouts.Select(r => new ReadoutLedger(r.Spec.Name, r.From.Name, r.Model.Describe(), r.Spec.Classes, r.Model.Steps, r.Parameters)).ToList();
+
+        long areaMacs = areaModels.Sum(m => m.MacsPerUpdate);
         var ops = Enumerable.Range(1, steps).Select(t => schedule.Updates[t - 1].SelectMany(u => u.Reads)
-            .Where(r => r.IsActive).Sum(r => r.Projection.Geometry.MacsPerImage)).ToList();
+            .Where(r => r.IsActive).Sum(r => r.Projection.Model.MacsPerImage) + areaMacs).ToList();
 
         var readoutAreas = graph.Readouts.Select(r => r.From.Index).Distinct().ToList();
         var effective = Enumerable.Range(1, steps).Select(t => readoutAreas.Select(i => depth[i, t]).Max()).ToList();
 
-        long neurons = graph.Areas.Sum(a => a.Neurons);
+        var inputShape = spec.Input.Shape.Dimensions;
+        var areaShapes = graph.Areas.Select(a => (a.Shape.Dimensions, a.Model!.Inputs)).ToList();
+        var readoutShapes = graph.Readouts.Select(r => (r.Model.Steps.Count, r.Spec.Classes)).ToList();
+        var plans = areaModels.Select(m => m.Memory).Concat(graph.Projections.Select(p => p.Model.Memory)).Concat(graph.Readouts.Select(r => r.Model.Memory)).ToList();
         return new Ledger
         {
             Network = spec.Name, Steps = steps, Unroll = spec.Time.Unroll.ToString().ToLowerInvariant(), WeightTying = Schedule.Tying(spec),
-            Areas = areas, Projections = projections, SynapticOpsPerStep = ops, EffectiveDepth = effective,
-            OtherParameters = graph.Areas.Sum(a => AreaParameters(a, steps)) + graph.Readouts.Sum(r => r.Parameters),
-            StateValuesPerImage = steps * (3 * neurons + graph.Input.Neurons) + neurons + steps * neurons,
+            WeightCopies = spec.WeightCopies, Areas = areas, Projections = projections, Readouts = readouts, SynapticOpsPerStep = ops, EffectiveDepth = effective,
+            OtherParameters = areaModels.Sum(m => m.Parameters.Where(p => !p.Synaptic).Sum(p => p.Values)) + graph.Readouts.Sum(r => r.Parameters),
+            ArenaValues = batch => SimulatorMemory.Values(batch, steps, inputShape, areaShapes, readoutShapes) + plans.Sum(p => p.Values(batch, steps)),
         };
     }
 
     /// <summary>
-    /// depth[node, t]: the longest chain of projections from the input to node at step t, by dynamic programming over
+    /// depth[node, t]: the longest chain of synaptic layers from the input to node at step t, by dynamic programming over
     /// (area, step) with areas in update order (so zero-delay sources are final before their targets). The input has
-    /// depth 0 at the steps it is shown. A leaky area (τ &gt; dt or τ learned) carries its depth from t − 1, since its
-    /// state keeps part of h(t − 1) without a projection.
+    /// depth 0 at the steps it is shown. A read adds one layer, and the area's kind adds its own layers between its drive
+    /// and its state; a kind whose state depends on h(t − 1) directly (a leak: 0 layers; a convolution of the state: 1)
+    /// carries the depth of h(t − 1) forward.
     /// </summary>
-    private static int?[,] Depths(Schedule schedule)
+    private static int?[,] Depths(NetworkGraph graph)
     {
-        var graph = schedule.Graph;
+        var schedule = graph.Schedule;
         int steps = graph.Steps;
         var depth = new int?[graph.Nodes.Count, steps + 1];
         for (int t = 1; t <= steps; t++)
@@ -130,33 +193,14 @@ public sealed record Ledger
             if (graph.Spec.Input.IsPresentedAt(t)) depth[0, t] = 0;
             foreach (var update in schedule.Updates[t - 1])
             {
-                int? best = update.Area.Area!.IsLeaky(graph.Spec.Time.Dt) && t > 1 ? depth[update.Area.Index, t - 1] : null;
+                var model = update.Area.Model!;
+                int? best = model.StateDepth is { } carried && t > 1 && depth[update.Area.Index, t - 1] is { } previous ? previous + carried : null;
                 foreach (var read in update.Reads)
-                    if (read.SourceStep >= 1 && depth[read.Projection.From.Index, read.SourceStep] is { } d && (best is null || d + 1 > best))
-                        best = d + 1;
+                    if (read.SourceStep >= 1 && depth[read.Projection.From.Index, read.SourceStep] is { } d && (best is null || d + 1 + model.InputDepth > best))
+                        best = d + 1 + model.InputDepth;
                 depth[update.Area.Index, t] = best;
             }
         }
         return depth;
-    }
-
-    private static long AreaParameters(GraphNode node, int steps)
-    {
-        var a = node.Area!;
-        long channels = a.Shape.Channels;
-        long bias = a.Bias ? channels : 0;
-        long norm = a.Norm switch { NormalisationMode.PerStep => 2 * channels * steps, NormalisationMode.Shared => 2 * channels, _ => 0 };
-        long tau = a.TauTrainable ? channels : 0;
-        long initial = a.InitialState == InitialState.Learned ? a.Shape.Size : 0;
-        return bias + norm + tau + initial;
-    }
-
-    private static string Describe(GraphProjection p)
-    {
-        var s = p.Spec;
-        string resample = s.Resampling == Resampling.None ? "" : $" {ProjectionGeometry.Words(s.Resampling)}×{s.Factor}";
-        if (s.Connectivity == ConnectivityKind.Dense) return $"dense{resample}";
-        string stride = s.Stride == 1 ? "" : $" s{s.Stride}";
-        return s.Resampling == Resampling.TransposedConv ? $"convT {s.Kernel}×{s.Kernel} ×{s.Factor}" : $"conv {s.Kernel}×{s.Kernel}{stride}{resample}";
     }
 }

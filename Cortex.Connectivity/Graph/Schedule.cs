@@ -1,5 +1,4 @@
 using System.Text;
-using Cortex.Areas;
 using Cortex.Connectivity.Spec;
 
 namespace Cortex.Connectivity.Graph;
@@ -9,10 +8,13 @@ public enum SourceRead
 {
     /// <summary>An area's state computed at a step ≥ 1.</summary>
     State,
+
     /// <summary>An area's state before step 1 (t − delay &lt; 1): zero or learned.</summary>
     InitialState,
+
     /// <summary>The input, while the image is shown.</summary>
     Image,
+
     /// <summary>The input after the image is taken away (zeros), or before step 1.</summary>
     Blank,
 }
@@ -21,6 +23,11 @@ public enum SourceRead
 /// One read in the unrolled graph: at <see cref="Step"/> the projection's target reads its source at
 /// <see cref="SourceStep"/> = Step − delay, through weight copy <see cref="WeightCopy"/>.
 /// </summary>
+/// <param name="Step">t, the target's step.</param>
+/// <param name="Projection">The projection.</param>
+/// <param name="SourceStep">t − delay.</param>
+/// <param name="Reads">What the source holds then.</param>
+/// <param name="WeightCopy">The weight copy step t uses.</param>
 public readonly record struct ScheduledRead(int Step, GraphProjection Projection, int SourceStep, SourceRead Reads, int WeightCopy)
 {
     /// <summary>
@@ -30,12 +37,15 @@ public readonly record struct ScheduledRead(int Step, GraphProjection Projection
     public bool IsActive => Reads switch
     {
         SourceRead.State or SourceRead.Image => true,
-        SourceRead.InitialState => Projection.From.Area?.InitialState == InitialState.Learned,
+        SourceRead.InitialState => Projection.From.Area?.Options.LearnedInitialState == true,
         _ => false,
     };
 }
 
 /// <summary>One area's update at one step: the reads that make up its drive.</summary>
+/// <param name="Step">t.</param>
+/// <param name="Area">The area updated.</param>
+/// <param name="Reads">The reads of the projections into it, in file order.</param>
 public sealed record ScheduledUpdate(int Step, GraphNode Area, IReadOnlyList<ScheduledRead> Reads);
 
 /// <summary>
@@ -44,11 +54,13 @@ public sealed record ScheduledUpdate(int Step, GraphNode Area, IReadOnlyList<Sch
 /// </summary>
 public sealed class Schedule
 {
+    /// <summary>The graph it unrolls.</summary>
     public NetworkGraph Graph { get; }
 
     /// <summary>Updates[t − 1] holds the updates of step t, in update order.</summary>
     public IReadOnlyList<IReadOnlyList<ScheduledUpdate>> Updates { get; }
 
+    /// <summary>Unrolls <paramref name="graph"/> over its T steps.</summary>
     public Schedule(NetworkGraph graph)
     {
         Graph = graph;
@@ -101,7 +113,7 @@ public sealed class Schedule
     }
 
     private static string Type(GraphProjection p) =>
-        p.Type.ToString().ToLowerInvariant() + (p.IsMultiplicative ? " (gain)" : "");
+        ProjectionTypes.Rule(p.Type).Word + (p.Mode.Modulatory ? $" ({p.Mode.Symbol} {p.Mode.Word})" : "");
 
     private static string Note(ScheduledRead r) => r.Reads switch
     {
@@ -110,7 +122,8 @@ public sealed class Schedule
         _ => "",
     };
 
-    internal static string Tying(NetworkSpec spec) => spec.WeightTying switch
+    /// <summary>The weight_tying word of a spec.</summary>
+    public static string Tying(NetworkSpec spec) => spec.WeightTying switch
     {
         WeightTying.Shared => "shared",
         WeightTying.Untied => "untied",

@@ -1,4 +1,6 @@
 using System.Globalization;
+using Cortex.Areas;
+using Cortex.Areas.Options;
 using Cortex.Connectivity.Spec;
 using Cortex.Connectivity.Validation;
 using YamlDotNet.RepresentationModel;
@@ -6,62 +8,94 @@ using YamlDotNet.RepresentationModel;
 namespace Cortex.Connectivity.Reading;
 
 /// <summary>
-/// Reads one YAML mapping into typed values, reporting every problem (unknown keys with a suggestion, missing
-/// required keys, wrong types, out-of-range values) with the key's position and path. A value that cannot be
-/// read reports an error and yields null, so reading goes on and all mistakes are found in one pass.
+/// Reads one YAML mapping into typed values, reporting every problem (missing required keys, wrong types, out-of-range
+/// values, unknown words with a suggestion) with the key's position and path. A value that cannot be read reports an
+/// error and yields null, so reading goes on and all mistakes are found in one pass. It records which keys were read:
+/// <see cref="Finish"/> reports every key nobody read as unknown, so the keys a kind accepts are exactly the keys it reads.
 /// </summary>
-internal sealed class MappingReader
+internal sealed class MappingReader : IOptionReader
 {
-    private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> _entries = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _suggested = [];
-    private readonly Diagnostics _diagnostics;
+    private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> entries = new(StringComparer.Ordinal);
+    private readonly HashSet<string> read = new(StringComparer.Ordinal);
+    private readonly Diagnostics diagnostics;
 
-    public SpecLocation Location { get; }
-    public Dictionary<string, SpecLocation> Keys { get; } = [];
-
-    public MappingReader(YamlMappingNode node, SpecLocation location, IReadOnlyCollection<string> allowed, Diagnostics diagnostics)
+    public MappingReader(YamlMappingNode node, SpecLocation location, Diagnostics diagnostics)
     {
-        _diagnostics = diagnostics;
+        this.diagnostics = diagnostics;
         Location = location;
         foreach (var (keyNode, value) in node.Children)
         {
             var at = NodeReader.At(keyNode, location.File, "");
             if (keyNode is not YamlScalarNode key || key.Value is null)
             {
-                diagnostics.Error(at with { Path = location.Path }, $"found a {NodeReader.Kind(keyNode)} as a key; keys are plain words ({string.Join(", ", allowed)})");
+                diagnostics.Error(at with { Path = location.Path }, $"found a {NodeReader.Kind(keyNode)} as a key; keys are plain words");
                 continue;
             }
-            var keyAt = at with { Path = location.Child(key.Value).Path };
-            if (!allowed.Contains(key.Value))
-            {
-                var near = Suggestions.Nearest(key.Value, allowed);
-                if (near is not null) _suggested.Add(near);
-                diagnostics.Error(keyAt, near is not null ? $"unknown key; did you mean '{near}'?" : $"unknown key; allowed: {string.Join(", ", allowed)}");
-                continue;
-            }
-            _entries[key.Value] = (key, value);
-            Keys[key.Value] = keyAt;
+            entries[key.Value] = (key, value);
+            Keys[key.Value] = at with { Path = location.Child(key.Value).Path };
         }
     }
 
-    public bool Has(string key) => _entries.ContainsKey(key);
-    public SpecLocation At(string key) => Keys.TryGetValue(key, out var at) ? at : Location.Child(key);
-    public YamlNode? Node(string key) => _entries.TryGetValue(key, out var e) ? e.Value : null;
+    /// <summary>The mapping's start and YAML path.</summary>
+    public SpecLocation Location { get; }
 
-    /// <summary>Reports a required key that is absent (unless an unknown key was already reported as its likely misspelling).</summary>
+    /// <summary>Where each written key is.</summary>
+    public Dictionary<string, SpecLocation> Keys { get; } = [];
+
+    public bool Has(string key)
+    {
+        read.Add(key);
+        return entries.ContainsKey(key);
+    }
+
+    public bool Declares(string key) => entries.ContainsKey(key);
+
+    public bool IsList(string key) => Node(key) is YamlSequenceNode;
+
+    public SpecLocation At(string key) => Keys.TryGetValue(key, out var at) ? at : Location.Child(key);
+
+    public YamlNode? Node(string key)
+    {
+        read.Add(key);
+        return entries.TryGetValue(key, out var e) ? e.Value : null;
+    }
+
+    public void Error(string key, string text) => diagnostics.Error(At(key), text);
+
+    public void Warning(string key, string text) => diagnostics.Warning(At(key), text);
+
+    /// <summary>Reports a required key that is absent (unless a key written nearby looks like its misspelling: that one is reported as unknown).</summary>
     public bool Require(string key)
     {
-        if (_entries.ContainsKey(key)) return true;
-        if (!_suggested.Contains(key)) _diagnostics.Error(Location.Child(key), "missing required key");
+        read.Add(key);
+        if (entries.ContainsKey(key)) return true;
+        if (!entries.Keys.Any(k => !read.Contains(k) && Suggestions.Nearest(k, [key]) is not null))
+            diagnostics.Error(Location.Child(key), "missing required key");
         return false;
     }
 
-    public void Error(string key, string text) => _diagnostics.Error(At(key), text);
+    /// <summary>
+    /// Reports every key that was written but never read: when <paramref name="elsewhere"/> knows where it belongs (another
+    /// kind, another norm), that is said; otherwise the nearest of <paramref name="known"/> is suggested, or the list.
+    /// </summary>
+    public void Finish(IReadOnlyCollection<string> known, Func<string, string?>? elsewhere = null)
+    {
+        foreach (var (key, _) in entries)
+        {
+            if (read.Contains(key)) continue;
+            if (elsewhere?.Invoke(key) is { } where) { Error(key, where); continue; }
+            var near = Suggestions.Nearest(key, known);
+            Error(key, near is not null ? $"unknown key; did you mean '{near}'?" : $"unknown key; allowed: {string.Join(", ", known)}");
+        }
+    }
+
+    public string? Text(string key) => Scalar(key);
 
     /// <summary>A scalar's text, or null (with an error if the key holds a mapping, a sequence or nothing).</summary>
     public string? Scalar(string key, bool required = false)
     {
-        if (!_entries.TryGetValue(key, out var entry)) { if (required) Require(key); return null; }
+        read.Add(key);
+        if (!entries.TryGetValue(key, out var entry)) { if (required) Require(key); return null; }
         if (entry.Value is YamlScalarNode { Value: { Length: > 0 } text }) return text;
         Error(key, entry.Value is YamlScalarNode ? "no value; expected a value" : $"expected a single value, found a {NodeReader.Kind(entry.Value)}");
         return null;
@@ -69,7 +103,9 @@ internal sealed class MappingReader
 
     public string? Name(string key, bool required = false) => Scalar(key, required)?.Trim();
 
-    public int? Int(string key, int minimum, bool required = false, string? what = null)
+    public int? Int(string key, int minimum, string? what = null) => Int(key, minimum, required: false, what);
+
+    public int? Int(string key, int minimum, bool required, string? what = null)
     {
         var text = Scalar(key, required);
         if (text is null) return null;
@@ -86,7 +122,9 @@ internal sealed class MappingReader
         return value;
     }
 
-    public double? Double(string key, bool required = false)
+    public double? Number(string key) => Number(key, required: false);
+
+    public double? Number(string key, bool required)
     {
         var text = Scalar(key, required);
         if (text is null) return null;
@@ -100,7 +138,7 @@ internal sealed class MappingReader
 
     public double? Positive(string key)
     {
-        var value = Double(key);
+        var value = Number(key);
         if (value is <= 0) { Error(key, $"{key} must be > 0, got {Format(value.Value)}"); return null; }
         return value;
     }
@@ -117,20 +155,67 @@ internal sealed class MappingReader
         }
     }
 
-    /// <summary>One of a closed set of words, mapped to its enum value; an unknown word suggests the nearest.</summary>
-    public TEnum? Choice<TEnum>(string key, IReadOnlyDictionary<string, TEnum> choices, bool required = false) where TEnum : struct, Enum
+    public int? Choice(string key, IReadOnlyList<string> words)
     {
-        var text = Scalar(key, required);
+        var text = Scalar(key);
         if (text is null) return null;
-        if (choices.TryGetValue(text, out var value)) return value;
-        Error(key, $"unknown {key} '{text}'{Suggestions.Hint(text, choices.Keys.ToList())}");
+        for (int i = 0; i < words.Count; i++) if (words[i] == text) return i;
+        Error(key, $"unknown {key} '{text}'{Suggestions.Hint(text, words)}");
         return null;
+    }
+
+    public TEntry? Word<TEntry>(string key, Registry<TEntry> registry) where TEntry : class, IRegistryEntry
+    {
+        var text = Scalar(key);
+        if (text is null) return null;
+        if (registry.Find(text) is { } entry) return entry;
+        Error(key, $"unknown {key} '{text}'{Suggestions.Hint(text, registry.Words)}");
+        return null;
+    }
+
+    public IReadOnlyList<int>? Ints(string key, int minimum, int maximum, string what)
+    {
+        if (Node(key) is not YamlSequenceNode list) return null;
+        var values = new List<int>();
+        foreach (var item in list.Children)
+        {
+            if (item is YamlScalarNode { Value: { } t } && int.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int v)
+                && v >= minimum && v <= maximum)
+                values.Add(v);
+            else Error(key, $"{what} must be integers in {minimum}..{maximum}, found {NodeReader.Describe(item)}");
+        }
+        return values;
+    }
+
+    public IReadOnlyList<double>? Weights(string key)
+    {
+        var node = Node(key);
+        if (node is null) return null;
+        if (node is not YamlSequenceNode list)
+        {
+            Error(key, $"expected a list of numbers ≥ 0, found {NodeReader.Describe(node)}");
+            return null;
+        }
+        var values = new List<double>();
+        foreach (var item in list.Children)
+        {
+            if (item is YamlScalarNode { Value: { } t } && double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
+                && double.IsFinite(v) && v >= 0)
+                values.Add(v);
+            else
+            {
+                Error(key, $"expected numbers ≥ 0, found {NodeReader.Describe(item)}");
+                return null;
+            }
+        }
+        return values;
     }
 
     /// <summary>A shape [C, H, W] or [N] of positive sizes, or null.</summary>
     public AreaShape? Shape(string key, bool required = false)
     {
-        if (!_entries.TryGetValue(key, out var entry)) { if (required) Require(key); return null; }
+        read.Add(key);
+        if (!entries.TryGetValue(key, out var entry)) { if (required) Require(key); return null; }
         if (entry.Value is not YamlSequenceNode list)
         {
             Error(key, $"expected a list [C, H, W] or [N], found {NodeReader.Describe(entry.Value)}");
@@ -178,4 +263,12 @@ internal static class NodeReader
         YamlMappingNode => "a mapping",
         _ => "something else",
     };
+}
+
+/// <summary>Places a kind's messages at the keys of a spec node that was already read (for checks made when the graph is resolved).</summary>
+internal sealed class NodeIssues(SpecNode node, Diagnostics diagnostics) : IIssues
+{
+    public void Error(string key, string text) => diagnostics.Error(node.At(key), text);
+    public void Warning(string key, string text) => diagnostics.Warning(node.At(key), text);
+    public bool Declares(string key) => node.Declares(key);
 }

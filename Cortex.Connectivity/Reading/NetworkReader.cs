@@ -14,31 +14,21 @@ namespace Cortex.Connectivity.Reading;
 /// </summary>
 public static partial class NetworkReader
 {
-    public static readonly string[] TopKeys = ["name", "time", "input", "areas", "projections", "readouts", "readout", "weight_tying"];
-    public static readonly string[] TimeKeys = ["steps", "unroll", "dt"];
-    public static readonly string[] InputKeys = ["name", "shape", "presentation"];
-    public static readonly string[] AreaKeys = ["name", "level", "shape", "activation", "norm", "tau", "tau_trainable", "bias", "initial_state"];
-    public static readonly string[] ProjectionKeys = ["name", "from", "to", "type", "connectivity", "kernel", "stride", "padding", "resample", "factor",
-        "delay", "mode", "init", "gain", "sign"];
-    public static readonly string[] ReadoutKeys = ["name", "from", "classes", "steps", "pooling"];
+    /// <summary>The keys of the top level, of <c>time</c> and of <c>input</c>.</summary>
+    public static readonly string[] TopKeys = ["name", "time", "input", "areas", "projections", "readouts", "readout", "weight_tying"],
+        TimeKeys = ["steps", "unroll", "dt"], InputKeys = ["name", "shape", "presentation"];
 
-    public static readonly IReadOnlyDictionary<string, Unroll> Unrolls = new Dictionary<string, Unroll> { ["synchronous"] = Unroll.Synchronous, ["biological"] = Unroll.Biological };
-    public static readonly IReadOnlyDictionary<string, ActivationKind> Activations = new Dictionary<string, ActivationKind>
-    { ["relu"] = ActivationKind.Relu, ["tanh"] = ActivationKind.Tanh, ["sigmoid"] = ActivationKind.Sigmoid, ["softplus"] = ActivationKind.Softplus, ["identity"] = ActivationKind.Identity };
-    public static readonly IReadOnlyDictionary<string, NormalisationMode> Norms = new Dictionary<string, NormalisationMode>
-    { ["none"] = NormalisationMode.None, ["per-step"] = NormalisationMode.PerStep, ["shared"] = NormalisationMode.Shared };
-    public static readonly IReadOnlyDictionary<string, InitialState> InitialStates = new Dictionary<string, InitialState> { ["zero"] = InitialState.Zero, ["learned"] = InitialState.Learned };
-    public static readonly IReadOnlyDictionary<string, ProjectionType> Types = ProjectionTypes.All.ToDictionary(r => r.Name, r => r.Type);
-    public static readonly IReadOnlyDictionary<string, ConnectivityKind> Connectivities = new Dictionary<string, ConnectivityKind> { ["conv"] = ConnectivityKind.Conv, ["dense"] = ConnectivityKind.Dense };
-    public static readonly IReadOnlyDictionary<string, Resampling> Resamplings = new Dictionary<string, Resampling>
-    {
-        ["none"] = Resampling.None, ["maxpool"] = Resampling.MaxPool, ["avgpool"] = Resampling.AvgPool, ["upsample-nearest"] = Resampling.UpsampleNearest,
-        ["upsample-bilinear"] = Resampling.UpsampleBilinear, ["transposed-conv"] = Resampling.TransposedConv,
-    };
-    public static readonly IReadOnlyDictionary<string, ProjectionMode> Modes = new Dictionary<string, ProjectionMode> { ["additive"] = ProjectionMode.Additive, ["multiplicative"] = ProjectionMode.Multiplicative };
-    public static readonly IReadOnlyDictionary<string, WeightInit> Inits = new Dictionary<string, WeightInit> { ["kaiming"] = WeightInit.Kaiming, ["xavier"] = WeightInit.Xavier };
-    public static readonly IReadOnlyDictionary<string, WeightSign> Signs = new Dictionary<string, WeightSign> { ["none"] = WeightSign.None, ["excitatory"] = WeightSign.Excitatory, ["inhibitory"] = WeightSign.Inhibitory };
-    public static readonly IReadOnlyDictionary<string, ReadoutPooling> Poolings = new Dictionary<string, ReadoutPooling> { ["global-average"] = ReadoutPooling.GlobalAverage, ["none"] = ReadoutPooling.None };
+    /// <summary>The keys every area has, besides its kind's.</summary>
+    public static readonly string[] AreaKeys = ["name", "level", "shape", "kind"];
+
+    /// <summary>The keys every projection has, besides its kind's.</summary>
+    public static readonly string[] ProjectionKeys = ["name", "from", "to", "type", "connectivity", "delay", "mode", "init", "gain", "sign"];
+
+    /// <summary>The keys every readout has, besides its kind's.</summary>
+    public static readonly string[] ReadoutKeys = ["name", "from", "kind"];
+
+    /// <summary>The words of <c>unroll</c>, <c>init</c> and <c>sign</c>, in enum order.</summary>
+    public static readonly string[] Unrolls = ["synchronous", "biological"], Inits = ["kaiming", "xavier"], Signs = ["none", "excitatory", "inhibitory"];
 
     [GeneratedRegex(@"^first-(\d+)$")] private static partial Regex FirstK();
     [GeneratedRegex(@"^tied-every-(\d+)$")] private static partial Regex TiedEveryK();

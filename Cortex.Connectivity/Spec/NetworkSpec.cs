@@ -1,3 +1,5 @@
+using Cortex.Areas;
+
 namespace Cortex.Connectivity.Spec;
 
 /// <summary>How the graph is unrolled in time: the default delay of feedforward projections.</summary>
@@ -5,6 +7,7 @@ public enum Unroll
 {
     /// <summary>Feedforward delay 0: a full bottom-up sweep at every step (BLT, CORnet-R).</summary>
     Synchronous,
+
     /// <summary>Feedforward delay 1: one hop per step (CORnet-RT, ConvRNNs).</summary>
     Biological,
 }
@@ -14,8 +17,10 @@ public enum WeightTying
 {
     /// <summary>One copy for all steps: a recurrent network.</summary>
     Shared,
+
     /// <summary>A copy per step: the depth-matched feedforward twin.</summary>
     Untied,
+
     /// <summary>A copy per block of k steps (<see cref="NetworkSpec.TyingBlock"/>): steps 1..k share one, k+1..2k the next, …</summary>
     TiedEveryK,
 }
@@ -23,9 +28,17 @@ public enum WeightTying
 /// <summary>The discrete time axis: steps t = 1..T of length dt.</summary>
 public sealed record TimeSpec : SpecNode
 {
+    /// <summary>T.</summary>
     public int Steps { get; init; } = 1;
+
+    /// <summary>The default delay of feedforward projections.</summary>
     public Unroll Unroll { get; init; } = Unroll.Synchronous;
+
+    /// <summary>The step's length, in the unit of τ.</summary>
     public double Dt { get; init; } = 1.0;
+
+    /// <summary>T and dt, as kinds read them.</summary>
+    public Cortex.Areas.Dynamics.TimeAxis Axis => new(Steps, Dt);
 }
 
 /// <summary>
@@ -34,8 +47,13 @@ public sealed record TimeSpec : SpecNode
 /// </summary>
 public sealed record InputSpec : SpecNode
 {
+    /// <summary>The input's name (projections read it by this name).</summary>
     public string Name { get; init; } = "image";
+
+    /// <summary>One image's shape.</summary>
     public AreaShape Shape { get; init; } = AreaShape.Unknown;
+
+    /// <summary>Null: the image at every step; k: at steps 1..k, then a blank.</summary>
     public int? PresentedSteps { get; init; }
 
     /// <summary>Whether the image (rather than a blank) is shown at step t (1-based).</summary>
@@ -45,12 +63,25 @@ public sealed record InputSpec : SpecNode
 /// <summary>A whole network file, after reading: typed, positioned, defaults resolved. Validate before use.</summary>
 public sealed record NetworkSpec : SpecNode
 {
+    /// <summary>The network's name.</summary>
     public required string Name { get; init; }
+
+    /// <summary>The time axis.</summary>
     public required TimeSpec Time { get; init; }
+
+    /// <summary>The stimulus.</summary>
     public required InputSpec Input { get; init; }
+
+    /// <summary>The areas, in file order.</summary>
     public IReadOnlyList<AreaSpec> Areas { get; init; } = [];
+
+    /// <summary>The projections, in file order.</summary>
     public IReadOnlyList<ProjectionSpec> Projections { get; init; } = [];
+
+    /// <summary>The readouts, in file order.</summary>
     public IReadOnlyList<ReadoutSpec> Readouts { get; init; } = [];
+
+    /// <summary>How synaptic weights are shared across steps.</summary>
     public WeightTying WeightTying { get; init; } = WeightTying.Shared;
 
     /// <summary>k for <see cref="WeightTying.TiedEveryK"/>; 1 for shared-per-step semantics is never used.</summary>

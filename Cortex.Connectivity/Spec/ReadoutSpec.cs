@@ -1,35 +1,22 @@
+using Cortex.Areas.Readouts;
+
 namespace Cortex.Connectivity.Spec;
 
-/// <summary>At which steps a readout produces class scores.</summary>
-public enum ReadoutSteps { All, Final, List }
-
-/// <summary>How a readout reduces an area's state before its linear map.</summary>
-public enum ReadoutPooling
-{
-    /// <summary>Mean over H×W per channel (spatial areas): C features.</summary>
-    GlobalAverage,
-    /// <summary>The whole state as features (vector areas, or C·H·W features for a spatial one).</summary>
-    None,
-}
-
-/// <summary>A linear readout (pooling, then a dense map to <see cref="Classes"/> scores, with bias) of one area.</summary>
+/// <summary>A readout of one area: class scores at chosen steps, trained under its loss schedule.</summary>
 public sealed record ReadoutSpec : SpecNode
 {
+    /// <summary>A name unique among readouts; its parameters are <c>{Name}.weight</c> and <c>{Name}.bias</c>.</summary>
     public required string Name { get; init; }
+
+    /// <summary>The area it reads.</summary>
     public required string From { get; init; }
-    public int Classes { get; init; }
-    public ReadoutSteps Steps { get; init; } = ReadoutSteps.All;
 
-    /// <summary>The 1-based steps read out when <see cref="Steps"/> is <see cref="ReadoutSteps.List"/>.</summary>
-    public IReadOnlyList<int> StepList { get; init; } = [];
+    /// <summary>The readout kind's options (<c>kind</c> and its keys).</summary>
+    public required ReadoutOptions Options { get; init; }
 
-    public ReadoutPooling Pooling { get; init; } = ReadoutPooling.GlobalAverage;
+    /// <summary>The readout kind.</summary>
+    public ReadoutKind Kind => Options.Kind;
 
-    /// <summary>Whether the readout produces scores at step t of T.</summary>
-    public bool IsReadAt(int t, int steps) => Steps switch
-    {
-        ReadoutSteps.All => true,
-        ReadoutSteps.Final => t == steps,
-        _ => StepList.Contains(t),
-    };
+    /// <summary>K.</summary>
+    public int Classes => Options.Classes;
 }

@@ -1,17 +1,17 @@
-using Cortex.Areas;
-using Cortex.Connectivity.Graph;
 using Cortex.Connectivity.Reading;
 using Cortex.Connectivity.Spec;
 
 namespace Cortex.Connectivity.Validation;
 
 /// <summary>
-/// The graph rules of a network: unique names, endpoints that exist, projection types that agree with the
-/// levels, delays that read the past where they must, no cycle of zero total delay, shapes that fit through
-/// the declared resampling; and warnings for areas the input never reaches or that reach no readout.
+/// The structural rules of a network: unique names, endpoints that exist, projection types that agree with the
+/// levels, delays that read the past where they must, modes the type allows, no cycle of zero total delay; and
+/// warnings for areas the input never reaches or that reach no readout. What each kind demands of its place (shapes
+/// that fit, group counts that divide channels…) is checked when the graph resolves the kinds (<see cref="Graph.NetworkGraph.Resolve"/>).
 /// </summary>
 public static class NetworkValidator
 {
+    /// <summary>Reports every structural error and warning of <paramref name="spec"/>.</summary>
     public static void Validate(NetworkSpec spec, Diagnostics diagnostics)
     {
         var areas = UniqueAreas(spec, diagnostics);
@@ -20,9 +20,7 @@ public static class NetworkValidator
         Unique(spec.Readouts, r => r.Name, "readout", diagnostics, "give each readout a distinct 'name'");
 
         var levels = areas.ToDictionary(a => a.Key, a => a.Value.Level);
-        var shapes = areas.ToDictionary(a => a.Key, a => a.Value.Shape);
         levels[spec.Input.Name] = 0;
-        shapes[spec.Input.Name] = spec.Input.Shape;
         var known = levels.Keys.ToList();
 
         foreach (var p in spec.Projections)
@@ -38,14 +36,12 @@ public static class NetworkValidator
             if (fromOk && toOk && !rule.Agrees(new(p.From, levels[p.From]), new(p.To, levels[p.To])))
                 diagnostics.Error(p.At("type"), LevelMessage(p, rule, levels, spec.Input.Name));
             if (p.Delay < rule.MinimumDelay)
-                diagnostics.Error(p.At("delay"), $"{rule.Name} must read a past step (delay ≥ {rule.MinimumDelay}), got {p.Delay}");
+                diagnostics.Error(p.At("delay"), $"{rule.Word} must read a past step (delay ≥ {rule.MinimumDelay}), got {p.Delay}");
             if (p.Delay >= spec.Time.Steps && p.Delay > 0)
                 diagnostics.Warning(p.At("delay"), $"delay {p.Delay} ≥ time.steps {spec.Time.Steps}: this projection never reads a computed step");
-            if (p.Mode == ProjectionMode.Multiplicative && !rule.MayBeMultiplicative)
-                diagnostics.Error(p.At("mode"), $"multiplicative is for lateral and feedback projections (a gain on the target's drive); {rule.Name} projections are additive");
-            if (fromOk && toOk && shapes[p.From].IsKnown && shapes[p.To].IsKnown
-                && ProjectionGeometry.Resolve(p, shapes[p.From], shapes[p.To], out var error) is null)
-                diagnostics.Error(p.At(ShapeKey(p)), error!);
+            if (p.Mode.Modulatory && !rule.MayModulate)
+                diagnostics.Error(p.At("mode"), $"{p.Mode.Word} is a modulatory mode, for {string.Join(" and ", ProjectionTypes.All.Where(r => r.MayModulate).Select(r => r.Word))} projections "
+                    + $"({p.Mode.Summary}); {rule.Word} projections are additive");
         }
 
         foreach (var r in spec.Readouts)
@@ -90,9 +86,6 @@ public static class NetworkValidator
         return false;
     }
 
-    private static string ShapeKey(ProjectionSpec p) =>
-        p.Declares("resample") ? "resample" : p.Declares("stride") ? "stride" : p.Declares("kernel") ? "kernel" : "to";
-
     private static string LevelMessage(ProjectionSpec p, ProjectionTypeRule rule, Dictionary<string, int> levels, string input)
     {
         int from = levels[p.From], to = levels[p.To];
@@ -104,7 +97,7 @@ public static class NetworkValidator
             : to > from ? "declare it feedforward, or swap from and to"
             : to < from ? "declare it feedback, or swap from and to"
             : "give the areas different levels (lateral projections connect an area to itself)";
-        return $"{rule.Name} {rule.Direction}, but {path} {actually}; {fix}";
+        return $"{rule.Word} {rule.Direction}, but {path} {actually}; {fix}";
     }
 
     /// <summary>Finds every cycle made only of zero-delay projections (Tarjan's strongly connected components).</summary>
@@ -186,10 +179,8 @@ public static class NetworkValidator
             else if (t > spec.Time.Steps)
                 diagnostics.Warning(a.Location, $"{a.Name} first receives input at step {t}, after the last step {spec.Time.Steps}; raise time.steps or shorten delays");
             var inputs = spec.Projections.Where(p => p.To == a.Name).ToList();
-            if (inputs.Count > 0 && inputs.All(p => p.Mode == ProjectionMode.Multiplicative))
-                diagnostics.Warning(a.Location, $"{a.Name} has only multiplicative projections: their gain scales a drive that is the bias alone");
-            if (a.Bias && a.Norm != NormalisationMode.None && inputs.All(p => p.Mode != ProjectionMode.Multiplicative))
-                diagnostics.Warning(a.At("bias"), $"{a.Name}'s bias has no effect: normalisation subtracts each channel's mean, bias included (set bias: false, the default here)");
+            if (inputs.Count > 0 && inputs.All(p => p.Mode.Modulatory))
+                diagnostics.Warning(a.Location, $"{a.Name} has only modulatory projections ({string.Join(", ", inputs.Select(p => p.Mode.Word).Distinct())}): they modulate a drive that is the bias alone");
             if (!feedsReadout.Contains(a.Name))
                 diagnostics.Warning(a.Location, $"{a.Name} reaches no readout: no chain of projections leads from it to {string.Join(", ", readoutAreas)}");
         }

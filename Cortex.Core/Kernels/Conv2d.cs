@@ -12,9 +12,11 @@ namespace Cortex.Core.Kernels;
 public readonly record struct Conv2dGeometry(int Batch, int InChannels, int InHeight, int InWidth, int OutChannels,
     int KernelHeight, int KernelWidth, int Stride, int Padding)
 {
-    public int OutHeight => (InHeight + 2 * Padding - KernelHeight) / Stride + 1;
+    /// <summary>Output height.</summary>
+    public int OutHeight => Conv2d.OutputSize(InHeight, KernelHeight, Stride, Padding);
 
-    public int OutWidth => (InWidth + 2 * Padding - KernelWidth) / Stride + 1;
+    /// <summary>Output width.</summary>
+    public int OutWidth => Conv2d.OutputSize(InWidth, KernelWidth, Stride, Padding);
 
     /// <summary>Shape of the input x: [B, Ci, H, W].</summary>
     public Shape InputShape => new(Batch, InChannels, InHeight, InWidth);
@@ -71,6 +73,10 @@ public readonly record struct Conv2dGeometry(int Batch, int InChannels, int InHe
 /// </summary>
 public static partial class Conv2d
 {
+    /// <summary>The output extent along one axis of length n: ⌊(n + 2p − k)/s⌋ + 1, or 0 when the kernel does not fit the padded input.</summary>
+    public static int OutputSize(int n, int kernel, int stride, int padding)
+        => n + 2 * padding < kernel ? 0 : (n + 2 * padding - kernel) / stride + 1;
+
     /// <summary>
     /// y = conv(x, w) + bias, or y += conv(x, w) + bias when <paramref name="accumulate"/> (an area's drive
     /// is a sum of projections). x [B, Ci, H, W], w [Co, Ci, Kh, Kw], bias [Co] or null, y [B, Co, Ho, Wo].

@@ -15,6 +15,10 @@ namespace Cortex.Core.Kernels;
 /// </summary>
 public static class ConvTranspose2d
 {
+    /// <summary>The output extent along one axis of length n: (n − 1)·s − 2p + k + outputPadding.</summary>
+    public static int OutputSize(int n, int kernel, int stride, int padding, int outputPadding = 0)
+        => (n - 1) * stride - 2 * padding + kernel + outputPadding;
+
     /// <summary>The output shape [B, Co, Ho, Wo] for x [B, Ci, H, W] and w [Ci, Co, Kh, Kw].</summary>
     public static Shape OutputShape<T>(Tensor<T> x, Tensor<T> w, int stride, int padding, int outputPadding = 0)
         where T : unmanaged, IFloatingPointIeee754<T>

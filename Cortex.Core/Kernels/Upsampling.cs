@@ -21,6 +21,9 @@ namespace Cortex.Core.Kernels;
 /// </summary>
 public static partial class Upsample
 {
+    /// <summary>The extent along one axis of length n upsampled by an integer factor: n·factor.</summary>
+    public static int OutputSize(int n, int factor) => n * factor;
+
     /// <summary>y[b, c, i, j] = x[b, c, floor(i·H/Ho), floor(j·W/Wo)]. y: [B, C, Ho, Wo].</summary>
     public static void NearestForward<T>(Tensor<T> x, Tensor<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {

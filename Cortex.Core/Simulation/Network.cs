@@ -6,11 +6,10 @@ using Cortex.Core.Tensors;
 
 namespace Cortex.Core.Simulation;
 
-/// <summary>The value of a loss and its gradient with respect to the logits of every read step.</summary>
-/// <param name="Value">Σ_s w_s·mean_b CE(logits_s, label_b).</param>
-/// <param name="PerStep">mean_b CE at each read step (unweighted).</param>
-/// <param name="Gradient">∂L/∂logits [S, B, K]: pass it to <see cref="Network{T}.Backward(Tensor{T})"/>.</param>
-public sealed record LossResult<T>(double Value, double[] PerStep, Tensor<T> Gradient) where T : unmanaged, IFloatingPointIeee754<T>;
+/// <summary>The value of a network's loss for one batch: the total and each readout's share of it.</summary>
+/// <param name="Value">Σ_r of each readout's weighted loss, mean over the batch.</param>
+/// <param name="PerReadout">Each readout's weighted loss, mean over the batch, in readout order.</param>
+public sealed record LossResult(double Value, IReadOnlyList<double> PerReadout);
 
 /// <summary>
 /// A runnable network: a compiled program, its parameter store, and a state arena for the current batch size
@@ -23,9 +22,11 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private readonly Func<int, long> estimatedBytes;
     private StateArena<T>? arena;
     private Simulator<T>? simulator;
-    private Tensor<T>? labels, probabilities, losses, meanLosses, lossGradient;
-    private Tensor<T>[]? gradients;
+    private Profiler? profiler;
+    private LossWeights?[] uploadedWeights = [];
+    private int[]?[] uploadedGroups = [];
 
+    /// <param name="program">The compiled areas, projections and readouts.</param>
     /// <param name="estimatedBytes">The memory a training run at batch B is estimated to need (the ledger's estimate).</param>
     public Network(CompiledProgram<T> program, Func<int, long> estimatedBytes)
     {
@@ -33,8 +34,13 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         this.estimatedBytes = estimatedBytes;
     }
 
+    /// <summary>The network's name.</summary>
     public string Name => program.Name;
+
+    /// <summary>T, the number of time steps.</summary>
     public int Steps => program.Steps;
+
+    /// <summary>Where its tensors live.</summary>
     public IBackend<T> Backend => program.Store.Backend;
 
     /// <summary>Every trainable parameter, for optimisers. Names: <c>V1->V2.weight</c> (or <c>.weight[copy k]</c> when weights are untied or tied every k), <c>V1.bias</c>, <c>V1.norm.gamma</c>, <c>readout.weight</c>, …</summary>
@@ -43,18 +49,23 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Non-trainable state that a checkpoint must keep (running normalisation statistics, …), by name.</summary>
     public IReadOnlyList<(string Name, Tensor<T> Tensor)> Buffers => program.Store.Buffers;
 
+    /// <summary>The areas' names, node order.</summary>
     public IReadOnlyList<string> AreaNames => [.. program.Areas.Select(a => a.Name)];
 
-    /// <summary>The readouts, in file order: name, classes and the 1-based steps they read.</summary>
+    /// <summary>The readouts, in file order: name, classes, the 1-based steps they read and the weights of their loss.</summary>
     public IReadOnlyList<IReadoutOp<T>> Readouts => program.Readouts;
 
     /// <summary>The batch size the arena is made for (0 before the first pass).</summary>
     public int Batch => simulator?.Batch ?? 0;
 
+    /// <summary>The compiled program it runs.</summary>
     public CompiledProgram<T> Program => program;
 
     /// <summary>The simulator bound to the current arena (null before the first pass).</summary>
-    internal Simulator<T>? Simulator => simulator;
+    public Simulator<T>? Simulator => simulator;
+
+    /// <summary>Values held by the current arena (0 before the first pass): every history, scratch tensor and loss buffer.</summary>
+    public long ArenaValues => arena?.Elements ?? 0;
 
     /// <summary>When set, the simulator times every area step, projection and readout with it (synchronising the backend each time); null: off.</summary>
     public Profiler? Profiler
@@ -66,8 +77,6 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             if (simulator is not null) simulator.Profiler = value;
         }
     }
-
-    private Profiler? profiler;
 
     /// <summary>Makes the arena for <paramref name="batch"/> (if it is not already), after checking the memory estimate against the device.</summary>
     public void Reserve(int batch)
@@ -83,18 +92,12 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         simulator = null;
         arena = new StateArena<T>(Backend, batch);
         simulator = new Simulator<T>(program, arena) { Profiler = profiler };
-        int reads = program.Readouts.Count == 0 ? 1 : program.Readouts[0].Steps.Count, classes = program.Readouts.Count == 0 ? 1 : program.Readouts[0].Classes;
-        labels = arena.Tensor(new Shape(batch));
-        probabilities = arena.Tensor(new Shape(reads, batch, classes));
-        lossGradient = arena.Tensor(new Shape(reads, batch, classes));
-        losses = arena.Tensor(new Shape(batch));
-        meanLosses = arena.Tensor(new Shape(reads));
-        // Readouts after the first get a zero logit gradient when Backward is given the first's alone.
-        gradients = [.. program.Readouts.Select(r => arena.Tensor(new Shape(r.Steps.Count, batch, r.Classes)))];
+        uploadedWeights = new LossWeights?[program.Readouts.Count];
+        uploadedGroups = new int[]?[program.Readouts.Count];
     }
 
-    /// <summary>Runs T steps on images [B, …input shape] given on the host; returns the first readout's logits [S, B, K].</summary>
-    public Tensor<T> Forward(ReadOnlySpan<T> images, int batch, bool training)
+    /// <summary>Runs T steps on images [B, …input shape] given on the host; returns every readout's logits [S, B, K], in readout order.</summary>
+    public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, int batch, bool training)
     {
         long perImage = program.InputShape.Aggregate(1L, (a, d) => a * d);
         if (images.Length != batch * perImage)
@@ -104,8 +107,8 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         return Run(training);
     }
 
-    /// <summary>Runs T steps on images [B, …input shape] already on this network's backend; returns the first readout's logits [S, B, K].</summary>
-    public Tensor<T> Forward(Tensor<T> images, bool training)
+    /// <summary>Runs T steps on images [B, …input shape] already on this network's backend; returns every readout's logits [S, B, K].</summary>
+    public IReadOnlyList<Tensor<T>> Forward(Tensor<T> images, bool training)
     {
         if (images.Shape.Rank != program.InputShape.Length + 1 || !images.Shape.Dims[1..].SequenceEqual(program.InputShape))
             throw new ArgumentException($"{Name}: input must be [B, {string.Join(", ", program.InputShape)}], got {images.Shape}");
@@ -114,80 +117,113 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         return Run(training);
     }
 
-    private Tensor<T> Run(bool training)
+    private IReadOnlyList<Tensor<T>> Run(bool training)
     {
+        if (program.Readouts.Count == 0) throw new InvalidOperationException($"{Name} has no readout");
         simulator!.Forward(training);
-        return simulator.Readouts.Count > 0 ? simulator.Readouts[0].Logits.All : throw new InvalidOperationException($"{Name} has no readout");
+        return [.. simulator.Readouts.Select(r => r.Logits.All)];
     }
 
     /// <summary>The logits [S, B, K] of the named readout from the last forward pass.</summary>
-    public Tensor<T> Logits(string readout)
-    {
-        int r = IndexOf(program.Readouts.Select(x => x.Name), readout, "readout");
-        return Bound().Readouts[r].Logits.All;
-    }
+    public Tensor<T> Logits(string readout) => Bound().Readouts[ReadoutIndex(readout)].Logits.All;
 
     /// <summary>
-    /// Backward through time from ∂L/∂logits [S, B, K] of the (single or first) readout (other readouts get no gradient):
-    /// parameter gradients accumulate; <paramref name="inputGradient"/> also computes <see cref="InputGradient"/>.
+    /// The loss of the last forward pass, computed on the device: for each readout, softmax cross-entropy at each read,
+    /// weighted by the readout's <see cref="IReadoutOp{T}.Loss"/> (or by <paramref name="weights"/>, one per readout, when
+    /// given: evaluation passes <see cref="LossWeights.PerStep"/>), fine against the labels and coarse against the labels'
+    /// groups. Writes each readout's probabilities, per-image losses and ∂L/∂logits (<see cref="LossGradients"/>) and
+    /// reads back only the totals.
     /// </summary>
-    public void Backward(Tensor<T> dLogits, bool inputGradient = false)
+    /// <param name="labels">Class indices [B].</param>
+    /// <param name="coarseGroups">The coarse group of each class (needed when a weight is coarse); empty otherwise.</param>
+    /// <param name="weights">Weights per readout replacing the readouts' own; null: theirs.</param>
+    public LossResult Loss(ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups = default, IReadOnlyList<LossWeights>? weights = null)
     {
         var sim = Bound();
-        gradients![0] = dLogits;
-        sim.Backward(gradients, inputGradient);
+        if (labels.Length != sim.Batch)
+            throw new ArgumentException($"{Name}: {labels.Length} labels for a batch of {sim.Batch}");
+        if (weights is not null && weights.Count != program.Readouts.Count)
+            throw new ArgumentException($"{Name}: {weights.Count} sets of loss weights for {program.Readouts.Count} readouts");
+        var host = new T[labels.Length];
+        for (int b = 0; b < host.Length; b++) host[b] = T.CreateChecked(labels[b]);
+        foreach (var r in program.Readouts) SoftmaxCrossEntropy.ValidateLabels<T>(host, r.Classes);
+        Backend.Upload(host, sim.Labels);
+        T scale = T.CreateChecked(1.0 / sim.Batch);
+        var perReadout = new double[program.Readouts.Count];
+        for (int r = 0; r < program.Readouts.Count; r++)
+        {
+            var readout = program.Readouts[r];
+            var m = sim.Readouts[r];
+            var w = weights?[r] ?? readout.Loss;
+            if (w.Fine.Count != readout.Steps.Count || w.Coarse.Count != readout.Steps.Count)
+                throw new ArgumentException($"{Name}: readout '{readout.Name}' reads {readout.Steps.Count} steps, but its loss has {w.Fine.Count} fine and {w.Coarse.Count} coarse weights");
+            if (!ReferenceEquals(uploadedWeights[r], w))
+            {
+                Backend.Upload([.. w.Fine.Select(T.CreateChecked)], m.FineWeights);
+                Backend.Upload([.. w.Coarse.Select(T.CreateChecked)], m.CoarseWeights);
+                uploadedWeights[r] = w;
+            }
+            if (w.NeedsGroups) UploadGroups(r, coarseGroups);
+            SoftmaxCrossEntropy.Scheduled(m.Logits.All, sim.Labels, m.Groups, m.FineWeights, m.CoarseWeights, m.Probabilities.All, m.ImageLosses.All,
+                m.LogitGradients.All, scale);
+            Reduce.SumOverAxes(m.ImageLosses.All, 1, 1, m.ImageLosses.All.Length, m.Loss, accumulate: false);
+        }
+        for (int r = 0; r < perReadout.Length; r++)
+            perReadout[r] = double.CreateChecked(sim.Readouts[r].Loss.ToArray()[0]) / sim.Batch;
+        return new LossResult(perReadout.Sum(), perReadout);
     }
 
-    /// <summary>Backward through time from ∂L/∂logits of every readout, in readout order.</summary>
+    private void UploadGroups(int r, ReadOnlySpan<int> groups)
+    {
+        var readout = program.Readouts[r];
+        if (groups.Length == 0)
+            throw new ArgumentException($"{Name}: readout '{readout.Name}' has a coarse loss, but no coarse groups were given (the dataset has none)");
+        if (groups.Length != readout.Classes)
+            throw new ArgumentException($"{Name}: readout '{readout.Name}' scores {readout.Classes} classes, but {groups.Length} coarse groups were given");
+        if (uploadedGroups[r] is { } known && groups.SequenceEqual(known)) return;
+        var host = new T[groups.Length];
+        for (int c = 0; c < host.Length; c++) host[c] = T.CreateChecked(groups[c]);
+        Backend.Upload(host, Bound().Readouts[r].Groups);
+        uploadedGroups[r] = groups.ToArray();
+    }
+
+    /// <summary>∂L/∂logits of every readout from the last <see cref="Loss"/>, in readout order.</summary>
+    public IReadOnlyList<Tensor<T>> LossGradients => [.. Bound().Readouts.Select(r => r.LogitGradients.All)];
+
+    /// <summary>softmax(logits) [S, B, K] of readout <paramref name="readout"/> from the last <see cref="Loss"/>.</summary>
+    public Tensor<T> Probabilities(int readout) => Bound().Readouts[readout].Probabilities.All;
+
+    /// <summary>The weighted loss of each image at each read [S, B, 1] of readout <paramref name="readout"/> from the last <see cref="Loss"/>.</summary>
+    public Tensor<T> ImageLosses(int readout) => Bound().Readouts[readout].ImageLosses.All;
+
+    /// <summary>
+    /// Backward through time from ∂L/∂logits of every readout, in readout order: parameter gradients accumulate;
+    /// <paramref name="inputGradient"/> also computes <see cref="InputGradient"/>.
+    /// </summary>
     public void Backward(IReadOnlyList<Tensor<T>> dLogits, bool inputGradient = false) => Bound().Backward(dLogits, inputGradient);
 
     /// <summary>∂L/∂image [B, …] from the last backward pass that asked for it, summed over the steps at which the image is shown.</summary>
     public Tensor<T> InputGradient => Bound().InputGradient;
 
+    /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGradients() => program.Store.ZeroGradients();
 
     /// <summary>The recorded state h(t) [B, …] of an area at step t (0: the initial state) from the last forward pass.</summary>
     public Tensor<T> State(string area, int step)
     {
-        var m = Bound().Areas[IndexOf(program.Areas.Select(a => a.Name), area, "area")];
+        var m = Bound().Areas[AreaIndex(area)];
         if (step < 0 || step > Steps) throw new ArgumentOutOfRangeException(nameof(step), $"{Name}: step {step} is outside 0..{Steps}");
         return m.State[step];
     }
 
     /// <summary>Every recorded state of an area: [T + 1, B, …], index 0 the initial state.</summary>
-    public Tensor<T> States(string area) => Bound().Areas[IndexOf(program.Areas.Select(a => a.Name), area, "area")].State.All;
-
-    /// <summary>
-    /// Softmax cross-entropy of the first readout against <paramref name="labelValues"/> (class indices, [B]),
-    /// weighted per read step: L = Σ_s w_s·mean_b CE(logits_s, label_b). Returns the value (read to the host) and
-    /// ∂L/∂logits for <see cref="Backward(Tensor{T})"/>.
-    /// </summary>
-    public LossResult<T> Loss(ReadOnlySpan<int> labelValues, ReadOnlySpan<double> stepWeights)
-    {
-        var sim = Bound();
-        var readout = program.Readouts[0];
-        if (labelValues.Length != sim.Batch)
-            throw new ArgumentException($"{Name}: {labelValues.Length} labels for a batch of {sim.Batch}");
-        if (stepWeights.Length != readout.Steps.Count)
-            throw new ArgumentException($"{Name}: {stepWeights.Length} step weights for {readout.Steps.Count} read steps of readout '{readout.Name}'");
-        var host = new T[labelValues.Length];
-        for (int b = 0; b < host.Length; b++) host[b] = T.CreateChecked(labelValues[b]);
-        SoftmaxCrossEntropy.ValidateLabels<T>(host, readout.Classes);
-        Backend.Upload(host, labels!);
-        var logits = sim.Readouts[0].Logits;
-        for (int k = 0; k < readout.Steps.Count; k++)
-        {
-            SoftmaxCrossEntropy.Forward(logits[k], labels!, probabilities!.Step(k), losses!);
-            SoftmaxCrossEntropy.MeanLoss(losses!, meanLosses!.Slice(k, new Shape(1)));
-            SoftmaxCrossEntropy.Backward(probabilities.Step(k), labels!, T.CreateChecked(stepWeights[k] / sim.Batch), lossGradient!.Step(k), accumulate: false);
-        }
-        var perStep = Array.ConvertAll(meanLosses!.ToArray(), v => double.CreateChecked(v));
-        double value = 0;
-        for (int k = 0; k < perStep.Length; k++) value += stepWeights[k] * perStep[k];
-        return new LossResult<T>(value, perStep, lossGradient!);
-    }
+    public Tensor<T> States(string area) => Bound().Areas[AreaIndex(area)].State.All;
 
     private Simulator<T> Bound() => simulator ?? throw new InvalidOperationException($"{Name}: run Forward first");
+
+    private int AreaIndex(string area) => IndexOf(program.Areas.Select(a => a.Name), area, "area");
+
+    private int ReadoutIndex(string readout) => IndexOf(program.Readouts.Select(r => r.Name), readout, "readout");
 
     private int IndexOf(IEnumerable<string> names, string name, string what)
     {
@@ -196,6 +232,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         return i >= 0 ? i : throw new ArgumentException($"{Name}: no {what} named '{name}'; {what}s: {string.Join(", ", list)}");
     }
 
+    /// <summary>Frees the arena and every parameter.</summary>
     public void Dispose()
     {
         Backend.Synchronize();

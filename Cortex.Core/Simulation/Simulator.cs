@@ -3,47 +3,92 @@ using Cortex.Core.Tensors;
 
 namespace Cortex.Core.Simulation;
 
+/// <summary>A readout's arena memory: what the simulator and the loss share (<see cref="SimulatorMemory.ReadoutPlan"/>) and the readout's own plan.</summary>
+public sealed class ReadoutMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly BoundMemory<T> shared;
+
+    internal ReadoutMemory(StateArena<T> arena, int steps, IReadoutOp<T> readout)
+    {
+        shared = arena.Bind(SimulatorMemory.ReadoutPlan(readout.Steps.Count, readout.Classes), steps);
+        Own = arena.Bind(readout.Memory, steps);
+    }
+
+    /// <summary>Logits[k] for the k-th read step (0-based). // [S, B, K]</summary>
+    public History<T> Logits => shared.History(new Slot(0));
+
+    /// <summary>softmax(logits) at each read, written by the loss. // [S, B, K]</summary>
+    public History<T> Probabilities => shared.History(new Slot(1));
+
+    /// <summary>∂L/∂logits at each read, written by the loss. // [S, B, K]</summary>
+    public History<T> LogitGradients => shared.History(new Slot(2));
+
+    /// <summary>The weighted loss of each image at each read. // [S, B, 1]</summary>
+    public History<T> ImageLosses => shared.History(new Slot(3));
+
+    /// <summary>The fine and coarse loss weights of each read, and the coarse group of each class, as last uploaded.</summary>
+    public Tensor<T> FineWeights => shared.Tensor(new Slot(4));
+
+    /// <inheritdoc cref="FineWeights"/>
+    public Tensor<T> CoarseWeights => shared.Tensor(new Slot(5));
+
+    /// <inheritdoc cref="FineWeights"/>
+    public Tensor<T> Groups => shared.Tensor(new Slot(6));
+
+    /// <summary>The readout's loss, mean over the batch. // [1]</summary>
+    public Tensor<T> Loss => shared.Tensor(new Slot(7));
+
+    /// <summary>The memory the readout's own plan asked for.</summary>
+    public BoundMemory<T> Own { get; }
+}
+
 /// <summary>
-/// The only time loop. Forward: for t = 1..T, areas in update order; each area's drive (and gate) is the sum of
-/// its projections, every projection reading its source at t − delay (t − delay &lt; 1: the source's initial
-/// state, or a blank for the input); then the area's step function gives h(t); then the readouts of step t.
+/// The only time loop. Forward: for t = 1..T, areas in update order; each input of an area is the sum of the
+/// projections into it, every projection reading its source at t − delay (t − delay &lt; 1: the source's initial
+/// state, or a blank for the image); then the area's step function gives h(t); then the readouts of step t.
 /// Backward through time runs the same schedule in reverse (t = T..1, areas in reverse update order), so that
 /// ∂L/∂h(t) of an area is complete before its own step is differentiated: every later use (readouts at t,
-/// zero-delay targets at t, delayed targets at t' &gt; t, the leak from t + 1) has already added to it.
-/// Reads that cannot carry a signal — a blank input, a zero initial state — are skipped both ways.
-/// All memory is bound once from a <see cref="StateArena{T}"/>; nothing is allocated on a device per step.
+/// zero-delay targets at t, delayed targets at t' &gt; t, the area's own step t + 1) has already added to it.
+/// Reads that cannot carry a signal — a blank image, a zero initial state — are skipped both ways. The simulator
+/// knows areas, projections and readouts only through their interfaces and their memory plans: all memory is bound
+/// once from a <see cref="StateArena{T}"/>; nothing is allocated per step.
 /// </summary>
 public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly CompiledProgram<T> program;
     private readonly IProjectionOp<T>[][] into;
-    private readonly ProjectionMemory<T>[][] intoMemory;
+    private readonly BoundMemory<T>[][] intoMemory;
     private readonly (int Readout, int Read)[][] readsAt;
+    private readonly bool[][] received;
+    private readonly BoundMemory<T> inputs;
     private bool trained;
 
+    /// <summary>Binds every area's, projection's and readout's memory in <paramref name="arena"/>.</summary>
     public Simulator(CompiledProgram<T> program, StateArena<T> arena)
     {
         this.program = program;
         Batch = arena.Batch;
         int steps = program.Steps;
-        Areas = [.. program.Areas.Select(a => new AreaMemory<T>(arena, steps, a.Shape, a.Needs))];
-        Projections = [.. program.Projections.Select(p => new ProjectionMemory<T>(arena, steps, p.ResampledShape))];
-        Readouts = [.. program.Readouts.Select(r => new ReadoutMemory<T>(arena, r.Steps.Count, r.Classes, r.PooledShape))];
-        Input = arena.Batched(program.InputShape);
-        InputGradient = arena.Batched(program.InputShape);
+        Areas = [.. program.Areas.Select(a => new AreaMemory<T>(arena, steps, a))];
+        Projections = [.. program.Projections.Select(p => arena.Bind(p.Memory, steps))];
+        Readouts = [.. program.Readouts.Select(r => new ReadoutMemory<T>(arena, steps, r))];
+        inputs = arena.Bind(SimulatorMemory.InputPlan(program.InputShape), steps);
         into = new IProjectionOp<T>[program.Areas.Count + 1][];
-        intoMemory = new ProjectionMemory<T>[program.Areas.Count + 1][];
+        intoMemory = new BoundMemory<T>[program.Areas.Count + 1][];
+        received = new bool[program.Areas.Count + 1][];
         for (int node = 1; node <= program.Areas.Count; node++)
         {
             var indices = Enumerable.Range(0, program.Projections.Count).Where(i => program.Projections[i].Wiring.Target == node).ToArray();
             into[node] = [.. indices.Select(i => program.Projections[i])];
             intoMemory[node] = [.. indices.Select(i => Projections[i])];
+            received[node] = new bool[program.Areas[node - 1].Inputs];
         }
         readsAt = new (int, int)[steps + 1][];
         for (int t = 0; t <= steps; t++)
             readsAt[t] = [.. program.Readouts.SelectMany((r, i) => r.Steps.Select((s, k) => (s, i, k))).Where(x => x.s == t).Select(x => (x.i, x.k))];
     }
 
+    /// <summary>The batch size the memory is bound for.</summary>
     public int Batch { get; }
 
     /// <summary>When set, every area step, projection, readout and fill is timed (synchronising the backend each time); null: not profiled.</summary>
@@ -52,15 +97,20 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Area memories: node k is Areas[k − 1].</summary>
     public IReadOnlyList<AreaMemory<T>> Areas { get; }
 
-    public IReadOnlyList<ProjectionMemory<T>> Projections { get; }
+    /// <summary>Each projection's own memory, in program order.</summary>
+    public IReadOnlyList<BoundMemory<T>> Projections { get; }
 
+    /// <summary>Each readout's memory, in program order.</summary>
     public IReadOnlyList<ReadoutMemory<T>> Readouts { get; }
 
     /// <summary>The image shown at every presented step. // [B, C, H, W] or [B, N]</summary>
-    public Tensor<T> Input { get; }
+    public Tensor<T> Input => inputs.Tensor(new Slot(0));
 
     /// <summary>∂L/∂image summed over the steps at which it is shown (written by <see cref="Backward"/>).</summary>
-    public Tensor<T> InputGradient { get; }
+    public Tensor<T> InputGradient => inputs.Tensor(new Slot(1));
+
+    /// <summary>Class indices of the batch, for the loss. // [B, 1]</summary>
+    public Tensor<T> Labels => inputs.Tensor(new Slot(2));
 
     /// <summary>Runs t = 1..T on <see cref="Input"/>. <paramref name="training"/> selects batch statistics (and updates running averages).</summary>
     public void Forward(bool training)
@@ -77,7 +127,8 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
             foreach (int node in program.UpdateOrder)
             {
                 var m = Areas[node - 1];
-                bool drive = false, gate = false;
+                var written = received[node];
+                Array.Clear(written);
                 var projections = into[node];
                 for (int i = 0; i < projections.Length; i++)
                 {
@@ -85,29 +136,22 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                     var source = SourceAt(p.Wiring, t);
                     if (source is null) continue;
                     clock = profiler?.Start() ?? 0;
-                    if (p.Wiring.Multiplicative)
-                    {
-                        p.Forward(source, intoMemory[node][i], t, copy, m.Gate![t], gate);
-                        gate = true;
-                    }
-                    else
-                    {
-                        p.Forward(source, intoMemory[node][i], t, copy, m.Drive[t], drive);
-                        drive = true;
-                    }
+                    int input = p.Wiring.Input;
+                    p.Forward(source, intoMemory[node][i], t, copy, m.Inputs[input][t], written[input]);
+                    written[input] = true;
                     profiler?.Stop(clock, "projection", p.Wiring.Name, backward: false);
                 }
                 clock = profiler?.Start() ?? 0;
-                if (!drive) backend.Fill(m.Drive[t], T.Zero);
-                if (!gate && m.Gate is not null) backend.Fill(m.Gate[t], T.Zero);
-                program.Areas[node - 1].Step(m, t, training);
+                for (int input = 0; input < written.Length; input++)
+                    if (!written[input]) backend.Fill(m.Inputs[input][t], T.Zero);
+                program.Areas[node - 1].Step(m, t, copy, training);
                 profiler?.Stop(clock, "area", program.Areas[node - 1].Name, backward: false);
             }
             foreach (var (r, k) in readsAt[t])
             {
                 var readout = program.Readouts[r];
                 clock = profiler?.Start() ?? 0;
-                readout.Forward(Areas[readout.Area - 1].State[t], Readouts[r], k);
+                readout.Forward(Areas[readout.Area - 1].State[t], Readouts[r].Own, k, Readouts[r].Logits[k]);
                 profiler?.Stop(clock, "readout", readout.Name, backward: false);
             }
         }
@@ -149,28 +193,28 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                 var readout = program.Readouts[r];
                 var m = Areas[readout.Area - 1];
                 clock = profiler?.Start() ?? 0;
-                readout.Backward(m.State[t], Readouts[r], k, dLogits[r].Step(k), m.DState[t], Contribute(written, readout.Area - 1, t));
+                readout.Backward(m.State[t], Readouts[r].Own, k, dLogits[r].Step(k), m.DState[t], Contribute(written, readout.Area - 1, t));
                 profiler?.Stop(clock, "readout", readout.Name, backward: true);
             }
             for (int o = program.UpdateOrder.Length - 1; o >= 0; o--)
             {
                 int node = program.UpdateOrder[o];
+                var area = program.Areas[node - 1];
                 var m = Areas[node - 1];
                 clock = profiler?.Start() ?? 0;
                 Materialise(written, node - 1, t);
-                // A leaky area adds the leak's share into DState[t − 1].
-                if (program.Areas[node - 1].Needs.Integrated) Materialise(written, node - 1, t - 1);
-                var (dDrive, dGate) = program.Areas[node - 1].StepBackward(m, t);
-                profiler?.Stop(clock, "area", program.Areas[node - 1].Name, backward: true);
+                if (area.CarriesState) Materialise(written, node - 1, t - 1);
+                var dInputs = area.StepBackward(m, t, copy);
+                profiler?.Stop(clock, "area", area.Name, backward: true);
                 var projections = into[node];
                 for (int i = 0; i < projections.Length; i++)
                 {
                     var p = projections[i];
                     var source = SourceAt(p.Wiring, t);
-                    if (source is null) continue;
+                    if (source is null || dInputs[p.Wiring.Input] is not { } dOutput) continue;
                     clock = profiler?.Start() ?? 0;
                     var (dSource, accumulate) = SourceGradientAt(p.Wiring, t, inputGradient, written);
-                    p.Backward(source, intoMemory[node][i], t, copy, p.Wiring.Multiplicative ? dGate! : dDrive, dSource, accumulate);
+                    p.Backward(source, intoMemory[node][i], t, copy, dOutput, dSource, accumulate);
                     profiler?.Stop(clock, "projection", p.Wiring.Name, backward: true);
                 }
             }

@@ -67,6 +67,9 @@ public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPo
     /// <summary>A [count, …] history of tensors that do not scale with the batch (per-step statistics).</summary>
     public History<T> Unbatched(int count, int first, int[] shape) => new(Tensor(new Shape([count, .. shape])), first);
 
+    /// <summary>Makes every tensor a plan requests, for <paramref name="steps"/> steps at this arena's batch size.</summary>
+    public BoundMemory<T> Bind(MemoryPlan plan, int steps) => new(this, plan, steps);
+
     /// <summary>Elements held, over every tensor of the arena.</summary>
     public long Elements => owned.Sum(t => (long)t.Length);
 

@@ -39,18 +39,18 @@ public static class TrainBenchmark
     /// <param name="profile">After the timed repetitions, run as many more with a <see cref="Profiler"/> attached and report the time of each operation.</param>
     public static Report Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int repeats, int gemmSize, Action<string> progress, bool profile = false)
     {
-        var ledger = loaded.Ledger();
-        using var network = NetworkBuilder.Build(loaded.Spec, backend, seed: 1);
+        loaded = Training.TrainingSession.WithLoss(loaded, null);
+        var ledger = loaded.Ledger;
+        using var network = NetworkBuilder.Build(loaded, backend, seed: 1);
         using var optimiser = new AdamW<float>(network.Parameters, new AdamWOptions());
+        using var step = new TrainingStep<float>(network, optimiser) { MeasurePhases = true };
         var random = new Random(1);
         int perImage = checked((int)loaded.Spec.Input.Shape.Size);
         var images = new float[batch * perImage];
         for (int i = 0; i < images.Length; i++) images[i] = (float)random.NextDouble();
-        var readout = network.Readouts[0];
+        int classes = network.Readouts.Min(r => r.Classes);
         var labels = new int[batch];
-        for (int b = 0; b < batch; b++) labels[b] = random.Next(readout.Classes);
-        var weights = new double[readout.Steps.Count];
-        Array.Fill(weights, 1.0 / weights.Length);
+        for (int b = 0; b < batch; b++) labels[b] = random.Next(classes);
         var sgemm = new List<double>(ConvBenchmark.SgemmSamples(backend, gemmSize, 3));
         var windows = new List<double>();
         double f = 0, g = 0, u = 0;
@@ -60,20 +60,9 @@ public static class TrainBenchmark
         for (int r = -2; r < repeats; r++)
         {
             progress($"repetition {r + 3} of {repeats + 2}{(r < 0 ? " (warm-up)" : "")} …");
-            var clock = Stopwatch.StartNew();
-            network.Forward(images, batch, training: true);
-            backend.Synchronize();
-            f = clock.Elapsed.TotalMilliseconds;
-            var loss = network.Loss(labels, weights);
-            clock.Restart();
-            network.ZeroGradients();
-            network.Backward(loss.Gradient);
-            backend.Synchronize();
-            g = clock.Elapsed.TotalMilliseconds;
-            clock.Restart();
-            optimiser.Step(1e-4f);
-            backend.Synchronize();
-            u = clock.Elapsed.TotalMilliseconds;
+            step.Run(images, batch, labels, [], 1e-4);
+            var times = step.Timings!;
+            (f, g, u) = (times.ForwardMs, times.LossMs + times.BackwardMs, times.UpdateMs);
             if (r < 0) continue;
             forward.Add(f); backward.Add(g); update.Add(u);
             sgemm.AddRange(ConvBenchmark.SgemmSamples(backend, gemmSize, 1));
@@ -92,19 +81,15 @@ public static class TrainBenchmark
 
         var profiler = new Profiler(backend.Synchronize);
         network.Profiler = profiler;
-        var step = Stopwatch.StartNew();
+        var wall = Stopwatch.StartNew();
+        step.MeasurePhases = false;
         for (int r = 0; r < repeats; r++)
         {
             progress($"profiled repetition {r + 1} of {repeats} …");
-            network.Forward(images, batch, training: true);
-            LossResult<float>? loss = null;
-            profiler.Time("loss", "softmax cross-entropy", backward: false, () => loss = network.Loss(labels, weights));
-            profiler.Time("update", "zero gradients", backward: true, network.ZeroGradients);
-            network.Backward(loss!.Gradient);
-            profiler.Time("update", "AdamW", backward: true, () => optimiser.Step(1e-4f));
+            step.Run(images, batch, labels, [], 1e-4);
         }
         backend.Synchronize();
-        double stepMs = step.Elapsed.TotalMilliseconds / repeats;
+        double stepMs = wall.Elapsed.TotalMilliseconds / repeats;
         network.Profiler = null;
         var rows = profiler.Entries.Select(e => new ProfileRow(e.Family, e.Name, e.ForwardMs / repeats, e.BackwardMs / repeats)).ToArray();
         return report with { Profile = rows, ProfiledStepMs = stepMs };

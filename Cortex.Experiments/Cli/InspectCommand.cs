@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Cortex.Connectivity;
 using Cortex.Connectivity.Graph;
 using Cortex.Connectivity.Validation;
+using Cortex.Experiments.Reports;
 using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
@@ -20,13 +21,12 @@ public static class InspectCommand
     {
         var file = new Argument<FileInfo>("network") { Description = "the network file (YAML)" };
         var json = new Option<bool>("--json") { Description = "print the ledger as JSON (messages go to standard error)" };
-        var svg = new Option<FileInfo?>("--svg") { Description = "where to write the picture of the graph (default: <network>.svg in the current folder)" };
-        var noSvg = new Option<bool>("--no-svg") { Description = "do not write the picture" };
+        var svg = new Option<FileInfo?>("--svg") { Description = "write a picture of the graph (SVG) to this path" };
         var batch = new Option<int>("--batch") { Description = "batch size for the memory estimate", DefaultValueFactory = _ => 128 };
         var schedule = new Option<bool>("--schedule") { Description = "also print the unrolled schedule (which step each projection reads)" };
         var command = new Command("inspect", "Validate a network file; print its ledger (neurons, synapses, synaptic operations, effective depth) and draw its graph")
         {
-            file, json, svg, noSvg, batch, schedule,
+            file, json, svg, batch, schedule,
         };
         command.SetAction(result =>
         {
@@ -46,18 +46,14 @@ public static class InspectCommand
             }
 
             foreach (var w in network.Warnings) messages.WriteLine(w);
-            var ledger = network.Ledger();
+            var ledger = network.Ledger;
             var memory = ledger.Memory(b);
-            string? picture = null;
-            if (!result.GetValue(noSvg))
-            {
-                picture = (result.GetValue(svg)?.FullName) ?? Path.Combine(Environment.CurrentDirectory, Path.GetFileNameWithoutExtension(path.Name) + ".svg");
-                GraphPicture.SaveSvg(network.Graph, picture);
-            }
+            string? picture = result.GetValue(svg)?.FullName;
+            if (picture is not null) GraphPicture.SaveSvg(network.Graph, picture);
 
             if (asJson) Console.Out.WriteLine(Json(ledger, memory, network.Warnings, picture));
             else Print(ledger, memory);
-            if (result.GetValue(schedule)) messages.Write(network.Schedule().ToString());
+            if (result.GetValue(schedule)) messages.Write(network.Schedule.ToString());
             if (picture is not null) messages.WriteLine($"picture: {picture}");
             return 0;
         });
@@ -91,24 +87,31 @@ public static class InspectCommand
         var console = CortexCommandLine.Out();
         if (Console.IsOutputRedirected) console.Profile.Width = 160;   // a file or a pipe: no reason to wrap numbers
         var areas = new Table().Title(e($"{ledger.Network}: {ledger.Steps} steps, unroll {ledger.Unroll}, weights {ledger.WeightTying}"))
-            .AddColumns("area", "level", "shape", "neurons", "first input at t", "depth at t = 1..T");
+            .AddColumns("area", "level", "kind", "computes", "shape", "neurons")
+            .AddColumns(new[] { "own synapses", "own MACs/step" }.Select(h => new TableColumn(h).RightAligned().NoWrap()).ToArray())
+            .AddColumns("first input at t", "depth at t = 1..T");
         foreach (var a in ledger.Areas)
-            areas.AddRow(e(a.Name), a.Level.ToString(CultureInfo.InvariantCulture), e(a.Shape.ToString()), N(a.Neurons),
-                a.FirstInputStep?.ToString(CultureInfo.InvariantCulture) ?? "never", Steps(a.DepthPerStep));
+            areas.AddRow(e(a.Name), a.Level.ToString(CultureInfo.InvariantCulture), e(a.Kind), e(a.Describe), e(a.Shape.ToString()), N(a.Neurons), N(a.Synapses),
+                N(a.MacsPerStep), a.FirstInputStep?.ToString(CultureInfo.InvariantCulture) ?? "never", Steps(a.DepthPerStep));
         console.Write(areas);
 
-        var projections = new Table().AddColumns("projection", "type", "connectivity", "delay")
+        var projections = new Table().AddColumns("projection", "type", "mode", "connectivity", "delay")
             .AddColumns(new[] { "weights", "copies", "synapses", "MACs/step" }.Select(h => new TableColumn(h).RightAligned().NoWrap()).ToArray())
             .AddColumn("active at t");
         foreach (var p in ledger.Projections)
-            projections.AddRow(e(p.Name), e(p.Type.ToString().ToLowerInvariant() + (p.Mode == Cortex.Connectivity.Spec.ProjectionMode.Multiplicative ? " (gain)" : "")),
-                e(p.Connectivity), p.Delay.ToString(CultureInfo.InvariantCulture), N(p.WeightsPerCopy), p.Copies.ToString(CultureInfo.InvariantCulture),
-                N(p.Synapses), N(p.MacsPerStep), Ranges(p.ActiveSteps));
+            projections.AddRow(e(p.Name), e(p.Type.ToString().ToLowerInvariant()), e($"{p.ModeSymbol} {p.Mode}".Trim()), e(p.Connectivity),
+                p.Delay.ToString(CultureInfo.InvariantCulture), N(p.WeightsPerCopy), p.Copies.ToString(CultureInfo.InvariantCulture), N(p.Synapses),
+                N(p.MacsPerStep), Ranges(p.ActiveSteps));
         console.Write(projections);
+
+        var readouts = new Table().AddColumns("readout", "reads", "computes", "at t").AddColumn(new TableColumn("parameters").RightAligned());
+        foreach (var r in ledger.Readouts)
+            readouts.AddRow(e(r.Name), e(r.From), e(r.Describe), Ranges(r.Steps), N(r.Parameters));
+        console.Write(readouts);
 
         var summary = new Table().HideHeaders().AddColumns("quantity", "value");
         summary.AddRow("neurons", N(ledger.Neurons));
-        summary.AddRow("synapses (unique trainable projection weights)", N(ledger.Synapses));
+        summary.AddRow("synapses (unique trainable synaptic weights: projections' and areas' own)", N(ledger.Synapses));
         summary.AddRow("synapses of the untied twin of equal depth", N(ledger.UntiedTwinSynapses));
         summary.AddRow("other parameters (biases, norm, τ, initial states, readouts)", N(ledger.OtherParameters));
         summary.AddRow("synaptic operations per image at t = 1..T", string.Join(" ", ledger.SynapticOpsPerStep.Select(N)));
@@ -131,11 +134,13 @@ public static class InspectCommand
         ledger.Network, ledger.Steps, ledger.Unroll, ledger.WeightTying,
         ledger.Neurons, ledger.UnrolledNeurons, ledger.Synapses, ledger.SynapsesPerCopy, ledger.UntiedTwinSynapses, ledger.OtherParameters, ledger.Parameters,
         ledger.SynapticOpsPerStep, ledger.SynapticOpsPerImage, ledger.EffectiveDepth,
-        Areas = ledger.Areas.Select(a => new { a.Name, a.Level, Shape = a.Shape.Dimensions, a.Neurons, a.FirstInputStep, a.DepthPerStep }),
+        Areas = ledger.Areas.Select(a => new { a.Name, a.Level, a.Kind, Computes = a.Describe, Shape = a.Shape.Dimensions, a.Neurons, a.Synapses, a.MacsPerStep,
+            a.FirstInputStep, a.DepthPerStep }),
         Projections = ledger.Projections.Select(p => new
         {
             p.Name, p.From, p.To, p.Type, p.Mode, p.Delay, p.Connectivity, p.WeightsPerCopy, p.Copies, p.Synapses, p.MacsPerStep, p.ActiveSteps,
         }),
+        Readouts = ledger.Readouts.Select(r => new { r.Name, r.From, Computes = r.Describe, r.Classes, r.Steps, r.Parameters }),
         Memory = new { memory.Batch, memory.BytesPerValue, memory.StateBytes, memory.WeightBytes, memory.GradientBytes, memory.OptimiserBytes, memory.TotalBytes },
         Warnings = warnings.Select(w => w.ToString()),
         Picture = picture,

@@ -53,7 +53,8 @@ public static class QuickstartCommand
                 results.Add(TrainCommand.Guarded(() => TrainingSession.Run(loaded, backend, train, test, options, folder, null, Console.Out)));
             }
             var curves = results.Where(x => x.Test is not null)
-                .Select(x => new AccuracyCurve(x.Network, [.. x.Test!.Steps.Select(s => s.Accuracy)])).ToList();
+                .SelectMany(x => x.Test!.Readouts.Select(r => new AccuracyCurve(x.Test.Readouts.Count == 1 ? x.Network : $"{x.Network} {r.Readout}",
+                    [.. r.Steps.Select(s => (s.Step, s.Accuracy))]))).ToList();
             AccuracyPlot.Save(curves, root.PlotPng, root.PlotSvg, "B vs BLT: test accuracy per time step");
             TrainCommand.PrintSteps([.. results.Select(x => (x.Network, x.Test!))]);
             foreach (var x in results) Console.WriteLine($"{x.Network}: {x.Seconds:F0} s, {x.Outcome.ImagesPerSecond:F0} training images/s");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Cortex.Areas.Readouts;
 using Cortex.Connectivity;
 using Cortex.Core.Backends;
 using Cortex.Experiments.Checkpoints;
@@ -24,7 +25,7 @@ public static class TrainCommand
         var schedule = new Option<string>("--schedule") { Description = $"learning-rate schedule: {LearningRate.Allowed}", DefaultValueFactory = _ => "cosine" };
         var warmup = new Option<int>("--warmup") { Description = "linear warm-up steps", DefaultValueFactory = _ => 0 };
         var clip = new Option<double>("--clip") { Description = "largest global gradient norm (0: no clipping)", DefaultValueFactory = _ => 0 };
-        var loss = new Option<string>("--loss") { Description = $"loss schedule: {LossSchedule.Allowed}", DefaultValueFactory = _ => "final" };
+        var loss = new Option<string?>("--loss") { Description = $"loss schedule of every readout: {LossSchedule.Allowed} (default: each readout's loss key, else final)" };
         var shift = new Option<int>("--shift") { Description = "random shifts of up to this many pixels (augmentation)", DefaultValueFactory = _ => 0 };
         var seed = new Option<int>("--seed") { Description = "seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => 1 };
         var limit = new Option<int>("--limit") { Description = "train on the first N training images only (0: all)", DefaultValueFactory = _ => 0 };
@@ -50,7 +51,7 @@ public static class TrainCommand
                 Momentum = r.GetValue(momentum),
                 WeightDecay = NonNegative(r.GetValue(decay), "--weight-decay"),
                 ClipNorm = NonNegative(r.GetValue(clip), "--clip"),
-                Loss = Parse(() => LossSchedule.Parse(r.GetValue(loss)!), "--loss"),
+                Loss = r.GetValue(loss) is { } lossText ? Parse(() => LossSchedule.Parse(lossText), "--loss") : null,
                 MaxShift = (int)NonNegative(r.GetValue(shift), "--shift"),
                 Seed = r.GetValue(seed),
             };
@@ -92,7 +93,7 @@ public static class TrainCommand
             var (_, test, source) = LoadData(r.GetValue(dataset)!, r.GetValue(data), 0);
             Console.WriteLine(source);
             using var backend = Devices.Create<float>(kind);
-            using var network = Cortex.Connectivity.Building.NetworkBuilder.Build(loaded.Spec, backend, checkpoint.Metadata.Seed);
+            using var network = Cortex.Connectivity.Building.NetworkBuilder.Build(loaded, backend, checkpoint.Metadata.Seed);
             using var trainer = new Trainer(network, new TrainingOptions { BatchSize = 1 }, checkpoint.Metadata.Config);
             Guarded(() => { trainer.Resume(checkpoint); return 0; });
             var result = Evaluator.Run(network, test, Positive(r.GetValue(batch), "--batch"));
@@ -135,27 +136,31 @@ public static class TrainCommand
         catch (Cortex.Core.Simulation.DeviceMemoryException e) { throw new UserError(e.Message); }
     }
 
+    /// <summary>Prints test accuracy at every read step: one row per network and readout.</summary>
     public static void PrintSteps(IReadOnlyList<(string Network, EvaluationResult Result)> results)
     {
-        var steps = results.SelectMany(r => r.Result.Steps.Select(s => s.Step)).Distinct().Order().ToArray();
-        var table = new Table().Title("test accuracy per time step").AddColumn("network");
+        var steps = results.SelectMany(r => r.Result.Readouts.SelectMany(x => x.Steps.Select(s => s.Step))).Distinct().Order().ToArray();
+        var table = new Table().Title("test accuracy per time step").AddColumn("network").AddColumn("readout");
         foreach (var s in steps) table.AddColumn($"t = {s}", c => c.RightAligned());
         table.AddColumn("coarse (last)", c => c.RightAligned());
         foreach (var (network, result) in results)
-        {
-            var cells = new List<string> { network };
-            foreach (var s in steps)
-                cells.Add(result.Steps.FirstOrDefault(m => m.Step == s) is { } m ? $"{100 * m.Accuracy:F1}%" : "");
-            cells.Add(double.IsNaN(result.Last.CoarseAccuracy) ? "" : $"{100 * result.Last.CoarseAccuracy:F1}%");
-            table.AddRow(cells.ToArray());
-        }
+            foreach (var readout in result.Readouts)
+            {
+                var cells = new List<string> { Markup.Escape(network), Markup.Escape(readout.Readout) };
+                foreach (var s in steps)
+                    cells.Add(readout.Steps.FirstOrDefault(m => m.Step == s) is { } m ? $"{100 * m.Accuracy:F1}%" : "");
+                cells.Add(double.IsNaN(readout.Last.CoarseAccuracy) ? "" : $"{100 * readout.Last.CoarseAccuracy:F1}%");
+                table.AddRow(cells.ToArray());
+            }
         CortexCommandLine.Out().Write(table);
     }
 
+    /// <summary>Prints confidence-threshold early exit for every readout.</summary>
     public static void PrintEarlyExit(EvaluationResult result)
     {
-        var table = new Table().Title("confidence-threshold early exit").AddColumns("threshold", "mean steps", "accuracy");
-        foreach (var e in result.EarlyExit) table.AddRow($"{e.Threshold:F2}", $"{e.MeanSteps:F2}", $"{100 * e.Accuracy:F1}%");
+        var table = new Table().Title("confidence-threshold early exit").AddColumns("readout", "threshold", "mean steps", "accuracy");
+        foreach (var r in result.Readouts)
+            foreach (var e in r.EarlyExit) table.AddRow(Markup.Escape(r.Readout), $"{e.Threshold:F2}", $"{e.MeanSteps:F2}", $"{100 * e.Accuracy:F1}%");
         CortexCommandLine.Out().Write(table);
     }
 

@@ -2,12 +2,15 @@ using ScottPlot;
 
 namespace Cortex.Experiments.Reports;
 
-/// <summary>One line of an accuracy-per-step plot: <see cref="Accuracy"/>[i] is the accuracy at t = i + 1, in [0, 1].</summary>
-public sealed record AccuracyCurve(string Label, IReadOnlyList<double> Accuracy);
+/// <summary>One line of an accuracy-per-step plot: (t, accuracy in [0, 1]) at each read step.</summary>
+/// <param name="Label">The legend's text.</param>
+/// <param name="Accuracy">(t, accuracy) pairs, in step order.</param>
+public sealed record AccuracyCurve(string Label, IReadOnlyList<(int Step, double Accuracy)> Accuracy);
 
 /// <summary>Accuracy per time step for one or more runs, drawn with ScottPlot and saved as PNG and SVG.</summary>
 public static class AccuracyPlot
 {
+    /// <summary>The plot of <paramref name="curves"/>.</summary>
     public static Plot Create(IReadOnlyList<AccuracyCurve> curves, string title = "Test accuracy per time step")
     {
         if (curves.Count == 0) throw new ArgumentException("accuracy plot: no runs to draw");
@@ -16,13 +19,13 @@ public static class AccuracyPlot
         foreach (var curve in curves)
         {
             if (curve.Accuracy.Count == 0) throw new ArgumentException($"accuracy plot: run '{curve.Label}' has no time steps");
-            double[] t = Enumerable.Range(1, curve.Accuracy.Count).Select(i => (double)i).ToArray();
-            double[] percent = curve.Accuracy.Select(a => 100 * a).ToArray();
+            double[] t = curve.Accuracy.Select(a => (double)a.Step).ToArray();
+            double[] percent = curve.Accuracy.Select(a => 100 * a.Accuracy).ToArray();
             var line = plot.Add.Scatter(t, percent);
             line.LegendText = curve.Label;
             line.LineWidth = 2;
             line.MarkerSize = 7;
-            steps = Math.Max(steps, curve.Accuracy.Count);
+            steps = Math.Max(steps, curve.Accuracy.Max(a => a.Step));
         }
         plot.Title(title);
         plot.XLabel("time step t");

@@ -28,10 +28,10 @@ public sealed class MetricsLog(string run)
 
     public void Add(int epoch, string split, int? t, string metric, double value) => records.Add(new(epoch, split, t, metric, value));
 
-    /// <summary>Adds one value per time step: <paramref name="perStep"/>[i] is at t = i + 1.</summary>
-    public void AddPerStep(int epoch, string split, string metric, IReadOnlyList<double> perStep)
+    /// <summary>Adds one value per read step: each (t, value), t the 1-based time step.</summary>
+    public void AddSteps(int epoch, string split, string metric, IEnumerable<(int T, double Value)> steps)
     {
-        for (int i = 0; i < perStep.Count; i++) records.Add(new(epoch, split, i + 1, metric, perStep[i]));
+        foreach (var (t, value) in steps) records.Add(new(epoch, split, t, metric, value));
     }
 
     /// <summary>The values of a metric per time step (index i is t = i + 1) for one epoch and split, or for the last epoch that has them.</summary>

@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Cortex.Core.Kernels;
+using Cortex.Areas.Readouts;
 using Cortex.Core.Optimisers;
 using Cortex.Core.Simulation;
-using Cortex.Core.Tensors;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Reports;
@@ -24,7 +23,12 @@ public sealed record TrainingOptions
     public double WeightDecay { get; init; } = 1e-4;
     /// <summary>Largest global gradient norm; 0 turns clipping off.</summary>
     public double ClipNorm { get; init; }
-    public LossSchedule Loss { get; init; } = LossSchedule.Final;
+    /// <summary>
+    /// The loss schedule of every readout; null: each readout's own (<c>loss</c> key), final where it has none. It belongs to
+    /// the network file: <see cref="TrainingSession.WithLoss"/> applies it before the network is built, so the run's resolved
+    /// config states it; a <see cref="Trainer"/> trains a built network with the schedules its readouts were built with.
+    /// </summary>
+    public LossSchedule? Loss { get; init; }
     public int Seed { get; init; } = 1;
     /// <summary>Random shifts of up to this many pixels (augmentation); 0: none.</summary>
     public int MaxShift { get; init; }
@@ -44,20 +48,23 @@ public sealed class TrainingDivergedException(string message) : Exception(messag
 public sealed record TrainingOutcome(bool Completed, DataPosition Position, long Steps, IReadOnlyList<EvaluationResult> EpochTests, double ImagesPerSecond);
 
 /// <summary>
-/// Minibatch backpropagation through time: forward over T steps, the scheduled loss on the host (double
-/// precision, from the logits), backward, optional clipping, an optimiser step; checkpoints written atomically
-/// every <see cref="TrainingOptions.CheckpointEveryBatches"/> batches and at each epoch's end, with the data
-/// position, so that <see cref="Resume"/> continues exactly where a run stopped. On the CPU a run is
+/// Minibatch backpropagation through time: each batch runs the one <see cref="TrainingStep{T}"/> (forward over T
+/// steps, every readout's scheduled loss on the device, backward, optional clipping, an optimiser step); checkpoints are
+/// written atomically every <see cref="TrainingOptions.CheckpointEveryBatches"/> batches and at each epoch's end, with
+/// the data position, so that <see cref="Resume"/> continues exactly where a run stopped. On the CPU a run is
 /// deterministic for a given seed.
 /// </summary>
 public sealed class Trainer : IDisposable
 {
     private readonly Network<float> network;
     private readonly IOptimiser<float> optimiser;
-    private readonly Tensor<float> dLogits, norm;
+    private readonly TrainingStep<float> step;
     private readonly string config;
     private DataPosition start;
 
+    /// <param name="network">The network, built from <paramref name="resolvedConfig"/>.</param>
+    /// <param name="options">How to train.</param>
+    /// <param name="resolvedConfig">The network file with every default written out (stored in checkpoints).</param>
     public Trainer(Network<float> network, TrainingOptions options, string resolvedConfig)
     {
         this.network = network;
@@ -69,11 +76,10 @@ public sealed class Trainer : IDisposable
             "sgd" => new Sgd<float>(network.Parameters, new SgdOptions { Momentum = options.Momentum, WeightDecay = options.WeightDecay }),
             _ => throw new ArgumentException($"unknown optimiser '{options.Optimiser}'; allowed: {string.Join(", ", TrainingOptions.Optimisers)}"),
         };
-        var readout = network.Readouts[0];
-        dLogits = network.Backend.Allocate(new Shape(readout.Steps.Count, options.BatchSize, readout.Classes));
-        norm = network.Backend.Allocate(new Shape(1));
+        step = new TrainingStep<float>(network, optimiser, options.ClipNorm);
     }
 
+    /// <summary>How it trains.</summary>
     public TrainingOptions Options { get; }
 
     /// <summary>Identifies the network's parameters (names and shapes): a checkpoint loads only into the same network.</summary>
@@ -92,22 +98,21 @@ public sealed class Trainer : IDisposable
 
     /// <summary>
     /// Trains from the current position (0, or where <see cref="Resume"/> left it) to the end of
-    /// <see cref="TrainingOptions.Epochs"/>, evaluating on <paramref name="test"/> after each epoch.
+    /// <see cref="TrainingOptions.Epochs"/>, evaluating every readout on <paramref name="test"/> after each epoch.
     /// </summary>
     public TrainingOutcome Train(Dataset train, Dataset? test, string? checkpointPath, MetricsLog metrics, TrainingProgress? progress)
     {
         var o = Options;
         var iterator = new BatchIterator(train, new BatchOptions(o.BatchSize, o.Seed, Shuffle: true, DropLast: true, MaxShift: o.MaxShift), start);
-        var readout = network.Readouts[0];
-        int steps = readout.Steps.Count, classes = readout.Classes;
-        var (fineWeights, coarseWeights) = o.Loss.WeightsFor(steps);
+        var groups = train.Coarse is { } g ? g.FineToCoarse.ToArray() : [];
         long totalSteps = (long)o.Epochs * iterator.BatchesPerEpoch;
-        var host = new float[steps * o.BatchSize * classes];
         var tests = new List<EvaluationResult>();
         int batchesThisRun = 0;
         var clock = Stopwatch.StartNew();
         long imagesThisRun = 0;
-        double lossSum = 0, correctSum = 0;
+        var readouts = network.Readouts;
+        var lossSums = new double[readouts.Count];
+        var correctSums = new double[readouts.Count];
         int lossCount = 0;
         while (iterator.Position.Epoch < o.Epochs)
         {
@@ -115,38 +120,38 @@ public sealed class Trainer : IDisposable
                 return new TrainingOutcome(false, iterator.Position, optimiser.StepCount, tests, imagesThisRun / clock.Elapsed.TotalSeconds);
             var position = iterator.Position;
             var batch = iterator.Next();
-            var logits = network.Forward(batch.Images, o.BatchSize, training: true);
-            logits.Backend.Download(logits, host);
-            double loss = ScheduledLoss.Compute(host, steps, o.BatchSize, classes, batch.Labels, fineWeights, coarseWeights, train.Coarse, host);
-            if (!double.IsFinite(loss)) throw Diverged(position, $"the loss is {loss}", statesToo: true);
-            correctSum += LastStepCorrect(network, batch, steps, classes);
-            dLogits.CopyFrom(host);
-            network.ZeroGradients();
-            network.Backward(dLogits);
-            double gradientNorm = GlobalNorm();
-            if (!double.IsFinite(gradientNorm)) throw Diverged(position, $"the gradient norm is {gradientNorm}", statesToo: false);
-            if (o.ClipNorm > 0) GradientClipping.ClipByGlobalNorm(network.Parameters, (float)o.ClipNorm, norm);
-            long step = optimiser.StepCount;
-            optimiser.Step((float)o.LearningRate.At(step, totalSteps, iterator.BatchesPerEpoch));
+            var outcome = step.Run(batch.Images, o.BatchSize, batch.Labels, groups, o.LearningRate.At(optimiser.StepCount, totalSteps, iterator.BatchesPerEpoch));
+            if (!outcome.Taken) throw Diverged(position, outcome.Failure!, statesToo: !double.IsFinite(outcome.Loss));
+            for (int r = 0; r < readouts.Count; r++)
+            {
+                lossSums[r] += outcome.ReadoutLosses[r];
+                correctSums[r] += LastStepCorrect(r, batch);
+            }
             batchesThisRun++;
             imagesThisRun += o.BatchSize;
-            lossSum += loss;
             lossCount++;
             int epoch = position.Epoch + 1;
             progress?.Update(epoch, (long)position.Epoch * iterator.BatchesPerEpoch * o.BatchSize + (position.Batch + 1L) * o.BatchSize,
-                lossSum / lossCount, correctSum / (lossCount * (double)o.BatchSize));
+                lossSums.Sum() / lossCount, correctSums[0] / (lossCount * (double)o.BatchSize));
             bool endOfEpoch = iterator.Position.Epoch != position.Epoch;
             if (endOfEpoch)
             {
-                metrics.Add(epoch, "train", null, "loss", lossSum / lossCount);
-                metrics.Add(epoch, "train", null, "accuracy", correctSum / (lossCount * (double)o.BatchSize));
-                (lossSum, correctSum, lossCount) = (0, 0, 0);
+                metrics.Add(epoch, "train", null, "loss", lossSums.Sum() / lossCount);
+                for (int r = 0; r < readouts.Count; r++)
+                {
+                    metrics.Add(epoch, "train", null, Metric(readouts[r].Name, "loss"), lossSums[r] / lossCount);
+                    metrics.Add(epoch, "train", null, Metric(readouts[r].Name, "accuracy"), correctSums[r] / (lossCount * (double)o.BatchSize));
+                }
+                Array.Clear(lossSums);
+                Array.Clear(correctSums);
+                lossCount = 0;
                 if (test is not null)
                 {
                     var result = Evaluator.Run(network, test, o.EvaluationBatchSize);
                     tests.Add(result);
                     Record(metrics, epoch, "test", result);
-                    progress?.Line($"epoch {epoch}: test accuracy per step {string.Join("  ", result.Steps.Select(s => $"t{s.Step} {100 * s.Accuracy:F1}%"))}");
+                    foreach (var r in result.Readouts)
+                        progress?.Line($"epoch {epoch}: {(result.Readouts.Count > 1 ? r.Readout + " " : "")}test accuracy per step {string.Join("  ", r.Steps.Select(s => $"t{s.Step} {100 * s.Accuracy:F1}%"))}");
                 }
             }
             if (checkpointPath is not null && (endOfEpoch || batchesThisRun % o.CheckpointEveryBatches == 0))
@@ -174,7 +179,7 @@ public sealed class Trainer : IDisposable
                 ["network"] = network.Name,
                 ["optimiser"] = Options.Optimiser,
                 ["learning_rate"] = Options.LearningRate.Base.ToString(CultureInfo.InvariantCulture),
-                ["loss"] = Options.Loss.ToString(),
+                ["loss"] = Options.Loss?.ToString() ?? "per readout",
                 ["epochs"] = Options.Epochs.ToString(CultureInfo.InvariantCulture),
                 ["batch"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture),
             },
@@ -182,24 +187,33 @@ public sealed class Trainer : IDisposable
         CheckpointFile.Write(path, new Checkpoint(metadata, arrays));
     }
 
+    /// <summary>A metric's name for one readout: <c>readout/accuracy</c>.</summary>
+    public static string Metric(string readout, string metric) => $"{readout}/{metric}";
+
+    /// <summary>Records an evaluation: per readout and step, accuracy, coarse accuracy, cross-entropy, confidence; and early exit.</summary>
     public static void Record(MetricsLog metrics, int epoch, string split, EvaluationResult result)
     {
-        metrics.AddPerStep(epoch, split, "accuracy", [.. result.Steps.Select(s => s.Accuracy)]);
-        metrics.AddPerStep(epoch, split, "coarse_accuracy", [.. result.Steps.Select(s => s.CoarseAccuracy)]);
-        metrics.AddPerStep(epoch, split, "cross_entropy", [.. result.Steps.Select(s => s.CrossEntropy)]);
-        metrics.AddPerStep(epoch, split, "confidence", [.. result.Steps.Select(s => s.Confidence)]);
-        foreach (var e in result.EarlyExit)
+        foreach (var r in result.Readouts)
         {
-            metrics.Add(epoch, split, null, $"early_exit_{e.Threshold.ToString(CultureInfo.InvariantCulture)}_mean_steps", e.MeanSteps);
-            metrics.Add(epoch, split, null, $"early_exit_{e.Threshold.ToString(CultureInfo.InvariantCulture)}_accuracy", e.Accuracy);
+            metrics.AddSteps(epoch, split, Metric(r.Readout, "accuracy"), r.Steps.Select(s => (s.Step, s.Accuracy)));
+            metrics.AddSteps(epoch, split, Metric(r.Readout, "coarse_accuracy"), r.Steps.Select(s => (s.Step, s.CoarseAccuracy)));
+            metrics.AddSteps(epoch, split, Metric(r.Readout, "cross_entropy"), r.Steps.Select(s => (s.Step, s.CrossEntropy)));
+            metrics.AddSteps(epoch, split, Metric(r.Readout, "confidence"), r.Steps.Select(s => (s.Step, s.Confidence)));
+            foreach (var e in r.EarlyExit)
+            {
+                string threshold = e.Threshold.ToString(CultureInfo.InvariantCulture);
+                metrics.Add(epoch, split, null, Metric(r.Readout, $"early_exit_{threshold}_mean_steps"), e.MeanSteps);
+                metrics.Add(epoch, split, null, Metric(r.Readout, $"early_exit_{threshold}_accuracy"), e.Accuracy);
+            }
         }
     }
 
-    private static double LastStepCorrect(Network<float> network, Batch batch, int steps, int classes)
+    /// <summary>Images of the batch whose top class at readout r's last read is the label (from the probabilities the loss left on the device).</summary>
+    private int LastStepCorrect(int r, Batch batch)
     {
-        // Accuracy of the last read step from the logits already downloaded would need them before the
-        // gradient overwrote them: read the last step's logits slice again (small: [B, K]).
-        var last = network.Logits(network.Readouts[0].Name).Step(steps - 1).ToArray();
+        var readout = network.Readouts[r];
+        int classes = readout.Classes;
+        var last = network.Probabilities(r).Step(readout.Steps.Count - 1).ToArray();
         int correct = 0;
         for (int b = 0; b < batch.Count; b++)
         {
@@ -208,17 +222,6 @@ public sealed class Trainer : IDisposable
             if (best == batch.Labels[b]) correct++;
         }
         return correct;
-    }
-
-    private double GlobalNorm()
-    {
-        bool first = true;
-        foreach (var p in network.Parameters)
-        {
-            Reduce.SumOfSquares(p.Gradient, norm, accumulate: !first);
-            first = false;
-        }
-        return Math.Sqrt(norm.ToArray()[0]);
     }
 
     private TrainingDivergedException Diverged(DataPosition position, string what, bool statesToo)
@@ -240,10 +243,10 @@ public sealed class Trainer : IDisposable
             "lower the learning rate or turn on gradient clipping (--clip).");
     }
 
+    /// <summary>Frees the optimiser's state.</summary>
     public void Dispose()
     {
+        step.Dispose();
         optimiser.Dispose();
-        dLogits.Dispose();
-        norm.Dispose();
     }
 }

@@ -1,3 +1,4 @@
+using Cortex.Areas.Readouts;
 using Cortex.Connectivity;
 using Cortex.Connectivity.Building;
 using Cortex.Connectivity.Reading;
@@ -18,13 +19,27 @@ public sealed class TrainingSession
 {
     public sealed record Result(string Network, RunFolder Folder, TrainingOutcome Outcome, EvaluationResult? Test, double Seconds);
 
+    /// <summary>
+    /// The network as it will be trained: every readout's loss schedule settled — <paramref name="loss"/> when given,
+    /// else the readout's own, else final — so that the resolved config a run saves states how each readout was trained.
+    /// Throws <see cref="Cortex.Connectivity.Validation.ConfigErrors"/> when a schedule does not fit a readout (step weights against read steps).
+    /// </summary>
+    public static LoadedNetwork WithLoss(LoadedNetwork loaded, LossSchedule? loss)
+    {
+        if (loss is null && loaded.Spec.Readouts.All(r => r.Options.Loss is not null)) return loaded;
+        var readouts = loaded.Spec.Readouts.Select(r => r with { Options = r.Options.WithLoss(loss ?? r.Options.Loss ?? LossSchedule.Final) }).ToList();
+        return NetworkLoader.Validate(loaded.Spec with { Readouts = readouts });
+    }
+
+    /// <summary>Trains <paramref name="loaded"/> and writes its run folder.</summary>
     public static Result Run(LoadedNetwork loaded, IBackend<float> backend, Dataset train, Dataset? test, TrainingOptions options,
         RunFolder folder, Checkpoint? resume, TextWriter log, bool liveProgress = true)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        loaded = WithLoss(loaded, options.Loss);
         string config = NetworkWriter.Write(loaded.Spec);
         folder.WriteRun(config, RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory));
-        using var network = NetworkBuilder.Build(loaded.Spec, backend, options.Seed);
+        using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
         using var trainer = new Trainer(network, options, config);
         if (resume is not null)
         {
@@ -46,8 +61,8 @@ public sealed class TrainingSession
         }
         var last = outcome.EpochTests.Count > 0 ? outcome.EpochTests[^1] : null;
         if (last is not null)
-            AccuracyPlot.Save([new AccuracyCurve(network.Name, [.. last.Steps.Select(s => s.Accuracy)])], folder.PlotPng, folder.PlotSvg,
-                $"{network.Name}: test accuracy per time step");
+            AccuracyPlot.Save([.. last.Readouts.Select(r => new AccuracyCurve(last.Readouts.Count == 1 ? network.Name : $"{network.Name} {r.Readout}",
+                    [.. r.Steps.Select(s => (s.Step, s.Accuracy))]))], folder.PlotPng, folder.PlotSvg, $"{network.Name}: test accuracy per time step");
         return new Result(network.Name, folder, outcome, last, clock.Elapsed.TotalSeconds);
     }
 }

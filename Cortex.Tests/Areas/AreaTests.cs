@@ -70,7 +70,7 @@ public sealed class AreaTests
         double[] Run(Cortex.Core.Simulation.Network<double> n)
         {
             n.Parameters.Single(p => p.Name == "B->A.weight").Value.CopyFrom(new double[2 * 3 * 9]);
-            return Data.Read(n.Forward(image, 2, training: true));
+            return NetworkHarness.Outputs(n.Forward(image, 2, training: true));
         }
         Assert.That(Run(gain), Is.EqualTo(Run(additive)).Within(1e-12));
     }

@@ -16,10 +16,10 @@ public sealed class ConfigFileTests
         try { network = NetworkLoader.Load(Path.Combine(Networks.ConfigFolder, file)); }
         catch (ConfigErrors e) { Assert.Fail($"{file} has errors:\n{e.Message}"); return; }
         Assert.That(network.Warnings, Is.Empty, string.Join("\n", network.Warnings));
-        var ledger = network.Ledger();
+        var ledger = network.Ledger;
         Assert.That(ledger.Synapses, Is.GreaterThan(0));
         Assert.That(ledger.EffectiveDepth[^1], Is.GreaterThan(0), "the readout is reached by the last step");
-        Assert.That(network.Schedule().ToString(), Does.Contain("t=1"));
+        Assert.That(network.Schedule.ToString(), Does.Contain("t=1"));
     }
 
     [Test]
@@ -62,7 +62,7 @@ public sealed class ResolvedConfigTests
         string text = Cortex.Connectivity.Reading.NetworkWriter.Write(first.Spec);
         var second = NetworkLoader.Parse(text, "resolved.yaml");
         Assert.That(Cortex.Connectivity.Reading.NetworkWriter.Write(second.Spec), Is.EqualTo(text));
-        var (a, b) = (first.Ledger(), second.Ledger());
+        var (a, b) = (first.Ledger, second.Ledger);
         Assert.That(b.Synapses, Is.EqualTo(a.Synapses));
         Assert.That(b.SynapticOpsPerStep, Is.EqualTo(a.SynapticOpsPerStep));
         Assert.That(b.EffectiveDepth, Is.EqualTo(a.EffectiveDepth));
@@ -78,8 +78,8 @@ public sealed class ResolvedConfigTests
         Assert.That(text, Does.Contain("{ name: 'A->B', from: 'A', to: 'B', type: feedforward, connectivity: conv, kernel: 3, stride: 1, padding: 1, resample: none, delay: 1, mode: additive, init: kaiming, gain: 1, sign: none }"));
         Assert.That(text, Does.Contain("{ name: 'image->A', from: 'image', to: 'A', type: feedforward,").And.Contain("delay: 0, mode: additive"));
         Assert.That(text, Does.Contain("type: feedback, connectivity: conv, kernel: 3, stride: 1, padding: 1, resample: none, delay: 1, mode: multiplicative"));
-        Assert.That(text, Does.Contain("{ name: 'readout-C', from: 'C', classes: 2, steps: [1, 3], pooling: global-average }"));
-        Assert.That(text, Does.Contain("{ name: 'coarse', from: 'B', classes: 4, steps: final, pooling: global-average }"));
+        Assert.That(text, Does.Contain("{ name: 'readout-C', from: 'C', kind: linear, classes: 2, steps: [1, 3], pooling: global-average, resample: none, loss_weight: 1 }"));
+        Assert.That(text, Does.Contain("{ name: 'coarse', from: 'B', kind: linear, classes: 4, steps: final, pooling: global-average, resample: none, loss_weight: 1 }"));
         Assert.That(text, Does.Contain("tau: 1, tau_trainable: false, bias: true, initial_state: zero"));
     }
 }

@@ -52,15 +52,16 @@ public sealed class InspectCommandTests
     }
 
     [Test]
-    public void PictureDefaultsToTheCurrentFolder()
+    public void NoPictureUnlessAsked()
     {
         var old = Environment.CurrentDirectory;
         Environment.CurrentDirectory = _folder;
         try
         {
-            var (code, _, error) = Run("inspect", Config("b"));
+            var (code, output, error) = Run("inspect", Config("b"));
             Assert.That(code, Is.EqualTo(0), error);
-            Assert.That(new FileInfo(Path.Combine(_folder, "b.svg")).Length, Is.GreaterThan(1000));
+            Assert.That(Directory.GetFiles(_folder), Is.Empty, "nothing is written to the current folder");
+            Assert.That(output + error, Does.Not.Contain("picture:"));
         }
         finally { Environment.CurrentDirectory = old; }
     }
@@ -70,7 +71,7 @@ public sealed class InspectCommandTests
     {
         string file = Path.Combine(_folder, "broken.yaml");
         File.WriteAllText(file, ReaderErrorTests.SeveralMistakes);
-        var (code, output, error) = Run("inspect", file, "--no-svg");
+        var (code, output, error) = Run("inspect", file);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(output, Is.Empty);
         Assert.That(error, Does.StartWith("cortex: broken.yaml: 5 errors"));
@@ -93,7 +94,7 @@ public sealed class InspectCommandTests
         var (code, _, error) = Run("inspect", Path.Combine(_folder, "none.yaml"));
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("none.yaml:1:1 (document): cannot read the file").And.Not.Contain("   at "));
-        (code, _, error) = Run("inspect", Config("b"), "--batch", "0", "--no-svg");
+        (code, _, error) = Run("inspect", Config("b"), "--batch", "0");
         Assert.That(code, Is.EqualTo(2));
         Assert.That(error, Does.Contain("--batch must be positive, got 0"));
     }

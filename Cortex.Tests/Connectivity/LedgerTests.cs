@@ -1,3 +1,5 @@
+using Cortex.Core.Backends;
+using Cortex.Tests.Infrastructure;
 using Cortex.Connectivity;
 using Cortex.Connectivity.Graph;
 
@@ -17,7 +19,7 @@ public sealed class LedgerTests
     [Test]
     public void LedgerOfB()
     {
-        var ledger = Networks.Config("b").Ledger();
+        var ledger = Networks.Config("b").Ledger;
         Assert.That(ledger.Neurons, Is.EqualTo(37_632));
         Assert.That(ledger.Projections.Select(p => p.WeightsPerCopy), Is.EqualTo(new long[] { 288, 18_432 }));
         Assert.That(ledger.Projections.Select(p => p.MacsPerStep), Is.EqualTo(new long[] { 225_792, 3_612_672 }));
@@ -42,7 +44,7 @@ public sealed class LedgerTests
     [Test]
     public void LedgerOfBL()
     {
-        var ledger = Networks.Config("bl").Ledger();
+        var ledger = Networks.Config("bl").Ledger;
         Assert.That(ledger.Neurons, Is.EqualTo(37_632));
         Assert.That(ledger.Synapses, Is.EqualTo(64_800));
         Assert.That(ledger.SynapticOpsPerStep, Is.EqualTo(new long[] { 3_838_464, 18_289_152, 18_289_152, 18_289_152 }));
@@ -58,7 +60,7 @@ public sealed class LedgerTests
     [Test]
     public void FeedbackDeepensFasterThanLateral()
     {
-        var ledger = Networks.Config("blt").Ledger();
+        var ledger = Networks.Config("blt").Ledger;
         Assert.That(ledger.Synapses, Is.EqualTo(64_800 + 18_432));
         Assert.That(ledger.EffectiveDepth, Is.EqualTo(new int?[] { 2, 4, 6, 8 }));
         Assert.That(ledger.SynapticOpsPerStep[1], Is.EqualTo(18_289_152 + 3_612_672));
@@ -72,31 +74,52 @@ public sealed class LedgerTests
     {
         var yaml = File.ReadAllText(Path.Combine(Networks.ConfigFolder, "bl.yaml")) + $"weight_tying: {tying}\n";
         var network = NetworkLoader.Parse(yaml, "bl.yaml");
-        var ledger = network.Ledger();
+        var ledger = network.Ledger;
         Assert.That(ledger.Synapses, Is.EqualTo(64_800L * copies));
         Assert.That(ledger.UntiedTwinSynapses, Is.EqualTo(213_120));
         Assert.That(network.Spec.WeightCopyAt(4), Is.EqualTo(tying == "untied" ? 3 : tying == "shared" ? 0 : 1));
     }
 
-    // Memory for B at batch 2, 4 bytes a value:
-    //   values per image: T·(3·N + input) + N (initial states) + T·N (state gradients)
-    //     = 4·(3·37,632 + 784) + 37,632 + 4·37,632 = 454,720 + 188,160 = 642,880 → states 2·642,880·4 = 5,143,040 bytes
-    //   parameters 20,138 → weights 80,552, gradients 80,552, two optimiser moments 161,104 → total 5,465,248
+    // Memory for B at batch 2, 4 bytes a value, from what each part declares (T = 4; V1 N = 32·28·28 = 25,088; V2 N = 64·14·14 = 12,544):
+    //   simulator, per image: image and its gradient 2·784 + label 1 = 1,569; per area state and state gradient 2·(T + 1)·N and
+    //     one input T·N: 14·25,088 + 14·12,544 = 526,848; readout logits, probabilities, logit gradients 3·T·10 + image losses T = 124
+    //   V1 and V2 (per-step batch norm): normalised T·N + norm scratch N + drive gradient N = 6·N → 150,528 + 75,264 = 225,792
+    //   V1->V2 (max pool): the pooled source per step T·6,272 + its gradient scratch 6,272 = 31,360
+    //   readout (global average): pooled features T·64 + their gradient scratch 64 = 320
+    //   → 1,569 + 526,848 + 124 + 225,792 + 31,360 + 320 = 786,013 per image
+    //   unbatched: batch statistics 2·T·(32 + 64) = 768; loss weights 2·T, coarse groups 10, the readout's total 1 = 19 → 787
+    //   arena at batch 2: 2·786,013 + 787 = 1,572,813 values → 6,291,252 bytes
+    //   parameters 20,138 → weights 80,552, gradients 80,552, two optimiser moments 161,104 → total 6,613,460
     [Test]
     public void MemoryEstimateOfB()
     {
-        var memory = Networks.Config("b").Ledger().Memory(batch: 2);
-        Assert.That(memory.StateBytes, Is.EqualTo(5_143_040));
+        var memory = Networks.Config("b").Ledger.Memory(batch: 2);
+        Assert.That(memory.StateBytes, Is.EqualTo(6_291_252));
         Assert.That(memory.WeightBytes, Is.EqualTo(80_552));
         Assert.That(memory.GradientBytes, Is.EqualTo(80_552));
         Assert.That(memory.OptimiserBytes, Is.EqualTo(161_104));
-        Assert.That(memory.TotalBytes, Is.EqualTo(5_465_248));
+        Assert.That(memory.TotalBytes, Is.EqualTo(6_613_460));
+    }
+
+    private static IEnumerable<string> Configs() => Directory.GetFiles(Networks.ConfigFolder, "*.yaml").Select(Path.GetFileNameWithoutExtension).Order()!;
+
+    /// <summary>The ledger's memory estimate is the arena's allocation, value for value, for every shipped network (at two batch sizes).</summary>
+    [TestCaseSource(nameof(Configs))]
+    public void TheMemoryEstimateIsWhatTheArenaAllocates(string name)
+    {
+        var loaded = Networks.Config(name);
+        using var net = Cortex.Connectivity.Building.NetworkBuilder.Build(loaded, TestBackends.Get<float>(DeviceKind.Cpu), seed: 1);
+        foreach (int batch in new[] { 1, 3 })
+        {
+            net.Reserve(batch);
+            Assert.That(net.ArenaValues * sizeof(float), Is.EqualTo(loaded.Ledger.Memory(batch).StateBytes), $"{name} at batch {batch}");
+        }
     }
 
     [Test]
     public void ScheduleSaysWhichStepEachProjectionReads()
     {
-        var text = Networks.Config("blt").Schedule().ToString();
+        var text = Networks.Config("blt").Schedule.ToString();
         Assert.That(text, Does.Contain("t=1   V1 ← image@1 feedforward, V1@0 lateral (zero initial state: inactive), V2@0 feedback (zero initial state: inactive)"));
         Assert.That(text, Does.Contain("t=3   V1 ← image@3 feedforward, V1@2 lateral, V2@2 feedback"));
         Assert.That(text, Does.Contain("t=3   V2 ← V1@3 feedforward, V2@2 lateral"));
@@ -118,8 +141,8 @@ public sealed class LedgerTests
               - { from: V1, to: IT, type: feedforward, connectivity: dense{{resample}} }
             readout: { from: IT, classes: 3 }
             """;
-        Assert.That(NetworkLoader.Parse(Net("")).Ledger().Projections[1].WeightsPerCopy, Is.EqualTo(1_440));
-        Assert.That(NetworkLoader.Parse(Net(", resample: avgpool")).Ledger().Projections[1].WeightsPerCopy, Is.EqualTo(360));
+        Assert.That(NetworkLoader.Parse(Net("")).Ledger.Projections[1].WeightsPerCopy, Is.EqualTo(1_440));
+        Assert.That(NetworkLoader.Parse(Net(", resample: avgpool")).Ledger.Projections[1].WeightsPerCopy, Is.EqualTo(360));
         Assert.That(NetworkLoader.Parse(Net("")).Graph.Readouts[0].Parameters, Is.EqualTo(10 * 3 + 3), "a vector area's readout takes all its units");
     }
 }

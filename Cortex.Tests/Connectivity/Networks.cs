@@ -21,13 +21,13 @@ internal static class Networks
     /// <summary>Every error message of <paramref name="yaml"/>, as printed (<c>file:line:column path: text</c>).</summary>
     public static List<string> Errors(string yaml, string file = "test.yaml")
     {
-        var (_, diagnostics) = NetworkLoader.Check(yaml, file);
+        var (_, _, diagnostics) = NetworkLoader.Check(yaml, file);
         return diagnostics.Errors.Select(e => e.ToString()).ToList();
     }
 
     public static List<string> Warnings(string yaml, string file = "test.yaml")
     {
-        var (_, diagnostics) = NetworkLoader.Check(yaml, file);
+        var (_, _, diagnostics) = NetworkLoader.Check(yaml, file);
         Assert.That(diagnostics.Errors, Is.Empty, "the network should be valid");
         return diagnostics.Warnings.Select(e => e.ToString()).ToList();
     }

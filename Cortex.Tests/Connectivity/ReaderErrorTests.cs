@@ -124,8 +124,8 @@ public sealed class ReaderErrorTests
             "sizes.yaml:6:17 areas[1].level: level (the input is level 0; areas start at 1) must be ≥ 1, got 0",
             "sizes.yaml:6:27 areas[1].shape: expected [C, H, W] (spatial) or [N] (vector), found 2 sizes [8, 8]",
             "sizes.yaml:6:42 areas[1].tau: tau must be ≥ dt so that α = dt/τ ≤ 1, got tau 0.5 with dt 1",
-            "sizes.yaml:7:5 areas[2]: expected a mapping (name, level, shape, activation, norm, tau, tau_trainable, bias, initial_state), found 'just a word'",
-            "sizes.yaml:8:1 projections: expected a list of mappings (name, from, to, type, connectivity, kernel, stride, padding, resample, factor, delay, mode, init, gain, sign), found a mapping",
+            "sizes.yaml:7:5 areas[2]: expected a mapping (name, level, shape, kind, activation, norm, tau, tau_trainable, bias, initial_state), found 'just a word'",
+            "sizes.yaml:8:1 projections: expected a list of mappings (name, from, to, type, connectivity, delay, mode, init, gain, sign, kernel, stride, padding, resample, factor, pool_window, pool_padding), found a mapping",
             "sizes.yaml:9:22 readout.classes: classes (at least two) must be ≥ 2, got 1",
         }));
     }

@@ -6,7 +6,7 @@ namespace Cortex.Tests.Connectivity;
 public sealed class TimeSemanticsTests
 {
     private static Cortex.Connectivity.Graph.Ledger Ledger(string time, string extra = "", string presentation = "every-step", string areaExtra = "")
-        => NetworkLoader.Parse(Networks.Chain(time, extra, presentation, areaExtra)).Ledger();
+        => NetworkLoader.Parse(Networks.Chain(time, extra, presentation, areaExtra)).Ledger;
 
     // Synchronous: every feedforward delay is 0, so each step is a full sweep: A = 1, B = 2, C = 3 at every step.
     // Biological: image→A delay 0, A→B and B→C delay 1: B is first reached at t = 2 and C at t = 3.

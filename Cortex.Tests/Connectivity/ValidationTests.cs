@@ -56,7 +56,7 @@ public sealed class ValidationTests
     public void MultiplicativeIsForLateralAndFeedback()
     {
         var errors = Networks.Errors(Networks.Chain(Time).Replace("{ from: A, to: B, type: feedforward }", "{ from: A, to: B, type: feedforward, mode: multiplicative }"));
-        Assert.That(errors, Has.Some.Contains("projections[1].mode: multiplicative is for lateral and feedback projections (a gain on the target's drive); feedforward projections are additive"));
+        Assert.That(errors, Has.Some.Contains("projections[1].mode: multiplicative is a modulatory mode, for lateral and feedback projections (gain: drive ⊙ (1 + tanh u)); feedforward projections are additive"));
         Assert.That(Networks.Errors(Networks.Chain(Time, "  - { from: C, to: A, type: feedback, mode: multiplicative }")), Is.Empty);
     }
 
@@ -65,14 +65,14 @@ public sealed class ValidationTests
     public void ShapeMismatchSaysWhatWouldFit(string _, string expected)
     {
         var errors = Networks.Errors(Networks.Chain(Time).Replace("{ name: C, level: 3, shape: [2, 4, 4] }", "{ name: C, level: 3, shape: [2, 8, 8] }"));
-        Assert.That(errors, Has.Some.Contains(expected + "; use resample: upsample-nearest or upsample-bilinear (factor 2) or resample: transposed-conv (factor 2)"));
+        Assert.That(errors, Has.Some.Contains(expected + "; use resample: upsample-nearest or upsample-bilinear (factor 2) or connectivity: transposed-conv (factor 2)"));
     }
 
     [Test]
     public void TransposedConvAndPoolingGeometry()
     {
         // 4×4 → transposed conv 3×3, factor 2, padding 1: (4 − 1)·2 − 2 + 3 = 7, output padding 1 → 8 ✓.
-        var ok = Networks.Chain(Time, "  - { from: C, to: A, type: feedback, resample: transposed-conv }")
+        var ok = Networks.Chain(Time, "  - { from: C, to: A, type: feedback, connectivity: transposed-conv }")
             .Replace("{ name: A, level: 1, shape: [2, 4, 4] }", "{ name: A, level: 1, shape: [2, 8, 8] }")
             .Replace("{ from: A, to: B, type: feedforward }", "{ from: A, to: B, type: feedforward, resample: avgpool }")
             .Replace("shape: [1, 4, 4]", "shape: [1, 8, 8]");
@@ -109,12 +109,14 @@ public sealed class ValidationTests
         var yaml = Networks.Chain(Time, areaExtra: ", norm: per-step").Replace("{ name: B, level: 2, shape: [2, 4, 4] }", "{ name: B, level: 2, shape: [2, 4, 4], norm: shared }")
             .Replace("projections:\n", "projections:\n  - { from: C, to: B, type: feedback, mode: multiplicative }\n");
         var spec = NetworkLoader.Parse(yaml).Spec;
-        Assert.That(spec.Areas.Select(a => (a.Name, a.Bias)), Is.EqualTo(new[] { ("A", false), ("B", true), ("C", true) }));
+        Assert.That(spec.Areas.Select(a => (a.Name, Bias(a))), Is.EqualTo(new[] { ("A", false), ("B", true), ("C", true) }));
         Assert.That(Networks.Warnings(yaml), Has.None.Contains("bias"));
         var asked = yaml.Replace(", norm: per-step", ", norm: per-step, bias: true");
-        Assert.That(NetworkLoader.Parse(asked).Spec.Areas[0].Bias, Is.True);
+        Assert.That(Bias(NetworkLoader.Parse(asked).Spec.Areas[0]), Is.True);
         Assert.That(Networks.Warnings(asked), Has.Some.Contains("A's bias has no effect: normalisation subtracts each channel's mean"));
     }
+
+    private static bool? Bias(Cortex.Connectivity.Spec.AreaSpec area) => ((Cortex.Areas.Dynamics.StandardArea.Options)area.Options).Bias;
 
     [Test]
     public void SuggestionDistance()

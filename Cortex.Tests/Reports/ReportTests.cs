@@ -18,7 +18,7 @@ public sealed class ReportTests
     private static MetricsLog Sample()
     {
         var log = new MetricsLog("blt");
-        log.AddPerStep(1, "test", "accuracy", [0.5, 0.75]);
+        log.AddSteps(1, "test", "accuracy", [(1, 0.5), (2, 0.75)]);
         log.Add(1, "train", null, "images/s", 1234.5);
         log.Add(2, "test", 1, "a,b \"quoted\"", 0.1);
         return log;
@@ -55,7 +55,7 @@ public sealed class ReportTests
     public void PerStepPicksTheLastEpochByDefault()
     {
         var log = Sample();
-        log.AddPerStep(3, "test", "accuracy", [0.6, 0.8, 0.9]);
+        log.AddSteps(3, "test", "accuracy", [(1, 0.6), (2, 0.8), (3, 0.9)]);
         Assert.That(log.PerStep("test", "accuracy"), Is.EqualTo(new[] { 0.6, 0.8, 0.9 }));
         Assert.That(log.PerStep("test", "accuracy", epoch: 1), Is.EqualTo(new[] { 0.5, 0.75 }));
         Assert.That(log.PerStep("validation", "accuracy"), Is.Empty);
@@ -97,7 +97,7 @@ public sealed class ReportTests
     public void AccuracyPlotIsWrittenAsPngAndSvg()
     {
         string png = folder.PathOf("plots/accuracy.png"), svg = folder.PathOf("plots/accuracy.svg");
-        AccuracyPlot.Save([new AccuracyCurve("B", [0.61, 0.70, 0.72, 0.74]), new AccuracyCurve("BLT", [0.55, 0.79, 0.86, 0.88])], png, svg);
+        AccuracyPlot.Save([new AccuracyCurve("B", [(1, 0.61), (2, 0.70), (3, 0.72), (4, 0.74)]), new AccuracyCurve("BLT", [(1, 0.55), (2, 0.79), (3, 0.86), (4, 0.88)])], png, svg);
         var pngBytes = File.ReadAllBytes(png);
         Assert.That(pngBytes.Length, Is.GreaterThan(1000));
         Assert.That(pngBytes[..4], Is.EqualTo(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }));

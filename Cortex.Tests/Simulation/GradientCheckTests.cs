@@ -1,5 +1,7 @@
 using Cortex.Connectivity;
-using Cortex.Connectivity.Projections;
+using Cortex.Areas.Projections;
+using Cortex.Areas.Modes;
+using Cortex.Areas.Norms;
 using Cortex.Connectivity.Spec;
 using Cortex.Core.Backends;
 using Cortex.Tests.Infrastructure;
@@ -27,7 +29,7 @@ public sealed class GradientCheckTests
           - { from: image, to: A, type: feedforward, kernel: 3 }
           - { from: A, to: A, type: lateral, kernel: 3 }
           - { from: A, to: B, type: feedforward, kernel: 3, resample: maxpool, factor: 2 }
-          - { from: B, to: A, type: feedback, kernel: 3, resample: transposed-conv, factor: 2, delay: 2 }
+          - { from: B, to: A, type: feedback, kernel: 3, connectivity: transposed-conv, factor: 2, delay: 2 }
         readout: { from: B, classes: 3 }
         """;
 
@@ -100,18 +102,19 @@ public sealed class GradientCheckTests
         var projections = specs.SelectMany(s => s.Projections).ToList();
         Assert.Multiple(() =>
         {
-            Assert.That(projections.Select(ProjectionKinds.Of).Distinct(), Is.EquivalentTo(ProjectionKinds.All.Select(k => k.Kind)), "projection kinds");
+            Assert.That(projections.Select(p => p.Kind.Word).Distinct(), Is.SupersetOf(ProjectionKinds.All.Words), "projection kinds");
             Assert.That(projections.Select(p => p.Type).Distinct(), Is.EquivalentTo(Enum.GetValues<ProjectionType>()), "projection types");
-            Assert.That(projections.Select(p => p.Mode).Distinct(), Is.EquivalentTo(Enum.GetValues<ProjectionMode>()), "modes");
-            Assert.That(projections.Select(p => p.Resampling).Distinct(), Is.EquivalentTo(Enum.GetValues<Resampling>()), "resampling");
+            Assert.That(projections.Select(p => p.Mode.Word).Distinct(), Is.SupersetOf(new[] { "additive", "multiplicative" }), "modes");
+            Assert.That(projections.Select(p => p.Options).OfType<ConvProjection.Options>().Select(o => o.Resampling.Kind).Distinct(),
+                Is.EquivalentTo(Enum.GetValues<ResampleKind>()), "resampling");
             Assert.That(projections.Select(p => p.Sign).Distinct(), Is.EquivalentTo(Enum.GetValues<WeightSign>()), "signs");
             Assert.That(projections.Select(p => p.Delay).Distinct(), Is.SupersetOf(new[] { 0, 1, 2 }), "delays");
             Assert.That(specs.Select(s => s.WeightTying).Distinct(), Is.EquivalentTo(Enum.GetValues<WeightTying>()), "weight tying");
-            var areas = specs.SelectMany(s => s.Areas).ToList();
-            Assert.That(areas.Select(a => a.Norm).Distinct(), Is.EquivalentTo(Enum.GetValues<Cortex.Areas.NormalisationMode>()), "normalisation");
+            var areas = specs.SelectMany(s => s.Areas).Select(a => a.Options).OfType<Cortex.Areas.Dynamics.StandardArea.Options>().ToList();
+            Assert.That(areas.Select(a => a.Norm.Kind.Word).Distinct(), Is.SupersetOf(new[] { "none", "per-step", "shared" }), "normalisation");
             Assert.That(areas.Any(a => a.Tau > 1 && !a.TauTrainable) && areas.Any(a => a.TauTrainable), "fixed and learned leaks");
-            Assert.That(areas.Any(a => !a.Shape.IsSpatial), "a vector area");
-            Assert.That(areas.Select(a => a.InitialState).Distinct(), Is.EquivalentTo(Enum.GetValues<Cortex.Areas.InitialState>()), "initial states");
+            Assert.That(specs.SelectMany(s => s.Areas).Any(a => !a.Shape.IsSpatial), "a vector area");
+            Assert.That(areas.Select(a => a.InitialState).Distinct(), Is.EquivalentTo(Enum.GetValues<Cortex.Areas.Dynamics.InitialState>()), "initial states");
         });
     }
 
@@ -131,8 +134,12 @@ public sealed class GradientCheckTests
         using var net = NetworkHarness.Build(backend, yaml);
         NetworkHarness.Upload(net, NetworkHarness.RandomParameters(net, 11));
         var image = Data.Random(2 * NetworkHarness.InputSize(net), 5);
-        using var dLogits = backend.Allocate(net.Forward(image, 2, training: true).Shape);
-        dLogits.CopyFrom(Data.Random(dLogits.Length, 6));
+        var dLogits = net.Forward(image, 2, training: true).Select((l, i) =>
+        {
+            var d = backend.Allocate(l.Shape);
+            d.CopyFrom(Data.Random(d.Length, 6 + i));
+            return d;
+        }).ToList();
         double[][] Gradients()
         {
             net.Forward(image, 2, training: true);

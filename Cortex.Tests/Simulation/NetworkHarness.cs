@@ -13,7 +13,7 @@ namespace Cortex.Tests.Simulation;
 internal static class NetworkHarness
 {
     public static Network<T> Build<T>(IBackend<T> backend, string yaml, int seed = 3) where T : unmanaged, IFloatingPointIeee754<T>
-        => NetworkBuilder.Build(NetworkLoader.Parse(yaml, "test.yaml").Spec, backend, seed);
+        => NetworkBuilder.Build(NetworkLoader.Parse(yaml, "test.yaml"), backend, seed);
 
     public static int InputSize<T>(Network<T> net) where T : unmanaged, IFloatingPointIeee754<T>
         => net.Program.InputShape.Aggregate(1, (a, d) => a * d);
@@ -32,11 +32,20 @@ internal static class NetworkHarness
         for (int i = 0; i < net.Parameters.Count; i++) net.Parameters[i].Value.CopyFrom(Data.Cast<T>(values[i]));
     }
 
+    /// <summary>Loss weights for a one-readout network: the given fine weights per read, no coarse loss.</summary>
+    public static LossWeights[] Weights(params double[] fine) => [new LossWeights(fine, new double[fine.Length])];
+
+    /// <summary>Every readout's logits, one after the other, as doubles.</summary>
+    public static double[] Outputs<T>(IReadOnlyList<Tensor<T>> logits) where T : unmanaged, IFloatingPointIeee754<T>
+        => [.. logits.SelectMany(Data.Read)];
+
     /// <summary>
-    /// Central finite differences through all T steps against backpropagation through time, for every parameter
-    /// and the input image, on the network's first readout (training mode: batch normalisation uses batch statistics).
+    /// Central finite differences through all T steps against backpropagation through time, for every parameter and the
+    /// input image, through every readout (L = Σ g·logits over all of them; training mode: batch normalisation uses batch
+    /// statistics). <paramref name="corrupt"/>, when given, is applied to the analytic gradients before the comparison
+    /// (the checker's own test shows it then fails).
     /// </summary>
-    public static void CheckGradients(DeviceKind kind, string yaml, int batch = 2)
+    public static void CheckGradients(DeviceKind kind, string yaml, int batch = 2, Func<double[]?[], double[]?[]>? corrupt = null)
     {
         var backend = TestBackends.Get<double>(kind);
         using var net = Build(backend, yaml);
@@ -44,12 +53,13 @@ internal static class NetworkHarness
         var image = Data.Random(batch * InputSize(net), 5);
         double[][] inputs = [.. parameters, image];
         int n = parameters.Length;
-        using var dLogits = backend.Allocate(net.Forward(image, batch, training: true).Shape);
+        var shapes = net.Forward(image, batch, training: true).Select(l => l.Shape).ToList();
+        var dLogits = shapes.Select(s => backend.Allocate(s)).ToList();
 
         double[] Forward(double[][] x)
         {
             Upload(net, x);
-            return Data.Read(net.Forward(x[n], batch, training: true));
+            return Outputs(net.Forward(x[n], batch, training: true));
         }
 
         double[]?[] Backward(double[][] x, double[] g)
@@ -57,9 +67,15 @@ internal static class NetworkHarness
             Upload(net, x);
             net.Forward(x[n], batch, training: true);
             net.ZeroGradients();
-            dLogits.CopyFrom(g);
+            int offset = 0;
+            foreach (var d in dLogits)
+            {
+                d.CopyFrom(g.AsSpan(offset, d.Length).ToArray());
+                offset += d.Length;
+            }
             net.Backward(dLogits, inputGradient: true);
-            return [.. net.Parameters.Select(p => Data.Read(p.Gradient)), Data.Read(net.InputGradient)];
+            double[]?[] gradients = [.. net.Parameters.Select(p => (double[]?)Data.Read(p.Gradient)), Data.Read(net.InputGradient)];
+            return corrupt is null ? gradients : corrupt(gradients);
         }
 
         try
@@ -70,7 +86,11 @@ internal static class NetworkHarness
         {
             var names = net.Parameters.Select(p => p.Name).Append("input").ToList();
             var input = System.Text.RegularExpressions.Regex.Match(e.Message, @"input (\d+)");
-            Assert.Fail($"{e.Message} ({(input.Success ? names[int.Parse(input.Groups[1].Value)] : "?")})");
+            throw new GradientCheckException($"{e.Message} ({(input.Success ? names[int.Parse(input.Groups[1].Value)] : "?")})");
+        }
+        finally
+        {
+            foreach (var d in dLogits) d.Dispose();
         }
     }
 }

@@ -17,9 +17,9 @@ public sealed class ProfilerTests
     {
         net.Profiler = profiler;
         net.Forward(images, Batch, training: true);
-        var loss = net.Loss([3, 1], [0.25, 0.25, 0.25, 0.25]);
+        var loss = net.Loss([3, 1], default, NetworkHarness.Weights(0.25, 0.25, 0.25, 0.25));
         net.ZeroGradients();
-        net.Backward(loss.Gradient);
+        net.Backward(net.LossGradients);
         net.Profiler = null;
         return (Data.Cast<float>(Data.Read(net.Logits(net.Readouts[0].Name))), Data.Cast<float>(Data.Read(net.Parameters[0].Gradient)));
     }
@@ -28,7 +28,7 @@ public sealed class ProfilerTests
     public void EveryAreaAndProjectionAppearsAndTheTimesCoverTheStep()
     {
         var backend = TestBackends.Get<float>(DeviceKind.Cpu);
-        using var net = NetworkBuilder.Build(Networks.Config("blt").Spec, backend, seed: 1);
+        using var net = NetworkBuilder.Build(Networks.Config("blt"), backend, seed: 1);
         var images = Data.Cast<float>(Data.Random(Batch * 28 * 28, 5, 0, 1));
         Step(net, images, null); // warm-up: arena, JIT
         var profiler = new Profiler(backend.Synchronize);
@@ -57,8 +57,8 @@ public sealed class ProfilerTests
     {
         var backend = TestBackends.Get<float>(DeviceKind.Cpu);
         var images = Data.Cast<float>(Data.Random(Batch * 28 * 28, 6, 0, 1));
-        using var plain = NetworkBuilder.Build(Networks.Config("blt").Spec, backend, seed: 2);
-        using var profiled = NetworkBuilder.Build(Networks.Config("blt").Spec, backend, seed: 2);
+        using var plain = NetworkBuilder.Build(Networks.Config("blt"), backend, seed: 2);
+        using var profiled = NetworkBuilder.Build(Networks.Config("blt"), backend, seed: 2);
         var (logits, gradient) = Step(plain, images, null);
         var (profiledLogits, profiledGradient) = Step(profiled, images, new Profiler(backend.Synchronize));
         Assert.That(profiledLogits, Is.EqualTo(logits));

@@ -28,13 +28,13 @@ public sealed class TrainingTests
         var backend = TestBackends.Get<double>(DeviceKind.Cpu);
         using var net = NetworkHarness.Build(backend, Untied);
         var logits = net.Forward(Data.Random(2 * 9, 1), 2, training: true);
-        using var dLogits = backend.Allocate(logits.Shape);
+        using var dLogits = backend.Allocate(logits[0].Shape);
         var g = new double[dLogits.Length];
         int perStep = g.Length / 3;
         for (int i = perStep; i < 2 * perStep; i++) g[i] = 1 + i % 3;   // a gradient at step 2 only
         dLogits.CopyFrom(g);
         net.ZeroGradients();
-        net.Backward(dLogits);
+        net.Backward([dLogits]);
         var copies = Enumerable.Range(0, 3).Select(c => Data.Read(net.Parameters.Single(p => p.Name == $"image->A.weight[copy {c}]").Gradient)).ToList();
         Assert.Multiple(() =>
         {
@@ -50,11 +50,11 @@ public sealed class TrainingTests
         var backend = TestBackends.Get<double>(kind);
         using var net = NetworkHarness.Build(backend, Untied);
         var two = Data.Random(2 * 9, 1);
-        var first = Data.Read(net.Forward(two, 2, training: false));
-        var three = Data.Read(net.Forward(Data.Random(3 * 9, 2), 3, training: false));
+        var first = NetworkHarness.Outputs(net.Forward(two, 2, training: false));
+        var three = NetworkHarness.Outputs(net.Forward(Data.Random(3 * 9, 2), 3, training: false));
         Assert.That(net.Batch, Is.EqualTo(3));
         Assert.That(three, Has.Length.EqualTo(3 * 3 * 2), "[steps, B, classes]");
-        Assert.That(Data.Read(net.Forward(two, 2, training: false)), Is.EqualTo(first));
+        Assert.That(NetworkHarness.Outputs(net.Forward(two, 2, training: false)), Is.EqualTo(first));
     }
 
     /// <summary>BLT's projections at a tiny size: feedforward with pooling, lateral, feedback by transposed convolution, per-step norm.</summary>
@@ -70,7 +70,7 @@ public sealed class TrainingTests
           - { from: V1, to: V1, type: lateral, kernel: 3 }
           - { from: V1, to: V2, type: feedforward, kernel: 3, resample: maxpool, factor: 2 }
           - { from: V2, to: V2, type: lateral, kernel: 3 }
-          - { from: V2, to: V1, type: feedback, kernel: 3, resample: transposed-conv, factor: 2, mode: multiplicative }
+          - { from: V2, to: V1, type: feedback, kernel: 3, connectivity: transposed-conv, factor: 2, mode: multiplicative }
         readout: { from: V2, classes: 5 }
         """;
 
@@ -88,10 +88,10 @@ public sealed class TrainingTests
     private static (double[] Logits, Dictionary<string, double[]> Gradients) Run(IBackend<float> backend, double[] image)
     {
         using var net = NetworkHarness.Build(backend, TinyBlt, seed: 8);
-        var logits = Data.Read(net.Forward(Data.Cast<float>(image), 3, training: true));
-        var loss = net.Loss([0, 3, 4], [0.25, 0.25, 0.5]);
+        var logits = NetworkHarness.Outputs(net.Forward(Data.Cast<float>(image), 3, training: true));
+        var loss = net.Loss([0, 3, 4], default, NetworkHarness.Weights(0.25, 0.25, 0.5));
         net.ZeroGradients();
-        net.Backward(loss.Gradient, inputGradient: true);
+        net.Backward(net.LossGradients, inputGradient: true);
         var gradients = net.Parameters.ToDictionary(p => p.Name, p => Data.Read(p.Gradient));
         gradients["input"] = Data.Read(net.InputGradient);
         return (logits, gradients);
@@ -101,7 +101,7 @@ public sealed class TrainingTests
     public void AFewAdamWStepsOfBltLowerTheLoss()
     {
         var backend = TestBackends.Get<float>(DeviceKind.Cpu);
-        using var net = NetworkBuilder.Build(Networks.Config("blt").Spec, backend, seed: 1);
+        using var net = NetworkBuilder.Build(Networks.Config("blt"), backend, seed: 1);
         const int batch = 4;
         var images = Data.Cast<float>(Data.Random(batch * 28 * 28, 2, 0, 1));
         int[] labels = [3, 1, 7, 1];
@@ -111,10 +111,10 @@ public sealed class TrainingTests
         for (int i = 0; i < 6; i++)
         {
             net.Forward(images, batch, training: true);
-            var loss = net.Loss(labels, everyStep);
+            var loss = net.Loss(labels, default, NetworkHarness.Weights(everyStep));
             losses.Add(loss.Value);
             adam.ZeroGradients();
-            net.Backward(loss.Gradient);
+            net.Backward(net.LossGradients);
             adam.Step(1e-2f);
         }
         TestContext.Out.WriteLine("losses: " + string.Join(", ", losses.Select(l => l.ToString("F4"))));
@@ -128,16 +128,15 @@ public sealed class TrainingTests
     {
         var loaded = Networks.Config(name);
         var backend = TestBackends.Get<float>(DeviceKind.Cpu);
-        using var net = NetworkBuilder.Build(loaded.Spec, backend, seed: 1);
+        using var net = NetworkBuilder.Build(loaded, backend, seed: 1);
         int size = NetworkHarness.InputSize(net);
-        var logits = Data.Read(net.Forward(Data.Cast<float>(Data.Random(size, 3, 0, 1)), 1, training: false));
-        var readout = loaded.Spec.Readouts[0];
-        int reads = Enumerable.Range(1, loaded.Spec.Time.Steps).Count(t => readout.IsReadAt(t, loaded.Spec.Time.Steps));
+        var logits = NetworkHarness.Outputs(net.Forward(Data.Cast<float>(Data.Random(size, 3, 0, 1)), 1, training: false));
+        int expected = loaded.Spec.Readouts.Sum(r => r.Options.ReadSteps(loaded.Spec.Time.Steps).Count * r.Classes);
         Assert.Multiple(() =>
         {
-            Assert.That(logits, Has.Length.EqualTo(reads * readout.Classes));
+            Assert.That(logits, Has.Length.EqualTo(expected));
             Assert.That(logits.All(double.IsFinite), "finite logits");
-            Assert.That(net.Parameters.Sum(p => (long)p.Value.Length), Is.EqualTo(loaded.Ledger().Parameters), "the parameters the ledger counts");
+            Assert.That(net.Parameters.Sum(p => (long)p.Value.Length), Is.EqualTo(loaded.Ledger.Parameters), "the parameters the ledger counts");
         });
     }
 
@@ -163,7 +162,7 @@ public sealed class TrainingTests
             Assert.That(e.EstimatedBytes, Is.GreaterThan(e.CapacityBytes));
         });
 
-        using var blt = NetworkBuilder.Build(Networks.Config("blt").Spec, backend, seed: 1);
+        using var blt = NetworkBuilder.Build(Networks.Config("blt"), backend, seed: 1);
         var atBatch = Assert.Throws<DeviceMemoryException>(() => blt.Reserve(50_000_000))!;
         Assert.That(atBatch.Message, Does.Contain("network 'blt'").And.Contain("at batch 50000000"));
         Assert.That(blt.Batch, Is.EqualTo(0), "nothing was reserved");

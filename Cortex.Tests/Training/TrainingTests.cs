@@ -1,3 +1,4 @@
+using Cortex.Areas.Readouts;
 using Cortex.Connectivity;
 using Cortex.Connectivity.Building;
 using Cortex.Core.Backends;
@@ -50,8 +51,8 @@ public sealed class TrainingTests
 
     private static float[][] TrainAndRead(IBackend<float> backend, TrainingOptions options, string? checkpoint, Checkpoint? resume, out TrainingOutcome outcome)
     {
-        var loaded = NetworkLoader.Parse(Tiny, "tiny.yaml");
-        using var network = NetworkBuilder.Build(loaded.Spec, backend, options.Seed);
+        var loaded = TrainingSession.WithLoss(NetworkLoader.Parse(Tiny, "tiny.yaml"), LossSchedule.EveryStep);
+        using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
         using var trainer = new Trainer(network, options, Tiny);
         if (resume is not null) trainer.Resume(resume);
         outcome = trainer.Train(Data(48, 1), Data(16, 2), checkpoint, new MetricsLog("test"), null);
@@ -96,21 +97,21 @@ public sealed class TrainingTests
     public void TrainingImprovesTestAccuracy()
     {
         var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
-        var loaded = NetworkLoader.Parse(Tiny, "tiny.yaml");
-        using var network = NetworkBuilder.Build(loaded.Spec, cpu, 3);
+        var loaded = TrainingSession.WithLoss(NetworkLoader.Parse(Tiny, "tiny.yaml"), LossSchedule.EveryStep);
+        using var network = NetworkBuilder.Build(loaded, cpu, 3);
         using var trainer = new Trainer(network, Options with { Epochs = 6, MaxShift = 0, LearningRate = new LearningRate(3e-2) }, Tiny);
         var test = Data(64, 9);
-        double before = Evaluator.Run(network, test, 16).Steps.Max(s => s.Accuracy);
+        double before = Evaluator.Run(network, test, 16).Readouts[0].Steps.Max(s => s.Accuracy);
         var log = new MetricsLog("t");
         var outcome = trainer.Train(Data(96, 8), test, null, log, null);
         var after = outcome.EpochTests[^1];
-        Assert.That(after.Steps.Select(s => s.Step), Is.EqualTo(new[] { 1, 2, 3 }));
+        Assert.That(after.Readouts[0].Steps.Select(s => s.Step), Is.EqualTo(new[] { 1, 2, 3 }));
         var trainLoss = log.Records.Where(r => r.Split == "train" && r.Metric == "loss").Select(r => r.Value).ToArray();
         Assert.That(trainLoss, Has.Length.EqualTo(6));
         Assert.That(trainLoss[^1], Is.LessThan(trainLoss[0] - 0.4), $"training loss per epoch: {string.Join(", ", trainLoss)}");
-        double best = after.Steps.Max(s => s.Accuracy);
+        double best = after.Readouts[0].Steps.Max(s => s.Accuracy);
         Assert.That(best, Is.GreaterThan(before + 0.15), $"best test accuracy over steps {before:P0} → {best:P0}");
-        Assert.That(after.EarlyExit.Select(e => e.MeanSteps), Is.All.InRange(1.0, 3.0));
+        Assert.That(after.Readouts[0].EarlyExit.Select(e => e.MeanSteps), Is.All.InRange(1.0, 3.0));
     }
 
     [Test]
@@ -123,8 +124,8 @@ public sealed class TrainingTests
             string path = Path.Combine(folder.FullName, "checkpoint.ckpt");
             TrainAndRead(cpu, Options with { StopAfterBatches = 2 }, path, null, out _);
             var good = CheckpointFile.Read(path);
-            var loaded = NetworkLoader.Parse(Tiny, "tiny.yaml");
-            using var network = NetworkBuilder.Build(loaded.Spec, cpu, 5);
+            var loaded = TrainingSession.WithLoss(NetworkLoader.Parse(Tiny, "tiny.yaml"), LossSchedule.EveryStep);
+            using var network = NetworkBuilder.Build(loaded, cpu, 5);
             using var trainer = new Trainer(network, Options with { LearningRate = new LearningRate(1e30, LearningRateShape.Constant), CheckpointEveryBatches = 1000 }, Tiny);
             trainer.Resume(good);
             var e = Assert.Throws<TrainingDivergedException>(() => trainer.Train(Data(48, 1), null, path, new MetricsLog("t"), null));
@@ -147,7 +148,7 @@ public sealed class TrainingTests
             string path = Path.Combine(folder.FullName, "checkpoint.ckpt");
             TrainAndRead(cpu, Options with { StopAfterBatches = 1 }, path, null, out _);
             var other = NetworkLoader.Parse(Tiny.Replace("shape: [4, 3, 3]", "shape: [5, 3, 3]"), "other.yaml");
-            using var network = NetworkBuilder.Build(other.Spec, cpu, 1);
+            using var network = NetworkBuilder.Build(other, cpu, 1);
             using var trainer = new Trainer(network, Options, "other");
             var e = Assert.Throws<CheckpointError>(() => trainer.Resume(CheckpointFile.Read(path)));
             Assert.That(e!.Message, Does.Contain("tiny"));

@@ -1,17 +1,17 @@
+using Cortex.Connectivity.Graph;
 using Cortex.Connectivity.Spec;
 using ScottPlot;
 
-namespace Cortex.Connectivity.Graph;
+namespace Cortex.Experiments.Reports;
 
 /// <summary>
 /// Draws a network as an SVG picture with ScottPlot: areas as labelled boxes in columns by level (the input at
-/// level 0), feedforward projections as solid blue arrows, lateral ones as dotted green self-loops, feedback ones
-/// as dashed red arcs; each projection is labelled with its delay (and "gain" when multiplicative).
+/// level 0), each labelled with its kind; projections drawn as their type says (feedforward solid blue arrows, lateral
+/// dotted green self-loops, feedback dashed red arcs: <see cref="ProjectionTypes"/>), each labelled with its delay and
+/// the mark of its mode when it is modulatory (× multiplicative, ÷ divisive, …).
 /// </summary>
 public static class GraphPicture
 {
-    private static readonly Color Feedforward = Color.FromHex("#1f77b4"), Lateral = Color.FromHex("#2ca02c"), Feedback = Color.FromHex("#d62728");
-
     /// <summary>Writes the picture of <paramref name="graph"/> to <paramref name="path"/> (SVG); by default 240 pixels per level, at least 900.</summary>
     public static void SaveSvg(NetworkGraph graph, string path, int? width = null, int height = 560)
     {
@@ -19,6 +19,7 @@ public static class GraphPicture
         plot.SaveSvg(path, width ?? Math.Max(900, 240 * (graph.Nodes.Max(n => n.Level) + 1)), height);
     }
 
+    /// <summary>The picture as a ScottPlot plot.</summary>
     public static Plot Draw(NetworkGraph graph)
     {
         var plot = new Plot();
@@ -26,7 +27,8 @@ public static class GraphPicture
         foreach (var p in graph.Projections) Edge(plot, p, at[p.From.Index], at[p.To.Index]);
         foreach (var node in graph.Nodes)
         {
-            var label = plot.Add.Text($"{node.Name}\n{node.Shape}", at[node.Index].X, at[node.Index].Y);
+            string kind = node.Area is { } area && area.Kind.Word != "standard" ? $"\n{area.Kind.Word}" : "";
+            var label = plot.Add.Text($"{node.Name}\n{node.Shape}{kind}", at[node.Index].X, at[node.Index].Y);
             label.LabelFontSize = 15;
             label.LabelBold = true;
             label.LabelAlignment = Alignment.MiddleCenter;
@@ -46,17 +48,24 @@ public static class GraphPicture
 
         plot.Legend.IsVisible = true;
         plot.Legend.Alignment = Alignment.LowerLeft;   // under the input, where no arc passes
-        plot.Legend.ManualItems.Add(Item("feedforward", Feedforward, LinePattern.Solid));
-        plot.Legend.ManualItems.Add(Item("lateral (self-loop)", Lateral, LinePattern.Dotted));
-        plot.Legend.ManualItems.Add(Item("feedback", Feedback, LinePattern.Dashed));
+        foreach (var type in ProjectionTypes.All)
+            plot.Legend.ManualItems.Add(Item(type.Type == ProjectionType.Lateral ? $"{type.Word} (self-loop)" : type.Word, Color.FromHex(type.Colour), Pattern(type.Line)));
         var spec = graph.Spec;
-        plot.Title($"{spec.Name}: {spec.Time.Steps} steps, {spec.Time.Unroll.ToString().ToLowerInvariant()} unroll; labels: delay d (×: multiplicative gain)");
+        var modes = graph.Projections.Select(p => p.Mode).Where(m => m.Modulatory).Distinct().Select(m => $"{m.Symbol}: {m.Word}");
+        plot.Title($"{spec.Name}: {spec.Time.Steps} steps, {spec.Time.Unroll.ToString().ToLowerInvariant()} unroll; labels: delay d{string.Concat(modes.Select(m => $", {m}"))}");
         plot.HideAxesAndGrid();
         int maxLevel = graph.Nodes.Max(n => n.Level);
         double bottom = at.Values.Min(c => c.Y) - 0.3 - 0.6 - 0.25 * maxLevel;
         plot.Axes.SetLimits(-1.0, maxLevel * 2.0 + 1.0, Math.Min(bottom, -1.2), top + 0.3);
         return plot;
     }
+
+    private static LinePattern Pattern(string line) => line switch
+    {
+        "dotted" => LinePattern.Dotted,
+        "dashed" => LinePattern.Dashed,
+        _ => LinePattern.Solid,
+    };
 
     private static LegendItem Item(string text, Color color, LinePattern pattern) => new()
     {
@@ -81,12 +90,8 @@ public static class GraphPicture
 
     private static void Edge(Plot plot, GraphProjection p, Coordinates from, Coordinates to)
     {
-        var (color, pattern) = p.Type switch
-        {
-            ProjectionType.Feedforward => (Feedforward, LinePattern.Solid),
-            ProjectionType.Lateral => (Lateral, LinePattern.Dotted),
-            _ => (Feedback, LinePattern.Dashed),
-        };
+        var rule = ProjectionTypes.Rule(p.Type);
+        var (color, pattern) = (Color.FromHex(rule.Colour), Pattern(rule.Line));
         Coordinates[] path;
         Coordinates labelAt;
         if (p.From == p.To)
@@ -118,7 +123,7 @@ public static class GraphPicture
         }
         var line = plot.Add.ScatterLine(path);
         line.Color = color;
-        line.LineWidth = p.IsMultiplicative ? 3.5f : 2.5f;
+        line.LineWidth = p.Mode.Modulatory ? 3.5f : 2.5f;
         line.LinePattern = pattern;
         var head = plot.Add.Arrow(path[^4], path[^1]);
         head.ArrowLineColor = color;
@@ -127,7 +132,7 @@ public static class GraphPicture
         head.ArrowheadWidth = 12;
         head.ArrowheadLength = 14;
         head.ArrowheadAxisLength = 14;
-        var label = plot.Add.Text($"d={p.Delay}{(p.IsMultiplicative ? " ×" : "")}", labelAt.X, labelAt.Y);
+        var label = plot.Add.Text($"d={p.Delay}{(p.Mode.Modulatory ? " " + p.Mode.Symbol : "")}", labelAt.X, labelAt.Y);
         label.LabelFontSize = 12;
         label.LabelFontColor = color;
         label.LabelBackgroundColor = Colors.White;

@@ -1,47 +1,58 @@
+using Cortex.Areas.Modes;
 using Cortex.Core.Backends;
 using Cortex.Core.Checking;
 using Cortex.Core.Kernels;
 using Cortex.Core.Tensors;
 using Cortex.Tests.Infrastructure;
 
-namespace Cortex.Tests.Kernels;
+namespace Cortex.Tests.Areas;
 
-public sealed class GainTests
+/// <summary>The modulatory modes' per-element maths (Core's Modulation family over each mode's struct): hand-computed values, gradients, CPU agreement.</summary>
+public sealed class ModulationTests
 {
     private static readonly Shape Awkward = new(3, 7, 1, 5);
 
+    private static IEnumerable<TestCaseData> Modes(IEnumerable<DeviceKind> kinds) =>
+        from kind in kinds
+        from mode in ProjectionModes.All.OfType<ModulatoryMode>()
+        select new TestCaseData(kind, mode).SetArgDisplayNames(kind.ToString(), mode.Word);
+
+    private static IEnumerable<TestCaseData> EveryBackend() => Modes(TestBackends.All);
+
+    private static IEnumerable<TestCaseData> IlgpuBackends() => Modes(TestBackends.Ilgpu);
+
     [TestCaseSource(typeof(TestBackends), nameof(TestBackends.All))]
-    public void HandComputedValues(DeviceKind kind)
+    public void GainHandComputedValues(DeviceKind kind)
     {
         var b = TestBackends.Get<double>(kind);
         var s = new Shape(3);
         using var drive = Data.Tensor(b, s, [2, -1, 4]);
         using var gate = Data.Tensor(b, s, [0, 100, -100]);
         using var y = b.Allocate(s);
-        Gain.Forward(drive, gate, y);
+        Modulation.Forward<double, Gain<double>>(drive, gate, y);
         // g = 0: gain 1; g → +∞: gain 2; g → −∞: gain 0.
         Assert.That(Data.Read(y), Is.EqualTo(new[] { 2, -2, 0 }).Within(1e-12));
         using var dy = Data.Tensor(b, s, [1, 1, 1]);
         using var dDrive = b.Allocate(s);
         using var dGate = b.Allocate(s);
-        Gain.Backward(drive, gate, dy, dDrive, dGate);
+        Modulation.Backward<double, Gain<double>>(drive, gate, dy, dDrive, dGate);
         // ∂/∂drive = 1 + tanh g; ∂/∂g = drive·(1 − tanh² g): 2 at g = 0 for drive 2, 0 where tanh saturates.
         Assert.That(Data.Read(dDrive), Is.EqualTo(new[] { 1, 2, 0 }).Within(1e-12));
         Assert.That(Data.Read(dGate), Is.EqualTo(new[] { 2, 0, 0 }).Within(1e-12));
     }
 
-    [TestCaseSource(typeof(TestBackends), nameof(TestBackends.All))]
-    public void GradientsMatchFiniteDifferences(DeviceKind kind)
+    [TestCaseSource(nameof(EveryBackend))]
+    public void GradientsMatchFiniteDifferences(DeviceKind kind, ModulatoryMode mode)
     {
         var b = TestBackends.Get<double>(kind);
         double[][] inputs = [Data.Random(Awkward.Size, 1, -2, 2), Data.Random(Awkward.Size, 2, -2, 2)];
-        GradientCheck.Assert("gain", inputs,
+        GradientCheck.Assert(mode.Word, inputs,
             x =>
             {
                 using var drive = Data.Tensor(b, Awkward, x[0]);
                 using var gate = Data.Tensor(b, Awkward, x[1]);
                 using var y = b.Allocate(Awkward);
-                Gain.Forward(drive, gate, y);
+                mode.Forward(drive, gate, y);
                 return Data.Read(y);
             },
             (x, g) =>
@@ -51,13 +62,13 @@ public sealed class GainTests
                 using var dy = Data.Tensor(b, Awkward, g);
                 using var dDrive = b.Allocate(Awkward);
                 using var dGate = b.Allocate(Awkward);
-                Gain.Backward(drive, gate, dy, dDrive, dGate);
+                mode.Backward(drive, gate, dy, dDrive, dGate);
                 return [Data.Read(dDrive), Data.Read(dGate)];
             });
     }
 
-    [TestCaseSource(typeof(TestBackends), nameof(TestBackends.Ilgpu))]
-    public void FloatAgreesWithCpuPath(DeviceKind kind)
+    [TestCaseSource(nameof(IlgpuBackends))]
+    public void FloatAgreesWithCpuPath(DeviceKind kind, ModulatoryMode mode)
     {
         double[] RunOn(IBackend<float> b)
         {
@@ -67,11 +78,11 @@ public sealed class GainTests
             using var y = b.Allocate(Awkward);
             using var dDrive = b.Allocate(Awkward);
             using var dGate = b.Allocate(Awkward);
-            Gain.Forward(drive, gate, y);
-            Gain.Backward(drive, gate, dy, dDrive, dGate);
+            mode.Forward(drive, gate, y);
+            mode.Backward(drive, gate, dy, dDrive, dGate);
             return [.. Data.Read(y), .. Data.Read(dDrive), .. Data.Read(dGate)];
         }
-        Data.AssertClose(RunOn(TestBackends.Get<float>(kind)), RunOn(TestBackends.Get<float>(DeviceKind.Cpu)), TestBackends.AgreementTolerance<float>(), "gain");
+        Data.AssertClose(RunOn(TestBackends.Get<float>(kind)), RunOn(TestBackends.Get<float>(DeviceKind.Cpu)), TestBackends.AgreementTolerance<float>(), mode.Word);
     }
 
     [Test]
@@ -80,7 +91,7 @@ public sealed class GainTests
         var b = TestBackends.Get<float>(DeviceKind.Cpu);
         using var drive = b.Allocate(new Shape(2, 3));
         using var gate = b.Allocate(new Shape(3, 2));
-        Assert.That(() => Gain.Forward(drive, gate, drive),
+        Assert.That(() => Modulation.Forward<float, Gain<float>>(drive, gate, drive),
             Throws.ArgumentException.With.Message.Contains("gain forward").And.Message.Contains("[2, 3]").And.Message.Contains("[3, 2]"));
     }
 }

@@ -1,4 +1,4 @@
-namespace Cortex.Connectivity.Spec;
+namespace Cortex.Areas;
 
 /// <summary>
 /// The shape of an area or of the input: spatial [C, H, W] or vector [N] (held as C = N, H = W = 1).

@@ -1,0 +1,55 @@
+namespace Cortex.Core.Simulation;
+
+/// <summary>
+/// The memory the simulator itself keeps, beside what each op's plan asks for: per area its states, their gradients
+/// and one history per input; per readout its logits and what the loss needs (probabilities, logit gradients, the
+/// weighted loss of each image at each read, the weights, the coarse group of each class, the readout's total); and
+/// the image, its gradient and the labels. The simulator allocates through these plans and the ledger sizes its
+/// estimate with them, so the two agree by construction.
+/// </summary>
+public static class SimulatorMemory
+{
+    /// <summary>An area's shared memory: State and DState [T + 1, B, …] (slots 0 and 1), then one [T, B, …] history per input.</summary>
+    public static MemoryPlan AreaPlan(int[] shape, int inputs)
+    {
+        var plan = new MemoryPlan();
+        plan.States("state", shape);
+        plan.States("state gradient", shape);
+        for (int i = 0; i < inputs; i++) plan.Steps($"input {i}", shape);
+        return plan;
+    }
+
+    /// <summary>
+    /// A readout's logits and loss memory, in this slot order: logits, probabilities and logit gradients [S, B, K], the
+    /// weighted loss of each image at each read [S, B, 1], fine and coarse weights [S], coarse groups [K], total [1].
+    /// </summary>
+    public static MemoryPlan ReadoutPlan(int reads, int classes)
+    {
+        var plan = new MemoryPlan();
+        plan.Series("logits", reads, [classes]);
+        plan.Series("probabilities", reads, [classes]);
+        plan.Series("logit gradients", reads, [classes]);
+        plan.Series("image losses", reads, [1]);
+        plan.Fixed("fine weights", [reads]);
+        plan.Fixed("coarse weights", [reads]);
+        plan.Fixed("coarse groups", [classes]);
+        plan.Fixed("loss", [1]);
+        return plan;
+    }
+
+    /// <summary>The network's inputs: the image and its gradient [B, …input shape] (slots 0 and 1), and the labels [B, 1] (slot 2).</summary>
+    public static MemoryPlan InputPlan(int[] inputShape)
+    {
+        var plan = new MemoryPlan();
+        plan.Scratch("image", inputShape);
+        plan.Scratch("image gradient", inputShape);
+        plan.Scratch("labels", [1]);
+        return plan;
+    }
+
+    /// <summary>Values the simulator keeps for a network at batch <paramref name="batch"/> over <paramref name="steps"/> steps (not counting the ops' own plans).</summary>
+    public static long Values(int batch, int steps, int[] inputShape, IEnumerable<(int[] Shape, int Inputs)> areas, IEnumerable<(int Reads, int Classes)> readouts)
+        => InputPlan(inputShape).Values(batch, steps)
+           + areas.Sum(a => AreaPlan(a.Shape, a.Inputs).Values(batch, steps))
+           + readouts.Sum(r => ReadoutPlan(r.Reads, r.Classes).Values(batch, steps));
+}
