@@ -11,7 +11,8 @@ public static class ProjectionModes
     /// <summary>Every mode, in the order modulations apply.</summary>
     public static readonly Registry<ProjectionMode> All = new("mode",
         new AdditiveMode(),
-        new MultiplicativeMode());
+        new MultiplicativeMode(),
+        new DivisiveMode());
 
     /// <summary>additive, the default.</summary>
     public static ProjectionMode Additive => All["additive"];
