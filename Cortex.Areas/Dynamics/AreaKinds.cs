@@ -8,7 +8,8 @@ public static class AreaKinds
     /// <summary>Every area kind, in documentation order.</summary>
     public static readonly Registry<AreaKind> All = new("area kind",
         new StandardArea(),
-        new GatedArea());
+        new GatedArea(),
+        new CornetRtArea());
 
     /// <summary>standard, the default.</summary>
     public static AreaKind Standard => All["standard"];
