@@ -138,10 +138,10 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
         var options = kind.Read(m, time.Axis);
         var norm = kind.Normalises ? NormKinds.All.Find(m.Text("norm") ?? "none") : null;
         m.Finish([.. AreaKeys, .. AreaKinds.All.SelectMany(k => k.Keys.Select(key => key.Name)), .. NormKinds.All.SelectMany(n => n.Keys.Select(key => key.Name))],
-            key => AreaKinds.All.FirstOrDefault(k => k != kind && k.Keys.Any(x => x.Name == key)) is { } other
-                ? $"'{key}' is a key of kind {other.Word}, not of kind {kind.Word}; keys of {kind.Word}: {string.Join(", ", kind.Keys.Select(x => x.Name))}"
-                : NormKinds.All.FirstOrDefault(n => n.Keys.Any(x => x.Name == key)) is { } owner && owner != norm
-                    ? kind.Normalises ? $"'{key}' goes with norm: {owner.Word}" : $"'{key}' goes with norm: {owner.Word}, and kind {kind.Word} has no norm key"
+            key => NormKinds.All.FirstOrDefault(n => n.Keys.Any(x => x.Name == key)) is { } owner && owner != norm && kind.Normalises
+                ? $"'{key}' goes with norm: {owner.Word}"
+                : AreaKinds.All.FirstOrDefault(k => k != kind && k.Keys.Any(x => x.Name == key)) is { } other
+                    ? $"'{key}' is a key of kind {other.Word}, not of kind {kind.Word}; keys of {kind.Word}: {string.Join(", ", kind.Keys.Select(x => x.Name))}"
                     : null);
         return name is null ? null : new AreaSpec { Location = m.Location, Keys = m.Keys, Name = name, Level = level, Shape = shape, Options = options };
     }

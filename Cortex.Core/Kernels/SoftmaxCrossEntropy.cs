@@ -7,9 +7,10 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace Cortex.Core.Kernels;
 
 /// <summary>
-/// Softmax cross-entropy on integer class labels: p = softmax(z) per row of logits z [B, K], and the
-/// per-sample loss ℓ_b = −log p_b,label = log Σ_k e^(z_k − max z) − (z_label − max z), computed after
-/// subtracting the row maximum so that it never overflows. Its gradient is dℓ/dz = p − onehot(label).
+/// Softmax cross-entropy on integer class labels, weighted over the reads of a readout (the network's one loss): per row
+/// of logits z, p = softmax(z) and ℓ = −log p_label = log Σ_k e^(z_k − max z) − (z_label − max z), computed after
+/// subtracting the row maximum so that it never overflows; its gradient is dℓ/dz = p − onehot(label). A coarse term
+/// adds the cross-entropy of the label's group under the same softmax.
 /// <para>
 /// Labels are a [B] tensor of class indices held as exact integers (0, 1, …, K − 1) in T. On the CPU path a
 /// label outside [0, K) or not an integer throws <see cref="ArgumentOutOfRangeException"/> naming the op,
@@ -20,95 +21,6 @@ namespace Cortex.Core.Kernels;
 /// </summary>
 public static class SoftmaxCrossEntropy
 {
-    /// <summary>
-    /// probabilities = softmax(logits) per row, losses[b] = −log probabilities[b, labels[b]].
-    /// </summary>
-    /// <param name="logits">[B, K].</param>
-    /// <param name="labels">[B] class indices in [0, K), exact integers.</param>
-    /// <param name="probabilities">[B, K] (written); may be logits.</param>
-    /// <param name="losses">[B] (written).</param>
-    public static void Forward<T>(Tensor<T> logits, Tensor<T> labels, Tensor<T> probabilities, Tensor<T> losses)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const string op = "softmax cross-entropy forward";
-        var backend = Check.SameBackend(op, logits, labels, probabilities, losses);
-        var (b, k) = Validate(op, logits, labels);
-        Check.SameShape(op, "logits", logits, "probabilities", probabilities);
-        Check.Shape(op, "losses", losses, new Shape(b));
-
-        if (backend is IlgpuBackend<T> gpu)
-        {
-            gpu.Launch(ForwardKernel, b, logits.View, labels.View, probabilities.View, losses.View, k);
-            return;
-        }
-
-        var cpu = (CpuBackend<T>)backend;
-        ValidateLabels(op, labels.Span, k);
-        NormStatistics.For(cpu, b, logits.Length, row =>
-        {
-            var z = logits.Span.Slice(row * k, k);
-            var p = probabilities.Span.Slice(row * k, k);
-            int label = int.CreateTruncating(labels.Span[row]);
-            T max = TensorPrimitives.Max<T>(z);
-            T zLabel = z[label] - max; // read before p (which may be z) is overwritten
-            TensorPrimitives.Subtract(z, max, p);
-            TensorPrimitives.Exp<T>(p, p);
-            T sum = T.CreateTruncating(Reduce.HostSum<T>(p));
-            TensorPrimitives.Divide(p, sum, p);
-            losses.Span[row] = Loss(T.Log(sum), zLabel);
-        });
-    }
-
-    /// <summary>
-    /// dlogits = scale·(probabilities − onehot(labels)), or dlogits += … when <paramref name="accumulate"/>.
-    /// scale is the caller's: 1/B for a batch mean, times a per-step loss weight under a loss schedule.
-    /// </summary>
-    public static void Backward<T>(Tensor<T> probabilities, Tensor<T> labels, T scale, Tensor<T> dlogits, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const string op = "softmax cross-entropy backward";
-        var backend = Check.SameBackend(op, probabilities, labels, dlogits);
-        var (b, k) = Validate(op, probabilities, labels);
-        Check.SameShape(op, "probabilities", probabilities, "dlogits", dlogits);
-
-        if (backend is IlgpuBackend<T> gpu)
-        {
-            gpu.Launch(BackwardKernel, b, probabilities.View, labels.View, dlogits.View, k, scale, accumulate ? 1 : 0);
-            return;
-        }
-
-        var cpu = (CpuBackend<T>)backend;
-        ValidateLabels(op, labels.Span, k);
-        NormStatistics.For(cpu, b, probabilities.Length, row =>
-        {
-            var p = probabilities.Span.Slice(row * k, k);
-            var d = dlogits.Span.Slice(row * k, k);
-            if (accumulate) TensorPrimitives.MultiplyAdd(p, scale, d, d);
-            else TensorPrimitives.Multiply(p, scale, d);
-            d[int.CreateTruncating(labels.Span[row])] -= scale;
-        });
-    }
-
-    /// <summary>result[0] = (1/B)·Σ_b losses[b], summed by <see cref="Reduce.SumOverAxes{T}"/>.</summary>
-    /// <param name="losses">[B].</param>
-    /// <param name="result">[1] (written).</param>
-    public static void MeanLoss<T>(Tensor<T> losses, Tensor<T> result) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const string op = "softmax cross-entropy mean loss";
-        var backend = Check.SameBackend(op, losses, result);
-        Check.Rank(op, "losses", losses, 1, "[B]");
-        Check.Shape(op, "result", result, new Shape(1));
-        int b = losses.Length;
-        Reduce.SumOverAxes(losses, 1, 1, b, result, accumulate: false);
-        T invCount = T.CreateTruncating(1.0 / b);
-        if (backend is IlgpuBackend<T> gpu)
-        {
-            gpu.Launch(ScaleKernel, 1, result.View, invCount);
-            return;
-        }
-        result.Span[0] *= invCount;
-    }
-
     /// <summary>
     /// The loss of one readout under a loss schedule, and its gradient, in one pass per read s and image b: with
     /// p = softmax(z[s, b]), y the label and G = groups[y] its coarse group,
@@ -206,63 +118,9 @@ public static class SoftmaxCrossEntropy
         }
     }
 
-    private static (int Batch, int Classes) Validate<T>(string op, Tensor<T> logits, Tensor<T> labels)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Check.Rank(op, "logits", logits, 2, "[B, K]");
-        int b = logits.Shape[0];
-        if (labels.Shape != new Shape(b))
-            throw new ArgumentException($"{op}: labels must have shape [{b}] (one class index per row of logits {logits.Shape}), got {labels.Shape}");
-        return (b, logits.Shape[1]);
-    }
-
     /// <summary>−log p_label = log Σ e^(z − max) − (z_label − max).</summary>
     private static T Loss<T>(T logSum, T shiftedLabelLogit) where T : unmanaged, IFloatingPointIeee754<T>
         => logSum - shiftedLabelLogit;
-
-    // One thread per sample. Class indices are compared in T by counting 0, 1, … (exact for integers below
-    // 2^24 in float), so a label matches no class when it is out of range or not an integer: its loss is NaN.
-    private static void ForwardKernel<T>(Index1D row, ArrayView<T> logits, ArrayView<T> labels, ArrayView<T> probabilities,
-        ArrayView<T> losses, int classes)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        long at = (long)row.X * classes;
-        T label = labels[row];
-        T max = logits[at];
-        for (int k = 1; k < classes; k++) max = T.Max(max, logits[at + k]);
-        T sum = T.Zero, zLabel = T.NaN, index = T.Zero;
-        for (int k = 0; k < classes; k++)
-        {
-            T shifted = logits[at + k] - max;
-            if (index == label) zLabel = shifted;
-            index += T.One;
-            T e = T.Exp(shifted);
-            probabilities[at + k] = e;
-            sum += e;
-        }
-        T inverse = T.One / sum;
-        for (int k = 0; k < classes; k++) probabilities[at + k] *= inverse;
-        losses[row] = Loss(T.Log(sum), zLabel);
-    }
-
-    private static void BackwardKernel<T>(Index1D row, ArrayView<T> probabilities, ArrayView<T> labels, ArrayView<T> dlogits,
-        int classes, T scale, int accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        long at = (long)row.X * classes;
-        T label = labels[row], index = T.Zero;
-        int target = -1;
-        for (int k = 0; k < classes; k++)
-        {
-            if (index == label) target = k;
-            index += T.One;
-        }
-        for (int k = 0; k < classes; k++)
-        {
-            T g = target < 0 ? T.NaN : scale * probabilities[at + k] - (k == target ? scale : T.Zero);
-            dlogits[at + k] = accumulate != 0 ? dlogits[at + k] + g : g;
-        }
-    }
 
     // One thread per (read, image) row; the label is matched by counting classes in T, as in ForwardKernel.
     private static void ScheduledKernel<T>(Index1D row, ArrayView<T> logits, ArrayView<T> labels, ArrayView<T> groups, ArrayView<T> fine,
@@ -300,7 +158,4 @@ public static class SoftmaxCrossEntropy
             dlogits[at + k] = target < 0 ? T.NaN : g;
         }
     }
-
-    private static void ScaleKernel<T>(Index1D i, ArrayView<T> x, T factor) where T : unmanaged, IFloatingPointIeee754<T>
-        => x[i] *= factor;
 }

@@ -87,13 +87,17 @@ public static class InspectCommand
         var console = CortexCommandLine.Out();
         if (Console.IsOutputRedirected) console.Profile.Width = 160;   // a file or a pipe: no reason to wrap numbers
         var areas = new Table().Title(e($"{ledger.Network}: {ledger.Steps} steps, unroll {ledger.Unroll}, weights {ledger.WeightTying}"))
-            .AddColumns("area", "level", "kind", "computes", "shape", "neurons")
+            .AddColumns("area", "level", "kind", "shape", "neurons")
             .AddColumns(new[] { "own synapses", "own MACs/step" }.Select(h => new TableColumn(h).RightAligned().NoWrap()).ToArray())
             .AddColumns("first input at t", "depth at t = 1..T");
         foreach (var a in ledger.Areas)
-            areas.AddRow(e(a.Name), a.Level.ToString(CultureInfo.InvariantCulture), e(a.Kind), e(a.Describe), e(a.Shape.ToString()), N(a.Neurons), N(a.Synapses),
+            areas.AddRow(e(a.Name), a.Level.ToString(CultureInfo.InvariantCulture), e(a.Kind), e(a.Shape.ToString()), N(a.Neurons), N(a.Synapses),
                 N(a.MacsPerStep), a.FirstInputStep?.ToString(CultureInfo.InvariantCulture) ?? "never", Steps(a.DepthPerStep));
         console.Write(areas);
+
+        var computes = new Table().AddColumns("area", "computes");
+        foreach (var a in ledger.Areas) computes.AddRow(e(a.Name), e($"{a.Kind}: {a.Describe}"));
+        console.Write(computes);
 
         var projections = new Table().AddColumns("projection", "type", "mode", "connectivity", "delay")
             .AddColumns(new[] { "weights", "copies", "synapses", "MACs/step" }.Select(h => new TableColumn(h).RightAligned().NoWrap()).ToArray())

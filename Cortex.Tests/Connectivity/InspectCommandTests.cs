@@ -66,6 +66,27 @@ public sealed class InspectCommandTests
         finally { Environment.CurrentDirectory = old; }
     }
 
+    /// <summary>The table, the JSON and the picture name the kinds, modes and norms a network uses.</summary>
+    [Test]
+    public void ShowsKindsModesAndNorms()
+    {
+        string file = Path.Combine(_folder, "kinds.yaml"), svg = Path.Combine(_folder, "kinds.svg");
+        File.WriteAllText(file, Cortex.Tests.Conformance.KindCatalogue.Gated);
+        var (code, output, error) = Run("inspect", file, "--svg", svg);
+        Assert.That(code, Is.EqualTo(0), error);
+        Assert.That(output, Does.Contain("gated").And.Contain("ConvGRU 3×3").And.Contain("per-step batch norm").And.Contain("group norm (2 groups)")
+            .And.Contain("÷ divisive"));
+        Assert.That(File.ReadAllText(svg), Does.Contain("gated").And.Contain("÷"));
+        (code, output, error) = Run("inspect", file, "--json");
+        Assert.That(code, Is.EqualTo(0), error);
+        using var json = JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.That(root.GetProperty("areas")[0].GetProperty("kind").GetString(), Is.EqualTo("gated"));
+        Assert.That(root.GetProperty("areas")[1].GetProperty("computes").GetString(), Does.Contain("group norm (2 groups)"));
+        Assert.That(root.GetProperty("projections")[2].GetProperty("mode").GetString(), Is.EqualTo("divisive"));
+        Assert.That(root.GetProperty("areas")[0].GetProperty("synapses").GetInt64(), Is.EqualTo(2 * 4 + 3 * 36), "the gated area's own synapses");
+    }
+
     [Test]
     public void ConfigErrorsAreListedWithoutAStackTrace()
     {

@@ -24,7 +24,7 @@ internal static class NetworkHarness
     /// </summary>
     public static double[][] RandomParameters<T>(Network<T> net, int seed) where T : unmanaged, IFloatingPointIeee754<T>
         => [.. net.Parameters.Select((p, i) => p.Name.EndsWith(".tau") ? Data.Random(p.Value.Length, seed + i, 1.5, 2.5)
-            : p.Name.EndsWith(".norm.gamma") ? Data.Random(p.Value.Length, seed + i, 0.5, 1.5)
+            : p.Name.EndsWith(".gamma") ? Data.Random(p.Value.Length, seed + i, 0.5, 1.5)
             : Data.Random(p.Value.Length, seed + i, -1, 1))];
 
     public static void Upload<T>(Network<T> net, double[][] values) where T : unmanaged, IFloatingPointIeee754<T>

@@ -81,7 +81,7 @@ public sealed class ProbeTests
     public void ImagesOnTheDeviceGiveTheSameStatesAsImagesOnTheHost(DeviceKind kind)
     {
         var backend = TestBackends.Get<double>(kind);
-        using var net = NetworkHarness.Build(backend, GradientCheckTests.TypesAndDelays);
+        using var net = NetworkHarness.Build(backend, Conformance.KindCatalogue.TypesAndDelays);
         var image = Data.Random(3 * 16, 6);
         var fromHost = NetworkHarness.Outputs(net.Forward(image, 3, training: true));
         var statesFromHost = Data.Read(net.States("A"));
@@ -101,7 +101,7 @@ public sealed class ProbeTests
     public void ALearnedInitialStateIsStateZeroOfEverySample()
     {
         var backend = TestBackends.Get<double>(DeviceKind.Cpu);
-        using var net = NetworkHarness.Build(backend, GradientCheckTests.Untied);
+        using var net = NetworkHarness.Build(backend, Conformance.KindCatalogue.Untied);
         var h0 = Data.Random(32, 12);
         net.Parameters.Single(p => p.Name == "A.initial_state").Value.CopyFrom(h0);
         net.Forward(Data.Random(2 * 16, 1), 2, training: true);

@@ -93,6 +93,30 @@ public sealed class TrainingTests
         for (int i = 0; i < a.Length; i++) Assert.That(b[i], Is.EqualTo(a[i]));
     }
 
+    /// <summary>Several readouts: each is trained under its own schedule (its weights move), evaluated at its own steps, and logged by name.</summary>
+    [Test]
+    public void EveryReadoutIsTrainedAndEvaluated()
+    {
+        var yaml = Tiny.Replace("readout: { from: V2, classes: 10, steps: all }",
+            "readouts:\n  - { name: late, from: V2, classes: 10, steps: final }\n  - { name: early, from: V1, classes: 10, steps: [1, 2], loss: every-step }");
+        var loaded = TrainingSession.WithLoss(NetworkLoader.Parse(yaml, "two.yaml"), null);
+        Assert.That(loaded.Spec.Readouts.Select(r => r.Options.Loss!.ToString()), Is.EqualTo(new[] { "final", "every-step" }));
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        using var network = NetworkBuilder.Build(loaded, cpu, 3);
+        var before = network.Parameters.Where(p => p.Name.EndsWith(".weight") && p.Name.StartsWith("late") || p.Name.StartsWith("early"))
+            .ToDictionary(p => p.Name, p => Cortex.Tests.Infrastructure.Data.Read(p.Value));
+        using var trainer = new Trainer(network, Options with { Epochs = 1, Loss = null }, yaml);
+        var log = new MetricsLog("two");
+        var outcome = trainer.Train(Data(32, 8), Data(16, 9), null, log, null);
+        foreach (var (name, values) in before)
+            Assert.That(Cortex.Tests.Infrastructure.Data.Read(network.Parameters.Single(p => p.Name == name).Value), Is.Not.EqualTo(values), $"{name} was trained");
+        var test = outcome.EpochTests[^1];
+        Assert.That(test.Readouts.Select(r => (r.Readout, string.Join(",", r.Steps.Select(s => s.Step)))), Is.EqualTo(new[] { ("late", "3"), ("early", "1,2") }));
+        Assert.That(log.Records.Where(r => r.Split == "test" && r.Metric == "early/accuracy").Select(r => r.T), Is.EqualTo(new int?[] { 1, 2 }));
+        Assert.That(log.Records.Where(r => r.Split == "test" && r.Metric == "late/accuracy").Select(r => r.T), Is.EqualTo(new int?[] { 3 }));
+        Assert.That(log.Records.Where(r => r.Split == "train").Select(r => r.Metric), Is.SupersetOf(new[] { "loss", "late/loss", "early/loss", "late/accuracy", "early/accuracy" }));
+    }
+
     [Test]
     public void TrainingImprovesTestAccuracy()
     {
