@@ -3,6 +3,7 @@ namespace Cortex.Experiments.Experiments;
 /// <summary>Whole-file writes that a reader (or a crash) never sees half of: a uniquely named temporary file in the same folder, flushed to disk, then moved over the destination.</summary>
 internal static class AtomicFile
 {
+    /// <summary>Writes <paramref name="text"/> (UTF-8) to <paramref name="path"/> so that the file is either the old one or the whole new one.</summary>
     public static void WriteText(string path, string text)
     {
         string full = Path.GetFullPath(path);
