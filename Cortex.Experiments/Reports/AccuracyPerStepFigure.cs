@@ -1,0 +1,31 @@
+using Cortex.Experiments.Statistics;
+using ScottPlot;
+
+namespace Cortex.Experiments.Reports;
+
+/// <summary>Test accuracy at each read step, one line per arm (mean over seeds) with its interval band.</summary>
+public static class AccuracyPerStepFigure
+{
+    /// <summary>The figure for readout <paramref name="readout"/> of every arm that has it.</summary>
+    public static Plot Create(IReadOnlyList<ArmResult> arms, string readout, double level = MeanEstimate.DefaultLevel)
+    {
+        ArgumentNullException.ThrowIfNull(arms);
+        var drawn = arms.Where(a => a.Readouts.Any(r => r.Readout == readout)).ToList();
+        if (drawn.Count == 0) throw new ArgumentException($"accuracy per step: no arm has readout '{readout}'", nameof(readout));
+        var plot = new Plot();
+        int last = 1;
+        for (int i = 0; i < drawn.Count; i++)
+        {
+            var r = drawn[i].Readout(readout);
+            IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), drawn[i].Name, IntervalLines.ColourOf(i));
+            last = Math.Max(last, r.LastStep);
+        }
+        plot.Title($"Test accuracy per step (readout {readout}; {IntervalLines.IntervalNote(level)})");
+        plot.XLabel("time step t");
+        plot.YLabel("accuracy (%)");
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, last / 10));
+        plot.Axes.SetLimitsX(0.5, last + 0.5);
+        plot.ShowLegend(Alignment.LowerRight);
+        return plot;
+    }
+}
