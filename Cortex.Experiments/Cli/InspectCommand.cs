@@ -52,7 +52,7 @@ public static class InspectCommand
             if (!result.GetValue(noSvg))
             {
                 picture = (result.GetValue(svg)?.FullName) ?? Path.Combine(Environment.CurrentDirectory, Path.GetFileNameWithoutExtension(path.Name) + ".svg");
-                GraphPicture.SaveSvg(network.Graph, picture);
+                OutputFile.Write("--svg", picture, full => GraphPicture.SaveSvg(network.Graph, full));
             }
 
             if (asJson) Console.Out.WriteLine(Json(ledger, memory, network.Warnings, picture));

@@ -33,6 +33,8 @@ public sealed record TrainingOptions
     public int EvaluationBatchSize { get; init; } = 500;
     /// <summary>Stops after this many batches of this invocation, as an interruption would (for tests of resuming).</summary>
     public int? StopAfterBatches { get; init; }
+    /// <summary>The data the run trains and tests on, recorded in its checkpoints so that a resume can check it meets the same data.</summary>
+    public DataIdentity? Data { get; init; }
 
     public static readonly string[] Optimisers = ["adamw", "sgd"];
 }
@@ -77,15 +79,13 @@ public sealed class Trainer : IDisposable
     public TrainingOptions Options { get; }
 
     /// <summary>Identifies the network's parameters (names and shapes): a checkpoint loads only into the same network.</summary>
-    public string Fingerprint => Fingerprints.OfParameters(network.Parameters.Select(p => (p.Name, p.Shape)));
+    public string Fingerprint => WeightLoader.Fingerprint(network);
 
     /// <summary>Restores weights, buffers, optimiser state and the data position from a checkpoint of the same network.</summary>
     public void Resume(Checkpoint checkpoint)
     {
-        checkpoint.EnsureFingerprint(Fingerprint, network.Name);
-        foreach (var p in network.Parameters) checkpoint.CopyInto("param/" + p.Name, p.Value);
-        foreach (var (name, tensor) in network.Buffers) checkpoint.CopyInto("buffer/" + name, tensor);
-        foreach (var (name, tensor) in optimiser.State) checkpoint.CopyInto("optimiser/" + name, tensor);
+        WeightLoader.Load(checkpoint, network);
+        foreach (var (name, tensor) in optimiser.State) checkpoint.CopyInto(WeightLoader.OptimiserPrefix + name, tensor);
         optimiser.Restore(checked((int)checkpoint.Metadata.Step));
         start = checkpoint.Metadata.Data;
     }
@@ -118,13 +118,13 @@ public sealed class Trainer : IDisposable
             var logits = network.Forward(batch.Images, o.BatchSize, training: true);
             logits.Backend.Download(logits, host);
             double loss = ScheduledLoss.Compute(host, steps, o.BatchSize, classes, batch.Labels, fineWeights, coarseWeights, train.Coarse, host);
-            if (!double.IsFinite(loss)) throw Diverged(position, $"the loss is {loss}", statesToo: true);
+            if (!double.IsFinite(loss)) throw Divergence.Stopped(network, position, optimiser.StepCount + 1, $"the loss is {loss}", checkpointPath);
             correctSum += LastStepCorrect(network, batch, steps, classes);
             dLogits.CopyFrom(host);
             network.ZeroGradients();
             network.Backward(dLogits);
             double gradientNorm = GlobalNorm();
-            if (!double.IsFinite(gradientNorm)) throw Diverged(position, $"the gradient norm is {gradientNorm}", statesToo: false);
+            if (!double.IsFinite(gradientNorm)) throw Divergence.Stopped(network, position, optimiser.StepCount + 1, $"the gradient norm is {gradientNorm}", checkpointPath);
             if (o.ClipNorm > 0) GradientClipping.ClipByGlobalNorm(network.Parameters, (float)o.ClipNorm, norm);
             long step = optimiser.StepCount;
             optimiser.Step((float)o.LearningRate.At(step, totalSteps, iterator.BatchesPerEpoch));
@@ -159,9 +159,9 @@ public sealed class Trainer : IDisposable
     public void Save(string path, DataPosition next)
     {
         var arrays = new List<NamedArray>();
-        arrays.AddRange(network.Parameters.Select(p => NamedArray.From("param/" + p.Name, p.Value)));
-        arrays.AddRange(network.Buffers.Select(b => NamedArray.From("buffer/" + b.Name, b.Tensor)));
-        arrays.AddRange(optimiser.State.Select(s => NamedArray.From("optimiser/" + s.Name, s.Tensor)));
+        arrays.AddRange(network.Parameters.Select(p => NamedArray.From(WeightLoader.ParameterPrefix + p.Name, p.Value)));
+        arrays.AddRange(network.Buffers.Select(b => NamedArray.From(WeightLoader.BufferPrefix + b.Name, b.Tensor)));
+        arrays.AddRange(optimiser.State.Select(s => NamedArray.From(WeightLoader.OptimiserPrefix + s.Name, s.Tensor)));
         var metadata = new CheckpointMetadata
         {
             Fingerprint = Fingerprint,
@@ -169,15 +169,7 @@ public sealed class Trainer : IDisposable
             Seed = Options.Seed,
             Step = optimiser.StepCount,
             Data = next,
-            Properties = new Dictionary<string, string>
-            {
-                ["network"] = network.Name,
-                ["optimiser"] = Options.Optimiser,
-                ["learning_rate"] = Options.LearningRate.Base.ToString(CultureInfo.InvariantCulture),
-                ["loss"] = Options.Loss.ToString(),
-                ["epochs"] = Options.Epochs.ToString(CultureInfo.InvariantCulture),
-                ["batch"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            },
+            Properties = RunSettings.Record(Options, network.Name),
         };
         CheckpointFile.Write(path, new Checkpoint(metadata, arrays));
     }
@@ -219,25 +211,6 @@ public sealed class Trainer : IDisposable
             first = false;
         }
         return Math.Sqrt(norm.ToArray()[0]);
-    }
-
-    private TrainingDivergedException Diverged(DataPosition position, string what, bool statesToo)
-    {
-        string where = "";
-        if (statesToo)
-        {
-            foreach (var area in network.AreaNames)
-            {
-                for (int t = 1; t <= network.Steps && where.Length == 0; t++)
-                    if (network.State(area, t).ToArray().Any(v => !float.IsFinite(v))) where = $"; area {area} is first non-finite at step t = {t}";
-                if (where.Length > 0) break;
-            }
-        }
-        foreach (var p in network.Parameters)
-            if (where.Length == 0 && p.Gradient.ToArray().Any(v => !float.IsFinite(v))) where = $"; the gradient of {p.Name} is non-finite";
-        return new TrainingDivergedException(
-            $"training stopped at {position} (optimiser step {optimiser.StepCount + 1}): {what}{where}. The last checkpoint written is kept; " +
-            "lower the learning rate or turn on gradient clipping (--clip).");
     }
 
     public void Dispose()

@@ -2,7 +2,6 @@ using Cortex.Connectivity;
 using Cortex.Connectivity.Building;
 using Cortex.Connectivity.Reading;
 using Cortex.Core.Backends;
-using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Reports;
@@ -10,44 +9,71 @@ using Cortex.Experiments.Reports;
 namespace Cortex.Experiments.Training;
 
 /// <summary>
+/// A checkpoint a run continues from, with what it continues with: <see cref="Changes"/> are the differences from
+/// the checkpoint's settings the user allowed, <see cref="Notes"/> anything else the run folder's history should say.
+/// </summary>
+public sealed record ResumePoint(Checkpoint Checkpoint, IReadOnlyList<string> Changes, IReadOnlyList<string> Notes);
+
+/// <summary>
 /// One training run from a network file to a report: builds the network on a backend, trains it, evaluates it
-/// at every step, and writes runs/&lt;name&gt;/ (resolved config, environment, metrics CSV/JSON, the accuracy-per-step
-/// plot, the checkpoint). Used by <c>cortex train</c> and the quickstart.
+/// at every step, and writes its run folder (see <see cref="RunFolder"/>). Nothing is written before the network is
+/// built and every array of a checkpoint to resume from is loaded; only then is the folder made (a new run) or
+/// opened (a resume), the start or the resume recorded in its history, and its metrics continued. Used by
+/// <c>cortex train</c> and the quickstart.
 /// </summary>
 public sealed class TrainingSession
 {
     public sealed record Result(string Network, RunFolder Folder, TrainingOutcome Outcome, EvaluationResult? Test, double Seconds);
 
+    /// <param name="folder">Makes (or, for a resume in place, opens) the run folder; called once every check has passed.</param>
     public static Result Run(LoadedNetwork loaded, IBackend<float> backend, Dataset train, Dataset? test, TrainingOptions options,
-        RunFolder folder, Checkpoint? resume, TextWriter log, bool liveProgress = true)
+        Func<RunFolder> folder, ResumePoint? resume, TextWriter log, bool liveProgress = true)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string config = NetworkWriter.Write(loaded.Spec);
-        folder.WriteRun(config, RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory));
         using var network = NetworkBuilder.Build(loaded.Spec, backend, options.Seed);
         using var trainer = new Trainer(network, options, config);
-        if (resume is not null)
+        if (resume is not null) trainer.Resume(resume.Checkpoint);
+
+        var run = folder();
+        var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory);
+        if (run.IsNew) run.WriteRun(config, environment);
+        var notes = new List<string>(resume?.Notes ?? []);
+        MetricsLog metrics;
+        if (resume is null) metrics = run.OpenMetrics(null, out _);
+        else
         {
-            trainer.Resume(resume);
-            log.WriteLine($"resumed from {resume.Path} at {resume.Metadata.Data}, optimiser step {resume.Metadata.Step}");
+            var checkpoint = resume.Checkpoint;
+            string? source = Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path ?? run.Checkpoint));
+            string? earlier = run.IsNew && source is not null && RunFolder.IsRunFolder(source) ? Path.Combine(source, "metrics.csv") : null;
+            metrics = run.OpenMetrics(checkpoint.Metadata.Data.Epoch, out int dropped, earlier);
+            if (earlier is not null && File.Exists(earlier)) notes.Add($"metrics of epochs 1..{checkpoint.Metadata.Data.Epoch} copied from {earlier}");
+            if (dropped > 0)
+                notes.Add($"{dropped} metrics rows of epochs after {checkpoint.Metadata.Data.Epoch} (measured after the checkpoint was written) were dropped; they are measured again");
+            log.WriteLine($"resumed from {checkpoint.Path} at {checkpoint.Metadata.Data}, optimiser step {checkpoint.Metadata.Step}");
         }
-        var metrics = new MetricsLog(folder.Name);
+        run.AppendHistory(new RunEvent(
+            resume is null ? RunEvent.Start : run.IsNew ? RunEvent.Branch : RunEvent.Resume,
+            DateTime.UtcNow, environment.CommandLine, environment,
+            resume?.Checkpoint.Path, resume?.Checkpoint.Metadata.Step, resume?.Checkpoint.Metadata.Data.ToString(),
+            resume?.Changes, notes.Count > 0 ? notes : null));
+
         TrainingOutcome outcome;
         try
         {
             outcome = liveProgress
                 ? TrainingProgress.Run($"{network.Name} on {train.Name}", options.Epochs, train.Count / options.BatchSize * options.BatchSize,
-                    progress => trainer.Train(train, test, folder.Checkpoint, metrics, progress))
-                : trainer.Train(train, test, folder.Checkpoint, metrics, null);
+                    progress => trainer.Train(train, test, run.Checkpoint, metrics, progress))
+                : trainer.Train(train, test, run.Checkpoint, metrics, null);
         }
         finally
         {
-            folder.WriteMetrics(metrics);
+            run.WriteMetrics(metrics);
         }
         var last = outcome.EpochTests.Count > 0 ? outcome.EpochTests[^1] : null;
         if (last is not null)
-            AccuracyPlot.Save([new AccuracyCurve(network.Name, [.. last.Steps.Select(s => s.Accuracy)])], folder.PlotPng, folder.PlotSvg,
+            AccuracyPlot.Save([new AccuracyCurve(network.Name, [.. last.Steps.Select(s => s.Accuracy)])], run.PlotPng, run.PlotSvg,
                 $"{network.Name}: test accuracy per time step");
-        return new Result(network.Name, folder, outcome, last, clock.Elapsed.TotalSeconds);
+        return new Result(network.Name, run, outcome, last, clock.Elapsed.TotalSeconds);
     }
 }

@@ -64,7 +64,7 @@ public sealed class ReportTests
     [Test]
     public void RunFolderWritesConfigEnvironmentAndMetrics()
     {
-        var run = RunFolder.Create("blt-seed1", folder.Directory);
+        var run = RunFolder.CreateNew(folder.Directory, "blt-seed1");
         Assert.That(run.Path, Is.EqualTo(Path.Combine(folder.Directory, "blt-seed1")));
         var environment = RunEnvironment.Capture("cpu (2 threads)", seed: 1, repository: folder.Directory);
         Assert.That(environment.Commit, Is.EqualTo("unknown"), "a folder outside any repository has no commit");
@@ -81,8 +81,8 @@ public sealed class ReportTests
         Assert.That(File.ReadAllText(run.MetricsCsv), Is.EqualTo(Sample().ToCsv()));
         Assert.That(File.ReadAllText(run.MetricsJson), Is.EqualTo(Sample().ToJson()));
         Assert.That(Directory.GetFiles(run.Path).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { "config.yaml", "metrics.csv", "metrics.json", "run.json" }), "no temporary files stay behind");
-        Assert.Throws<ArgumentException>(() => RunFolder.Create("../escape", folder.Directory));
+            Is.EqualTo(new[] { "config.yaml", "history.jsonl", "metrics.csv", "metrics.json", "run.json" }), "no temporary files stay behind");
+        Assert.Throws<RunFolderError>(() => RunFolder.CreateNew(folder.Directory, "../escape"));
     }
 
     [Test]
