@@ -108,7 +108,8 @@ public static class TrainCommand
                 InternalErrorReport.RunFolder = folder.Path;
                 return folder;
             }
-            var result = TrainingSession.Run(loaded, backend, train, test, options, Open, resumePoint, Console.Out);
+            var result = TrainingSession.Run(loaded, backend, train, test, options, Open, resumePoint, Console.Out,
+                commandLine: "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value.Contains(' ') ? $"'{token.Value}'" : token.Value)));
             if (result.Test is { } t) PrintSteps([(result.Network, t)]);
             Console.WriteLine($"report: {result.Folder.Path}");
             return ExitCodes.Success;

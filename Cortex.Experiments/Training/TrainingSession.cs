@@ -26,8 +26,9 @@ public sealed class TrainingSession
     public sealed record Result(string Network, RunFolder Folder, TrainingOutcome Outcome, EvaluationResult? Test, double Seconds);
 
     /// <param name="folder">Makes (or, for a resume in place, opens) the run folder; called once every check has passed.</param>
+    /// <param name="commandLine">What the user typed, for the run's history (default: this process's arguments).</param>
     public static Result Run(LoadedNetwork loaded, IBackend<float> backend, Dataset train, Dataset? test, TrainingOptions options,
-        Func<RunFolder> folder, ResumePoint? resume, TextWriter log, bool liveProgress = true)
+        Func<RunFolder> folder, ResumePoint? resume, TextWriter log, bool liveProgress = true, string? commandLine = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string config = NetworkWriter.Write(loaded.Spec);
@@ -36,7 +37,7 @@ public sealed class TrainingSession
         if (resume is not null) trainer.Resume(resume.Checkpoint);
 
         var run = folder();
-        var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory);
+        var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine);
         if (run.IsNew) run.WriteRun(config, environment);
         var notes = new List<string>(resume?.Notes ?? []);
         MetricsLog metrics;
@@ -56,7 +57,7 @@ public sealed class TrainingSession
             resume is null ? RunEvent.Start : run.IsNew ? RunEvent.Branch : RunEvent.Resume,
             DateTime.UtcNow, environment.CommandLine, environment,
             resume?.Checkpoint.Path, resume?.Checkpoint.Metadata.Step, resume?.Checkpoint.Metadata.Data.ToString(),
-            resume?.Changes, notes.Count > 0 ? notes : null));
+            resume?.Changes is { Count: > 0 } changes ? changes : null, notes.Count > 0 ? notes : null));
 
         TrainingOutcome outcome;
         try
