@@ -48,12 +48,15 @@ public static class QuickstartCommand
             Console.WriteLine($"backend: {backend.Description}");
             var root = RunFolder.CreateUnique(output, $"quickstart-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             InternalErrorReport.RunFolder = root.Path;
+            var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory,
+                "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value)));
+            root.AppendHistory(new RunEvent(RunEvent.Start, DateTime.UtcNow, environment.CommandLine, environment));
             var results = new List<TrainingSession.Result>();
             foreach (var (name, loaded) in networks)
                 results.Add(TrainingSession.Run(loaded, backend, train, test, options, () => RunFolder.CreateNew(root.Path, name), null, Console.Out));
             var curves = results.Where(x => x.Test is not null)
                 .Select(x => new AccuracyCurve(x.Network, [.. x.Test!.Steps.Select(s => s.Accuracy)])).ToList();
-            AccuracyPlot.Save(curves, root.PlotPng, root.PlotSvg, "B vs BLT: test accuracy per time step");
+            OutputFile.Write("--out", root.PlotPng, _ => AccuracyPlot.Save(curves, root.PlotPng, root.PlotSvg, "B vs BLT: test accuracy per time step"));
             TrainCommand.PrintSteps([.. results.Where(x => x.Test is not null).Select(x => (x.Network, x.Test!))]);
             foreach (var x in results) Console.WriteLine($"{x.Network}: {x.Seconds:F0} s, {x.Outcome.ImagesPerSecond:F0} training images/s");
             Console.WriteLine($"report: {root.Path}");

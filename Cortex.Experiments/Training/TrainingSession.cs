@@ -73,8 +73,17 @@ public sealed class TrainingSession
         }
         var last = outcome.EpochTests.Count > 0 ? outcome.EpochTests[^1] : null;
         if (last is not null)
-            AccuracyPlot.Save([new AccuracyCurve(network.Name, [.. last.Steps.Select(s => s.Accuracy)])], run.PlotPng, run.PlotSvg,
-                $"{network.Name}: test accuracy per time step");
+        {
+            try
+            {
+                AccuracyPlot.Save([new AccuracyCurve(network.Name, [.. last.Steps.Select(s => s.Accuracy)])], run.PlotPng, run.PlotSvg,
+                    $"{network.Name}: test accuracy per time step");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new RunFolderError($"run folder {run.Path}: cannot write the accuracy plot ({e.Message}); the metrics and the checkpoint are written", e);
+            }
+        }
         return new Result(network.Name, run, outcome, last, clock.Elapsed.TotalSeconds);
     }
 }
