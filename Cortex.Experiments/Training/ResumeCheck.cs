@@ -5,15 +5,6 @@ using Cortex.Experiments.Data;
 namespace Cortex.Experiments.Training;
 
 /// <summary>
-/// One difference between what a checkpoint recorded and the run about to continue from it. <see cref="Blocker"/>
-/// says why it cannot be allowed even with <c>--allow-changes</c> (the checkpoint's state could not be loaded).
-/// </summary>
-public sealed record SettingChange(string Setting, string Was, string Now, string? Blocker = null)
-{
-    public override string ToString() => $"{Setting}: {Was} → {Now}";
-}
-
-/// <summary>
 /// Whether a run may continue from a checkpoint: every difference between the checkpoint's resolved network and
 /// recorded settings (<see cref="RunSettings"/>) and the run's own breaks an exact continuation, so each is listed
 /// and the resume refused unless the user allowed changes; a few (another optimiser) can never be allowed; a run

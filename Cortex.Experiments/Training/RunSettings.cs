@@ -4,13 +4,6 @@ using Cortex.Experiments.Checkpoints;
 namespace Cortex.Experiments.Training;
 
 /// <summary>
-/// One setting a checkpoint records so that a resume can continue exactly: its key in the checkpoint's properties,
-/// the flag that sets it, its value as text, and how a recorded text is put back into the options (null for what only
-/// the data decides, such as its fingerprint).
-/// </summary>
-public sealed record RunSetting(string Key, string Flag, Func<TrainingOptions, string?> Value, Func<TrainingOptions, string, TrainingOptions>? Apply);
-
-/// <summary>
 /// Everything besides the network that decides where a run goes next — optimiser and its hyperparameters, learning-rate
 /// schedule, loss schedule, epochs, batch size, augmentation, seed and the data — as text in every checkpoint's
 /// properties. A resume takes each setting whose flag it was not given from the checkpoint, and refuses (see

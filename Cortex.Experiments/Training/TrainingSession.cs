@@ -9,12 +9,6 @@ using Cortex.Experiments.Reports;
 namespace Cortex.Experiments.Training;
 
 /// <summary>
-/// A checkpoint a run continues from, with what it continues with: <see cref="Changes"/> are the differences from
-/// the checkpoint's settings the user allowed, <see cref="Notes"/> anything else the run folder's history should say.
-/// </summary>
-public sealed record ResumePoint(Checkpoint Checkpoint, IReadOnlyList<string> Changes, IReadOnlyList<string> Notes);
-
-/// <summary>
 /// One training run from a network file to a report: builds the network on a backend, trains it, evaluates it
 /// at every step, and writes its run folder (see <see cref="RunFolder"/>). Nothing is written before the network is
 /// built and every array of a checkpoint to resume from is loaded; only then is the folder made (a new run) or
@@ -35,6 +29,10 @@ public sealed class TrainingSession
         using var network = NetworkBuilder.Build(loaded.Spec, backend, options.Seed);
         using var trainer = new Trainer(network, options, config);
         if (resume is not null) trainer.Resume(resume.Checkpoint);
+        string? source = resume?.Checkpoint.Path is { } from ? Path.GetDirectoryName(Path.GetFullPath(from)) : null;
+        string? sourceMetrics = source is not null && RunFolder.IsRunFolder(source) && File.Exists(Path.Combine(source, "metrics.csv"))
+            ? Path.Combine(source, "metrics.csv") : null;
+        if (sourceMetrics is not null) MetricsLog.ReadCsv(sourceMetrics);   // a damaged file is refused before any folder is made
 
         var run = folder();
         var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine);
@@ -45,12 +43,12 @@ public sealed class TrainingSession
         else
         {
             var checkpoint = resume.Checkpoint;
-            string? source = Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path ?? run.Checkpoint));
-            string? earlier = run.IsNew && source is not null && RunFolder.IsRunFolder(source) ? Path.Combine(source, "metrics.csv") : null;
+            string? earlier = run.IsNew ? sourceMetrics : null;
             metrics = run.OpenMetrics(checkpoint.Metadata.Data.Epoch, out int dropped, earlier);
-            if (earlier is not null && File.Exists(earlier)) notes.Add($"metrics of epochs 1..{checkpoint.Metadata.Data.Epoch} copied from {earlier}");
+            if (earlier is not null) notes.Add($"metrics of epochs 1..{checkpoint.Metadata.Data.Epoch} copied from {earlier}");
             if (dropped > 0)
-                notes.Add($"{dropped} metrics rows of epochs after {checkpoint.Metadata.Data.Epoch} (measured after the checkpoint was written) were dropped; they are measured again");
+                notes.Add($"{dropped} metrics rows of epochs after {checkpoint.Metadata.Data.Epoch} (measured after the checkpoint was written) were " +
+                    (run.IsNew ? "not copied" : "dropped; they are measured again"));
             log.WriteLine($"resumed from {checkpoint.Path} at {checkpoint.Metadata.Data}, optimiser step {checkpoint.Metadata.Step}");
         }
         run.AppendHistory(new RunEvent(
