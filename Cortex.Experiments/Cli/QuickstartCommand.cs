@@ -28,7 +28,7 @@ public static class QuickstartCommand
         {
             int n = OptionValues.NonNegative(r.GetValue(images), "--train-images");
             int e = OptionValues.Positive(r.GetValue(epochs), "--epochs", 1_000_000);
-            string output = RunFolder.PrepareRoot(r.GetValue(outputOption)!);
+            string output = RunFolder.CheckRoot(r.GetValue(outputOption)!);
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
             var (_, train, test, source) = TrainCommand.LoadData("fashion-mnist", r.GetValue(data), n, strictLimit: false);
             Console.WriteLine(source);

@@ -133,7 +133,7 @@ public static class TrainCommand
             if (RunFolder.IsRunFolder(home) && (!outputGiven && name is null || PathsEqual(wanted, home)))
                 return () => RunFolder.Open(home);
         }
-        string root = RunFolder.PrepareRoot(output);
+        string root = RunFolder.CheckRoot(output);
         if (name is not null)
         {
             string path = Path.Combine(root, name);

@@ -87,10 +87,10 @@ public sealed class RunFolder
     }
 
     /// <summary>
-    /// Makes sure <paramref name="root"/> (named by <paramref name="option"/> in messages) is a folder that run folders
-    /// can be written into, creating it if needed; returns its full path.
+    /// Checks, without creating anything, that <paramref name="root"/> (named by <paramref name="option"/> in messages)
+    /// is or can become a folder that run folders can be written into; returns its full path.
     /// </summary>
-    public static string PrepareRoot(string root, string option = "--out")
+    public static string CheckRoot(string root, string option = "--out")
     {
         string full;
         try
@@ -103,15 +103,15 @@ public sealed class RunFolder
             throw new RunFolderError($"{option} '{root}': not a usable path ({e.Message})", e);
         }
         if (System.IO.File.Exists(full)) throw new RunFolderError($"{option} {full}: is a file, not a folder");
-        try
+        string existing = full;
+        while (!Directory.Exists(existing))
         {
-            Directory.CreateDirectory(full);
+            string? parent = System.IO.Path.GetDirectoryName(existing);
+            if (parent is null) break;
+            if (System.IO.File.Exists(parent)) throw new RunFolderError($"{option} {full}: the folder cannot be created ({parent} is a file)");
+            existing = parent;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new RunFolderError($"{option} {full}: the folder cannot be created ({e.Message})", e);
-        }
-        string probe = System.IO.Path.Combine(full, $".cortex-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        string probe = System.IO.Path.Combine(existing, $".cortex-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
@@ -120,7 +120,24 @@ public sealed class RunFolder
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new RunFolderError($"{option} {full}: the folder is not writable ({e.Message})", e);
+            throw new RunFolderError(existing == full
+                ? $"{option} {full}: the folder is not writable ({e.Message})"
+                : $"{option} {full}: the folder cannot be created ({existing} is not writable: {e.Message})", e);
+        }
+        return full;
+    }
+
+    /// <summary>As <see cref="CheckRoot"/>, then creates the folder.</summary>
+    public static string PrepareRoot(string root, string option = "--out")
+    {
+        string full = CheckRoot(root, option);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RunFolderError($"{option} {full}: the folder cannot be created ({e.Message})", e);
         }
         return full;
     }

@@ -18,12 +18,14 @@ public sealed class BadInputTests
         using var w = new Workspace();
         var args = input.Arguments(w);
         var before = Workspace.Snapshot(w.Root);
+        bool outExisted = Directory.Exists(w.Out);
         var (code, _, error) = Cli.Run(args);
         string expected = input.Message.Replace("{root}", w.Root).Replace("{data}", w.Data).Replace("{out}", w.Out).Replace("{network}", w.Network);
         Assert.That(error, Does.Contain(expected), $"cortex {string.Join(' ', args)}");
         Assert.That(code, Is.EqualTo(2), error);
         AssertNoTrace(error);
         Assert.That(Workspace.Snapshot(w.Root), Is.EqualTo(before), "a mistake writes nothing");
+        Assert.That(Directory.Exists(w.Out), Is.EqualTo(outExisted), "a mistake creates no folder");
     }
 
     /// <summary>What every user error must not print: .NET's frames, its unhandled-exception banner, or the whole help.</summary>
