@@ -179,6 +179,18 @@ public static class BadInputCorpus
             File.Delete(System.IO.Path.Combine(folder, "train-labels-idx1-ubyte.gz"));
             return w.Train(null, "--data", folder);
         }, "found train-images-idx3-ubyte.gz but not its partner train-labels-idx1-ubyte[.gz]"),
+        Data("gzip that expands beyond its header", w =>
+        {
+            string folder = DataWith(w, 48, 16);
+            using (var file = File.Create(System.IO.Path.Combine(folder, "t10k-images-idx3-ubyte.gz")))
+            using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+            {
+                gzip.Write([0, 0, 8, 3, 0, 0, 0, 16, 0, 0, 0, 28, 0, 0, 0, 28]);
+                var zeros = new byte[1 << 20];
+                for (int i = 0; i < 64; i++) gzip.Write(zeros);
+            }
+            return w.Train(null, "--data", folder);
+        }, "t10k-images-idx3-ubyte.gz: decompresses to more than the 12,560 bytes its header promises"),
         Data("test split empty", w => w.Train(null, "--data", DataWith(w, 48, 0)), "Fashion-MNIST test has no images to test on"),
         Data("eval on images of another size", w => ["eval", TrainedCheckpoint(w), "--data", DataWith(w, 48, 16, 14), "--device", "cpu"],
             "input.shape: [1, 28, 28] does not match the images of Fashion-MNIST test, which are [1, 14, 14]"),
