@@ -33,11 +33,26 @@ public static partial class NetworkReader
     [GeneratedRegex(@"^first-(\d+)$")] private static partial Regex FirstK();
     [GeneratedRegex(@"^tied-every-(\d+)$")] private static partial Regex TiedEveryK();
 
+    /// <summary>The largest network file read, in bytes (a network file is a few kilobytes).</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>The deepest nesting of mappings and sequences read (a network file needs about five levels).</summary>
+    public const int MaxNesting = 64;
+
     /// <summary>Reads a network file from disk. A file that cannot be opened is reported like any other mistake.</summary>
     public static NetworkSpec? ReadFile(string path, Diagnostics diagnostics)
     {
         string text;
-        try { text = File.ReadAllText(path); }
+        try
+        {
+            long length = new FileInfo(path).Length;
+            if (length > MaxFileBytes)
+            {
+                diagnostics.Error(new SpecLocation(path, 1, 1, ""), $"the file is {length:N0} bytes; a network file may be at most {MaxFileBytes:N0}");
+                return null;
+            }
+            text = File.ReadAllText(path);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             diagnostics.Error(new SpecLocation(path, 1, 1, ""), $"cannot read the file: {e.Message}");
@@ -49,6 +64,7 @@ public static partial class NetworkReader
     /// <summary>Reads a network from YAML text; <paramref name="file"/> names it in messages.</summary>
     public static NetworkSpec? Read(string yaml, string file, Diagnostics diagnostics)
     {
+        if (!WithinBounds(yaml, file, diagnostics)) return null;
         var stream = new YamlStream();
         try { stream.Load(new StringReader(yaml)); }
         catch (YamlException e)
@@ -79,6 +95,52 @@ public static partial class NetworkReader
             return null;
         }
         return new SpecBuilder(file, diagnostics).Network(mapping);
+    }
+
+    /// <summary>
+    /// Bounds the text before the YAML parser sees it, whose recursion would overflow the stack on deeply nested input
+    /// (which no handler can catch): at most <see cref="MaxFileBytes"/> characters and <see cref="MaxNesting"/> levels of
+    /// nesting, counted as open indentation levels plus sequence dashes plus open flow brackets (outside quotes and
+    /// comments) — an overestimate of YAML's nesting, so a file that passes cannot nest deeper.
+    /// </summary>
+    private static bool WithinBounds(string yaml, string file, Diagnostics diagnostics)
+    {
+        if (yaml.Length > MaxFileBytes)
+        {
+            diagnostics.Error(new SpecLocation(file, 1, 1, ""), $"the text is {yaml.Length:N0} characters; a network file may be at most {MaxFileBytes:N0}");
+            return false;
+        }
+        var indents = new Stack<int>();
+        int flow = 0, line = 0;
+        foreach (var text in yaml.Split('\n'))
+        {
+            line++;
+            int column = 0;
+            while (column < text.Length && text[column] == ' ') column++;
+            if (flow == 0 && column < text.Length && text[column] != '#' && text[column] != '\r')
+            {
+                while (indents.Count > 0 && indents.Peek() > column) indents.Pop();
+                if (indents.Count == 0 || indents.Peek() < column) indents.Push(column);
+            }
+            int dashes = 0;
+            for (int c = column; c + 1 < text.Length && text[c] == '-' && text[c + 1] == ' '; c += 2) dashes++;
+            char quote = '\0';
+            for (int c = column; c < text.Length; c++)
+            {
+                char ch = text[c];
+                if (quote != '\0') { if (ch == quote) quote = '\0'; continue; }
+                if (ch is '"' or '\'') quote = ch;
+                else if (ch == '#' && (c == 0 || char.IsWhiteSpace(text[c - 1]))) break;
+                else if (ch is '[' or '{') flow++;
+                else if (ch is ']' or '}') flow = Math.Max(0, flow - 1);
+                if (indents.Count + dashes + flow > MaxNesting)
+                {
+                    diagnostics.Error(new SpecLocation(file, line, c + 1, ""), $"nested more than {MaxNesting} levels deep; a network file needs a handful");
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     /// <summary>The presentation words: <c>every-step</c> → null, <c>first-k</c> → k.</summary>

@@ -21,9 +21,11 @@ namespace Cortex.Experiments.Checkpoints;
 ///                          the values, float32 × product of the dimensions
 ///     24+L   32 bytes  SHA-256 of the body
 /// </code>
-/// Writes are atomic: the file is written to a temporary file in the same folder, flushed to disk, then
-/// moved over the destination, so a crash leaves either the old checkpoint or the new one, never a torn
-/// one. The reader checks magic, version, lengths and checksum before it parses anything.
+/// Writes are atomic: the file is written to a temporary file in the same folder (<c>.name.pid.guid.tmp</c>),
+/// flushed to disk, then moved over the destination, so a crash leaves either the old checkpoint or the new one,
+/// never a torn one; the temporary file a killed writer leaves is removed by the next write. The reader checks
+/// magic, version, lengths and checksum before it parses anything, and every count against the bytes that remain
+/// before it allocates.
 /// </summary>
 public static class CheckpointFile
 {
@@ -42,10 +44,11 @@ public static class CheckpointFile
     {
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
-        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
         try
         {
             Directory.CreateDirectory(directory);
+            RemoveStaleTemporaries(full);
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
             {
                 var stream = wrap(file);
@@ -64,6 +67,43 @@ public static class CheckpointFile
         {
             TryDelete(temporary);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The temporary files a write of <paramref name="path"/> leaves behind when its process is killed
+    /// (<c>.name.pid.guid.tmp</c>, or <c>.name.guid.tmp</c> from older versions) whose writer is no longer running.
+    /// </summary>
+    public static IReadOnlyList<string> StaleTemporaries(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!, prefix = $".{Path.GetFileName(full)}.";
+        if (!Directory.Exists(directory)) return [];
+        var stale = new List<string>();
+        foreach (var file in Directory.EnumerateFiles(directory, prefix + "*.tmp"))
+        {
+            var parts = Path.GetFileName(file)[prefix.Length..^".tmp".Length].Split('.');
+            bool running = parts.Length == 2 && int.TryParse(parts[0], out int pid) && pid != Environment.ProcessId && IsRunning(pid);
+            if (!running) stale.Add(file);
+        }
+        return stale;
+    }
+
+    private static void RemoveStaleTemporaries(string path)
+    {
+        foreach (var file in StaleTemporaries(path)) TryDelete(file);
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
         }
     }
 
@@ -100,11 +140,14 @@ public static class CheckpointFile
         {
             return Parse(body, full);
         }
-        catch (Exception e) when (e is ArgumentException or JsonException or IndexOutOfRangeException or NotSupportedException or OverflowException)
+        catch (Exception e) when (e is ArgumentException or JsonException or IndexOutOfRangeException or NotSupportedException or OverflowException or InvalidOperationException)
         {
             throw new CheckpointError($"{where}: corrupted although its checksum matches (written by a faulty writer?): {e.Message}", e);
         }
     }
+
+    /// <summary>The most dimensions an array may declare (networks use at most 5).</summary>
+    private const int MaxRank = 8;
 
     private static Checkpoint Parse(ReadOnlySpan<byte> body, string path)
     {
@@ -112,21 +155,43 @@ public static class CheckpointFile
         var metadataBytes = Take(body, ref offset, ReadCount(body, ref offset, "metadata length"), "metadata");
         var metadata = JsonSerializer.Deserialize<CheckpointMetadata>(metadataBytes, Json)
             ?? throw new JsonException("the metadata is null");
+        Check(metadata);
         int count = ReadCount(body, ref offset, "array count");
+        // every array takes at least 12 bytes (name length, a name byte, rank), so a count beyond that is forged or corrupted
+        if (count > (body.Length - offset) / 12)
+            throw new ArgumentException($"it declares {count} arrays, more than the {body.Length - offset} bytes that remain can hold");
         var arrays = new List<NamedArray>(count);
         for (int i = 0; i < count; i++)
         {
             string name = Encoding.UTF8.GetString(Take(body, ref offset, ReadCount(body, ref offset, $"array {i}'s name length"), $"array {i}'s name"));
             int rank = ReadCount(body, ref offset, $"array '{name}' rank");
+            if (rank > MaxRank) throw new ArgumentException($"array '{name}' declares {rank} dimensions; at most {MaxRank} are allowed");
             var dims = new int[rank];
-            for (int d = 0; d < rank; d++) dims[d] = ReadCount(body, ref offset, $"array '{name}' dimension {d}");
+            long size = 1;
+            for (int d = 0; d < rank; d++)
+            {
+                dims[d] = ReadCount(body, ref offset, $"array '{name}' dimension {d}");
+                size = Math.Min(size * Math.Max(dims[d], 0), long.MaxValue / int.MaxValue);
+            }
+            if (size * sizeof(float) > body.Length - offset)
+                throw new ArgumentException($"array '{name}' [{string.Join(", ", dims)}] needs {size * sizeof(float)} bytes of values, only {body.Length - offset} remain");
             var shape = new Shape(dims);
             var values = new float[shape.Size];
-            Take(body, ref offset, checked(shape.Size * sizeof(float)), $"array '{name}' values ({shape})").CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
+            Take(body, ref offset, shape.Size * sizeof(float), $"array '{name}' values ({shape})").CopyTo(MemoryMarshal.AsBytes(values.AsSpan()));
             arrays.Add(new NamedArray(name, shape, values));
         }
         if (offset != body.Length) throw new ArgumentException($"{body.Length - offset} bytes follow the last array");
         return new Checkpoint(metadata, arrays, path);
+    }
+
+    /// <summary>The metadata a resume relies on must make sense.</summary>
+    private static void Check(CheckpointMetadata metadata)
+    {
+        if (string.IsNullOrEmpty(metadata.Fingerprint)) throw new ArgumentException("the metadata has no network fingerprint");
+        if (metadata.Config is null) throw new ArgumentException("the metadata has no config");
+        if (metadata.Step < 0) throw new ArgumentException($"the metadata says {metadata.Step} optimiser steps were taken");
+        if (metadata.Data.Epoch < 0 || metadata.Data.Batch < 0) throw new ArgumentException($"the metadata's data position ({metadata.Data}) is negative");
+        if (metadata.Properties is null) throw new ArgumentException("the metadata's properties are null");
     }
 
     private static int ReadCount(ReadOnlySpan<byte> body, ref int offset, string what)
@@ -201,7 +266,7 @@ public static class CheckpointFile
         {
             File.Delete(path);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // The temporary file stays behind; the destination is intact either way.
         }

@@ -9,6 +9,9 @@ namespace Cortex.Experiments.Cli;
 /// <summary><c>cortex bench</c>: the sgemm rate and the convolution passes of the reference network, in one run.</summary>
 public static class BenchCommand
 {
+    /// <summary>Bounds that keep a benchmark within a machine's memory and a sitting.</summary>
+    private const int MaxBatch = 4096, MaxRepeats = 1000, MaxGemmSize = 16384;
+
     public static Command Create()
     {
         var device = CortexCommandLine.DeviceOption();
@@ -19,12 +22,10 @@ public static class BenchCommand
         var command = new Command("bench", "Measure sgemm and convolution forward/backward GFLOP/s on the reference network's shapes") { device, batch, gemmSize, repeats, output, CreateTrain() };
         command.SetAction(result =>
         {
-            int b = result.GetValue(batch), r = result.GetValue(repeats);
-            if (b <= 0) throw new UserError($"--batch must be positive, got {b}");
-            if (r <= 0) throw new UserError($"--repeats must be positive, got {r}");
+            int b = OptionValues.Positive(result.GetValue(batch), "--batch", MaxBatch), r = OptionValues.Positive(result.GetValue(repeats), "--repeats", MaxRepeats);
+            int n = OptionValues.NonNegative(result.GetValue(gemmSize), "--gemm-size", MaxGemmSize);
             var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
-            int n = result.GetValue(gemmSize);
-            if (n < 0) throw new UserError($"--gemm-size must be positive, got {n}");
+            if (result.GetValue(output) is { } target) OutputFile.Check("--json", target.FullName);
             if (n == 0) n = kind == DeviceKind.Cuda ? 8192 : 1024;
             using var backend = Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
@@ -32,7 +33,7 @@ public static class BenchCommand
             Print(report);
             if (result.GetValue(output) is { } file)
             {
-                File.WriteAllText(file.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                OutputFile.Write("--json", file.FullName, path => File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true })));
                 Console.WriteLine($"wrote {file.FullName}");
             }
             return 0;
@@ -56,17 +57,15 @@ public static class BenchCommand
         var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm") { device, batch, network, gemmSize, repeats, output, profile };
         command.SetAction(result =>
         {
-            int b = result.GetValue(batch), r = result.GetValue(repeats);
-            if (b <= 0) throw new UserError($"--batch must be positive, got {b}");
-            if (r <= 0) throw new UserError($"--repeats must be positive, got {r}");
+            int b = OptionValues.Positive(result.GetValue(batch), "--batch", MaxBatch), r = OptionValues.Positive(result.GetValue(repeats), "--repeats", MaxRepeats);
+            int n = OptionValues.NonNegative(result.GetValue(gemmSize), "--gemm-size", MaxGemmSize);
             var loaded = CortexCommandLine.LoadNetwork(result.GetValue(network) ?? ConfigFiles.Network("blt"));
             var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
-            int n = result.GetValue(gemmSize);
-            if (n < 0) throw new UserError($"--gemm-size must be positive, got {n}");
+            if (result.GetValue(output) is { } target) OutputFile.Check("--json", target.FullName);
             if (n == 0) n = kind == DeviceKind.Cuda ? 8192 : 1024;
             using var backend = Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
-            var report = TrainCommand.Guarded(() => TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile)));
+            var report = TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile));
             var table = new Table().Title($"training {report.Network}, batch {report.Batch}, on {report.Device}")
                 .AddColumns("phase", "ms per batch", "images/s");
             table.AddRow("forward (T steps)", $"{report.ForwardMs:F1}", $"{report.Batch / report.ForwardMs * 1e3:F0}");
@@ -81,7 +80,7 @@ public static class BenchCommand
             if (report.Profile is { } rows) PrintProfile(report, rows);
             if (result.GetValue(output) is { } file)
             {
-                File.WriteAllText(file.FullName, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                OutputFile.Write("--json", file.FullName, path => File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true })));
                 Console.WriteLine($"wrote {file.FullName}");
             }
             return 0;

@@ -3,11 +3,18 @@ using Cortex.Connectivity;
 using Cortex.Connectivity.Validation;
 using Cortex.Core.Backends;
 using Cortex.Core.Simulation;
+using Cortex.Experiments.Checkpoints;
+using Cortex.Experiments.Data;
+using Cortex.Experiments.Reports;
+using Cortex.Experiments.Training;
 using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
 
-/// <summary>The <c>cortex</c> command line. User mistakes print one clear line and exit 2; nothing prints a stack trace for them.</summary>
+/// <summary>
+/// The <c>cortex</c> command line. User mistakes print one located message and exit 2 (<see cref="ExitCodes"/>);
+/// nothing prints a stack trace for them, and a bug prints one line saying where its trace was written.
+/// </summary>
 public static class CortexCommandLine
 {
     public static int Run(string[] args)
@@ -17,19 +24,48 @@ public static class CortexCommandLine
             BenchCommand.Create(),
             InspectCommand.Create(),
             TrainCommand.Create(),
-            TrainCommand.CreateEval(),
+            EvalCommand.Create(),
             QuickstartCommand.Create(),
         };
+        return Run(root, args);
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/> against <paramref name="root"/>: a command line that does not parse
+    /// prints one line (<see cref="ParseErrorMessage"/>) and returns 2; a user mistake prints its message and returns
+    /// 2; a divergence returns 3; anything else is a bug, reported by <see cref="InternalErrorReport"/> with 70.
+    /// </summary>
+    public static int Run(RootCommand root, string[] args)
+    {
+        InternalErrorReport.RunFolder = null;
         try
         {
-            return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var parsed = root.Parse(args);
+            if (parsed.Action is System.CommandLine.Invocation.ParseErrorAction)
+            {
+                Console.Error.WriteLine(ParseErrorMessage.For(parsed));
+                return ExitCodes.UserError;
+            }
+            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is UserError or DeviceMemoryException)
+        catch (Exception e) when (UserMessage(e) is { } message)
         {
-            Console.Error.WriteLine($"cortex: {e.Message}");
-            return 2;
+            Console.Error.WriteLine($"cortex: {message}");
+            return e is TrainingDivergedException ? ExitCodes.Diverged : ExitCodes.UserError;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine(InternalErrorReport.Write(e, args));
+            return ExitCodes.InternalError;
         }
     }
+
+    /// <summary>The message of an exception that reports a user mistake (or a divergence) rather than a bug; null for a bug.</summary>
+    public static string? UserMessage(Exception e) => e switch
+    {
+        UserError or DataError or CheckpointError or RunFolderError or TrainingDivergedException or DeviceMemoryException or DeviceUnavailableException => e.Message,
+        _ => null,
+    };
 
     /// <summary>The --device option shared by every command that computes.</summary>
     public static Option<string?> DeviceOption() => new("--device")
@@ -81,6 +117,3 @@ public static class CortexCommandLine
         }
     }
 }
-
-/// <summary>A mistake in what the user asked for: reported as one line, exit code 2.</summary>
-public sealed class UserError(string message) : Exception(message);

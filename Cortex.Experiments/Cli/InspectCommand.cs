@@ -49,7 +49,7 @@ public static class InspectCommand
             var ledger = network.Ledger;
             var memory = ledger.Memory(b);
             string? picture = result.GetValue(svg)?.FullName;
-            if (picture is not null) GraphPicture.SaveSvg(network.Graph, picture);
+            if (picture is not null) OutputFile.Write("--svg", picture, full => GraphPicture.SaveSvg(network.Graph, full));
 
             if (asJson) Console.Out.WriteLine(Json(ledger, memory, network.Warnings, picture));
             else Print(ledger, memory);

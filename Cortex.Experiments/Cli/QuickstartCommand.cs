@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cortex.Core.Backends;
+using Cortex.Experiments.Data;
 using Cortex.Experiments.Reports;
 using Cortex.Experiments.Training;
 
@@ -21,22 +22,18 @@ public static class QuickstartCommand
         var data = TrainCommand.DataOption();
         var images = new Option<int>("--train-images") { Description = "training images per network (0: the whole training split)", DefaultValueFactory = _ => 9600 };
         var epochs = new Option<int>("--epochs") { Description = "passes over those images", DefaultValueFactory = _ => 1 };
-        var output = new Option<string>("--out") { Description = "folder for runs", DefaultValueFactory = _ => RunFolder.DefaultRoot };
+        var outputOption = new Option<string>("--out") { Description = "folder for runs", DefaultValueFactory = _ => RunFolder.DefaultRoot };
         var seed = new Option<int>("--seed") { Description = "seed", DefaultValueFactory = _ => 1 };
-        var command = new Command("quickstart", "Train B and BLT on Fashion-MNIST and compare their test accuracy at every time step") { device, data, images, epochs, output, seed };
+        var command = new Command("quickstart", "Train B and BLT on Fashion-MNIST and compare their test accuracy at every time step") { device, data, images, epochs, outputOption, seed };
         command.SetAction(r =>
         {
-            int n = r.GetValue(images), e = r.GetValue(epochs);
-            if (n < 0) throw new UserError($"--train-images must be ≥ 0, got {n}");
-            if (e <= 0) throw new UserError($"--epochs must be positive, got {e}");
+            int n = OptionValues.NonNegative(r.GetValue(images), "--train-images");
+            int e = OptionValues.Positive(r.GetValue(epochs), "--epochs", 1_000_000);
+            string output = RunFolder.CheckRoot(r.GetValue(outputOption)!);
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
-            var (train, test, source) = TrainCommand.LoadData("fashion-mnist", r.GetValue(data), n);
+            var (dataKind, train, test, source) = TrainCommand.LoadData("fashion-mnist", r.GetValue(data), n, strictLimit: false);
             Console.WriteLine(source);
             Console.WriteLine($"training on {train.Count} images for {e} epoch{(e == 1 ? "" : "s")}, testing on {test.Count}");
-            using var backend = Devices.Create<float>(kind);
-            Console.WriteLine($"backend: {backend.Description}");
-            var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
-            var root = RunFolder.Create($"quickstart-{stamp}", r.GetValue(output)!);
             var options = new TrainingOptions
             {
                 Epochs = e,
@@ -44,19 +41,26 @@ public static class QuickstartCommand
                 LearningRate = new LearningRate(3e-3, LearningRateShape.Cosine, WarmupSteps: 10),
                 Seed = r.GetValue(seed),
                 CheckpointEveryBatches = int.MaxValue,
+                Data = DataIdentity.Of(dataKind, n, train, test),
             };
+            var networks = Networks.Select(name => (Name: name, Loaded: CortexCommandLine.LoadNetwork(ConfigFiles.Network(name)))).ToList();
+            var problems = networks.SelectMany(x => TrainingChecks.Problems(x.Loaded.Spec, train, test, options)).ToList();
+            if (problems.Count > 0) throw new UserError(string.Join(Environment.NewLine, problems));
+            using var backend = Devices.Create<float>(kind);
+            Console.WriteLine($"backend: {backend.Description}");
+            var root = RunFolder.CreateUnique(output, $"quickstart-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            InternalErrorReport.RunFolder = root.Path;
+            var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory,
+                "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value)));
+            root.AppendHistory(new RunEvent(RunEvent.Start, DateTime.UtcNow, environment.CommandLine, environment));
             var results = new List<TrainingSession.Result>();
-            foreach (var name in Networks)
-            {
-                var loaded = CortexCommandLine.LoadNetwork(ConfigFiles.Network(name));
-                var folder = RunFolder.Create(name, root.Path);
-                results.Add(TrainCommand.Guarded(() => TrainingSession.Run(loaded, backend, train, test, options, folder, null, Console.Out)));
-            }
+            foreach (var (name, loaded) in networks)
+                results.Add(TrainingSession.Run(loaded, backend, train, test, options, () => RunFolder.CreateNew(root.Path, name), null, Console.Out));
             var curves = results.Where(x => x.Test is not null)
                 .SelectMany(x => x.Test!.Readouts.Select(r => new AccuracyCurve(x.Test.Readouts.Count == 1 ? x.Network : $"{x.Network} {r.Readout}",
                     [.. r.Steps.Select(s => (s.Step, s.Accuracy))]))).ToList();
-            AccuracyPlot.Save(curves, root.PlotPng, root.PlotSvg, "B vs BLT: test accuracy per time step");
-            TrainCommand.PrintSteps([.. results.Select(x => (x.Network, x.Test!))]);
+            OutputFile.Write("--out", root.PlotPng, _ => AccuracyPlot.Save(curves, root.PlotPng, root.PlotSvg, "B vs BLT: test accuracy per time step"));
+            TrainCommand.PrintSteps([.. results.Where(x => x.Test is not null).Select(x => (x.Network, x.Test!))]);
             foreach (var x in results) Console.WriteLine($"{x.Network}: {x.Seconds:F0} s, {x.Outcome.ImagesPerSecond:F0} training images/s");
             Console.WriteLine($"report: {root.Path}");
             return 0;

@@ -1,5 +1,5 @@
-using System.CommandLine;
 using Cortex.Areas.Readouts;
+using System.CommandLine;
 using Cortex.Connectivity;
 using Cortex.Core.Backends;
 using Cortex.Experiments.Checkpoints;
@@ -10,9 +10,14 @@ using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
 
-/// <summary><c>cortex train net.yaml</c> and <c>cortex eval checkpoint</c>.</summary>
+/// <summary>
+/// <c>cortex train net.yaml</c>. Every check — flags, network file, data against the network, a checkpoint to resume
+/// and what changed since it was written, the output folder — runs before anything is built or written.
+/// </summary>
 public static class TrainCommand
 {
+    public const string AllowChanges = "--allow-changes";
+
     public static Command Create()
     {
         var file = new Argument<FileInfo>("network") { Description = "the network file (YAML)" };
@@ -20,7 +25,7 @@ public static class TrainCommand
         var batch = new Option<int>("--batch") { Description = "images per minibatch", DefaultValueFactory = _ => 128 };
         var lr = new Option<double>("--lr") { Description = "base learning rate", DefaultValueFactory = _ => 3e-3 };
         var optimiser = new Option<string>("--optimiser") { Description = "adamw | sgd", DefaultValueFactory = _ => "adamw" };
-        var momentum = new Option<double>("--momentum") { Description = "SGD momentum", DefaultValueFactory = _ => 0.9 };
+        var momentum = new Option<double>("--momentum") { Description = "SGD momentum, in [0, 1)", DefaultValueFactory = _ => 0.9 };
         var decay = new Option<double>("--weight-decay") { Description = "AdamW decoupled decay or SGD L2 (not on biases/normalisation)", DefaultValueFactory = _ => 1e-4 };
         var schedule = new Option<string>("--schedule") { Description = $"learning-rate schedule: {LearningRate.Allowed}", DefaultValueFactory = _ => "cosine" };
         var warmup = new Option<int>("--warmup") { Description = "linear warm-up steps", DefaultValueFactory = _ => 0 };
@@ -30,113 +35,174 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => 1 };
         var limit = new Option<int>("--limit") { Description = "train on the first N training images only (0: all)", DefaultValueFactory = _ => 0 };
         var data = DataOption();
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist | mnist", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = DatasetOption();
         var output = new Option<string>("--out") { Description = "folder for runs", DefaultValueFactory = _ => RunFolder.DefaultRoot };
-        var name = new Option<string?>("--name") { Description = "run name (default: network name and time)" };
-        var resume = new Option<FileInfo?>("--resume") { Description = "continue from this checkpoint exactly where it stopped" };
+        var name = new Option<string?>("--name") { Description = "run name (default: network name and time); an existing run folder is never reused" };
+        var resume = new Option<FileInfo?>("--resume") { Description = "continue from this checkpoint exactly where it stopped (flags not given are taken from it)" };
+        var allow = new Option<bool>(AllowChanges) { Description = "with --resume: continue although the network or settings differ from the checkpoint's (the differences are recorded)" };
         var device = CortexCommandLine.DeviceOption();
         var command = new Command("train", "Train a network on images by backpropagation through time, evaluating every time step")
         {
-            file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, seed, limit, data, dataset, output, name, resume, device,
+            file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, seed, limit, data, dataset, output, name, resume, allow, device,
         };
         command.SetAction(r =>
         {
+            bool Given(Option option) => OptionValues.Given(r, option);
+            bool FlagGiven(string flag) => command.Options.FirstOrDefault(o => o.Name == flag) is { } o && Given(o);
+
+            // A checkpoint to continue from comes first: every setting whose flag is not given is taken from it.
+            var checkpoint = r.GetValue(resume) is { } from ? ReadCheckpoint(from) : null;
+            if (r.GetValue(allow) && checkpoint is null) throw new UserError($"{AllowChanges} only applies with --resume");
             var options = new TrainingOptions
             {
-                Epochs = Positive(r.GetValue(epochs), "--epochs"),
-                BatchSize = Positive(r.GetValue(batch), "--batch"),
-                Optimiser = Choice(r.GetValue(optimiser)!, "--optimiser", TrainingOptions.Optimisers),
-                LearningRate = new LearningRate(NonNegative(r.GetValue(lr), "--lr"), Parse(() => LearningRate.ParseShape(r.GetValue(schedule)!), "--schedule"),
+                Epochs = r.GetValue(epochs),
+                BatchSize = r.GetValue(batch),
+                Optimiser = r.GetValue(optimiser)!,
+                LearningRate = new LearningRate(r.GetValue(lr), OptionValues.Parse(() => LearningRate.ParseShape(r.GetValue(schedule)!), "--schedule"),
                     r.GetValue(warmup)),
                 Momentum = r.GetValue(momentum),
-                WeightDecay = NonNegative(r.GetValue(decay), "--weight-decay"),
-                ClipNorm = NonNegative(r.GetValue(clip), "--clip"),
-                Loss = r.GetValue(loss) is { } lossText ? Parse(() => LossSchedule.Parse(lossText), "--loss") : null,
-                MaxShift = (int)NonNegative(r.GetValue(shift), "--shift"),
+                WeightDecay = r.GetValue(decay),
+                ClipNorm = r.GetValue(clip),
+                Loss = r.GetValue(loss) is { } lossText ? OptionValues.Parse(() => LossSchedule.Parse(lossText), "--loss") : null,
+                MaxShift = r.GetValue(shift),
                 Seed = r.GetValue(seed),
             };
+            if (checkpoint is not null) options = RunSettings.Continue(options, checkpoint, FlagGiven);
+            options = Checked(options);
+            var recorded = checkpoint is null ? null : RunSettings.Recorded(checkpoint);
+            string datasetName = !Given(dataset) && recorded?.GetValueOrDefault("dataset") is { } d ? d : r.GetValue(dataset)!;
+            int limitValue = OptionValues.NonNegative(
+                !Given(limit) && recorded?.GetValueOrDefault("limit") is { } l && int.TryParse(l, out int n) ? n : r.GetValue(limit), "--limit");
+
             var loaded = CortexCommandLine.LoadNetwork(r.GetValue(file)!);
+            var target = Target(checkpoint, loaded.Spec.Name, r.GetValue(output)!, Given(output), r.GetValue(name));
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
-            var (train, test, source) = LoadData(r.GetValue(dataset)!, r.GetValue(data), r.GetValue(limit));
+            var (dataKind, train, test, source) = LoadData(datasetName, r.GetValue(data), limitValue, strictLimit: true);
             Console.WriteLine(source);
-            var resumeFrom = r.GetValue(resume) is { } checkpoint ? ReadCheckpoint(checkpoint) : null;
+            options = options with { Data = DataIdentity.Of(dataKind, limitValue, train, test) };
+            if (TrainingChecks.Problems(loaded.Spec, train, test, options) is { Count: > 0 } problems)
+                throw new UserError(string.Join(Environment.NewLine, problems));
+            // Every readout's loss schedule is part of the network that is trained (and so of what a resume compares).
+            try { loaded = TrainingSession.WithLoss(loaded, options.Loss); }
+            catch (Cortex.Connectivity.Validation.ConfigErrors e) { throw new UserError(string.Join(Environment.NewLine, e.Errors)); }
+
+            ResumePoint? resumePoint = null;
+            if (checkpoint is not null)
+            {
+                var changes = ResumeCheck.Differences(checkpoint, loaded, options);
+                ResumeCheck.Ensure(checkpoint, changes, options, r.GetValue(allow), AllowChanges);
+                var notes = ResumeCheck.NotRecorded(checkpoint, options) is { Count: > 0 } missing
+                    ? new List<string> { $"the checkpoint does not record {string.Join(", ", missing)} (written by an older Cortex); this run's values were used unchecked" }
+                    : [];
+                int recordedBatch = recorded!.TryGetValue("batch", out var b) && int.TryParse(b, out int rb) ? rb : options.BatchSize;
+                var position = ResumeCheck.Position(checkpoint.Metadata.Data, recordedBatch, options.BatchSize, train.Count);
+                if (position != checkpoint.Metadata.Data)
+                {
+                    notes.Add($"the data position {checkpoint.Metadata.Data} (batches of {recordedBatch}) continues as {position} (batches of {options.BatchSize})");
+                    checkpoint = new Checkpoint(checkpoint.Metadata with { Data = position }, checkpoint.Arrays, checkpoint.Path);
+                }
+                resumePoint = new ResumePoint(checkpoint, [.. changes.Select(c => c.ToString())], notes);
+            }
+
             using var backend = Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
-            var folder = resumeFrom is not null && r.GetValue(name) is null
-                ? RunFolder.Create(Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(resumeFrom.Path!)))!, Path.GetDirectoryName(Path.GetDirectoryName(Path.GetFullPath(resumeFrom.Path!)))!)
-                : RunFolder.Create(r.GetValue(name) ?? $"{loaded.Spec.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}", r.GetValue(output)!);
-            var result = Guarded(() => TrainingSession.Run(loaded, backend, train, test, options, folder, resumeFrom, Console.Out));
+            RunFolder Open()
+            {
+                var folder = target();
+                InternalErrorReport.RunFolder = folder.Path;
+                return folder;
+            }
+            var result = TrainingSession.Run(loaded, backend, train, test, options, Open, resumePoint, Console.Out,
+                commandLine: "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value.Contains(' ') ? $"'{token.Value}'" : token.Value)));
             if (result.Test is { } t) PrintSteps([(result.Network, t)]);
-            Console.WriteLine($"report: {folder.Path}");
-            return 0;
+            Console.WriteLine($"report: {result.Folder.Path}");
+            return ExitCodes.Success;
         });
         return command;
     }
 
-    public static Command CreateEval()
+    /// <summary>
+    /// Where the run goes, checked now and made later (after every other check): a new run gets a new folder — the one
+    /// --name asks for, refused if it exists, or a unique default name. A resume continues in the checkpoint's own run
+    /// folder, unless --out or --name point elsewhere, or the checkpoint is not in a run folder: then a new folder is
+    /// made there, and its history says which run it continues.
+    /// </summary>
+    private static Func<RunFolder> Target(Checkpoint? checkpoint, string network, string output, bool outputGiven, string? name)
     {
-        var file = new Argument<FileInfo>("checkpoint") { Description = "a checkpoint written by cortex train" };
-        var data = DataOption();
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist | mnist", DefaultValueFactory = _ => "fashion-mnist" };
-        var batch = new Option<int>("--batch") { Description = "images per batch", DefaultValueFactory = _ => 500 };
-        var device = CortexCommandLine.DeviceOption();
-        var command = new Command("eval", "Evaluate a checkpoint at every time step on the test set") { file, data, dataset, batch, device };
-        command.SetAction(r =>
+        if (name is not null && RunFolder.NameProblem(name) is { } problem) throw new UserError($"--name '{name}': the run name {problem}");
+        if (checkpoint is not null)
         {
-            var checkpoint = ReadCheckpoint(r.GetValue(file)!);
-            var loaded = Guarded(() =>
-            {
-                try { return NetworkLoader.Parse(checkpoint.Metadata.Config, checkpoint.Path ?? "checkpoint"); }
-                catch (Cortex.Connectivity.Validation.ConfigErrors e) { throw new UserError($"{checkpoint.Path}: the network stored in the checkpoint does not validate:\n{string.Join("\n", e.Errors)}"); }
-            });
-            var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
-            var (_, test, source) = LoadData(r.GetValue(dataset)!, r.GetValue(data), 0);
-            Console.WriteLine(source);
-            using var backend = Devices.Create<float>(kind);
-            using var network = Cortex.Connectivity.Building.NetworkBuilder.Build(loaded, backend, checkpoint.Metadata.Seed);
-            using var trainer = new Trainer(network, new TrainingOptions { BatchSize = 1 }, checkpoint.Metadata.Config);
-            Guarded(() => { trainer.Resume(checkpoint); return 0; });
-            var result = Evaluator.Run(network, test, Positive(r.GetValue(batch), "--batch"));
-            PrintSteps([(network.Name, result)]);
-            PrintEarlyExit(result);
-            return 0;
-        });
-        return command;
+            string home = Path.GetDirectoryName(Path.GetFullPath(checkpoint.Path!))!;
+            string wanted = Path.Combine(Path.GetFullPath(output), name ?? Path.GetFileName(home));
+            if (RunFolder.IsRunFolder(home) && (!outputGiven && name is null || PathsEqual(wanted, home)))
+                return () => RunFolder.Open(home);
+        }
+        string root = RunFolder.CheckRoot(output);
+        if (name is not null)
+        {
+            string path = Path.Combine(root, name);
+            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+                throw new UserError($"--name '{name}': the run folder {path} already exists; choose another name, or continue that run with " +
+                    $"--resume {Path.Combine(path, "checkpoint.ckpt")}");
+            return () => RunFolder.CreateNew(root, name);
+        }
+        string stem = RunFolder.DefaultName(network, DateTime.UtcNow);
+        return () => RunFolder.CreateUnique(root, stem);
     }
+
+    private static bool PathsEqual(string a, string b) =>
+        string.Equals(Path.TrimEndingDirectorySeparator(Path.GetFullPath(a)), Path.TrimEndingDirectorySeparator(Path.GetFullPath(b)), StringComparison.Ordinal);
+
+    /// <summary>The ranges of every number and the words of every choice, after a checkpoint filled in what was not given.</summary>
+    private static TrainingOptions Checked(TrainingOptions o) => o with
+    {
+        Epochs = OptionValues.Positive(o.Epochs, "--epochs", 1_000_000),
+        BatchSize = OptionValues.Positive(o.BatchSize, "--batch"),
+        Optimiser = OptionValues.Choice(o.Optimiser, "--optimiser", TrainingOptions.Optimisers),
+        LearningRate = o.LearningRate with
+        {
+            Base = OptionValues.Positive(o.LearningRate.Base, "--lr"),
+            WarmupSteps = OptionValues.NonNegative(o.LearningRate.WarmupSteps, "--warmup"),
+        },
+        Momentum = OptionValues.Fraction(o.Momentum, "--momentum"),
+        WeightDecay = OptionValues.NonNegative(o.WeightDecay, "--weight-decay"),
+        ClipNorm = OptionValues.NonNegative(o.ClipNorm, "--clip"),
+        MaxShift = OptionValues.NonNegative(o.MaxShift, "--shift"),
+    };
 
     public static Option<DirectoryInfo?> DataOption() => new("--data")
     {
         Description = $"folder with the IDX files (default: ${DataLocator.EnvironmentVariable}, then /usr/share/datasets/fashion-mnist, then the subset shipped in data/)",
     };
 
-    public static (Dataset Train, Dataset Test, DataSource Source) LoadData(string datasetName, DirectoryInfo? flag, int limit)
+    public static Option<string> DatasetOption() => new("--dataset") { Description = "fashion-mnist | mnist", DefaultValueFactory = _ => "fashion-mnist" };
+
+    /// <summary>
+    /// Finds and loads the training and test splits. <paramref name="limit"/> &gt; 0 keeps the first images of the
+    /// training split; with <paramref name="strictLimit"/>, a limit beyond the split is a mistake rather than "all".
+    /// </summary>
+    public static (DatasetKind Kind, Dataset Train, Dataset Test, DataSource Source) LoadData(string datasetName, DirectoryInfo? flag, int limit, bool strictLimit)
     {
-        return Guarded(() =>
-        {
-            DatasetKind kind;
-            try { kind = DatasetKind.Parse(datasetName); }
-            catch (ArgumentException e) { throw new UserError($"--dataset: {e.Message}"); }
-            var source = DataLocator.Locate(kind, flag?.FullName);
-            var train = source.LoadTrain();
-            var test = source.LoadTest();
-            if (limit > 0 && limit < train.Count) train = train.Range(0, limit, $"{train.Name}[..{limit}]");
-            return (train, test, source);
-        });
+        var source = Locate(datasetName, flag);
+        var train = source.LoadTrain();
+        var test = source.LoadTest();
+        if (strictLimit && limit > train.Count)
+            throw new UserError($"--limit {limit}: {train.Name} has only {train.Count} images");
+        if (limit > 0 && limit < train.Count) train = train.Range(0, limit, $"{train.Name}[..{limit}]");
+        return (source.Kind, train, test, source);
     }
 
-    public static Checkpoint ReadCheckpoint(FileInfo file) => Guarded(() => CheckpointFile.Read(file.FullName));
-
-    /// <summary>Turns data, checkpoint and divergence errors (user-facing conditions) into one-line errors.</summary>
-    public static T Guarded<T>(Func<T> body)
+    /// <summary>Where the files of the dataset named by --dataset are (see <see cref="DataLocator"/>).</summary>
+    public static DataSource Locate(string datasetName, DirectoryInfo? flag)
     {
-        try { return body(); }
-        catch (DataError e) { throw new UserError(e.Message); }
-        catch (CheckpointError e) { throw new UserError(e.Message); }
-        catch (TrainingDivergedException e) { throw new UserError(e.Message); }
-        catch (Cortex.Core.Simulation.DeviceMemoryException e) { throw new UserError(e.Message); }
+        DatasetKind kind;
+        try { kind = DatasetKind.Parse(datasetName); }
+        catch (DataError e) { throw new UserError($"--dataset: {e.Message}"); }
+        return DataLocator.Locate(kind, flag?.FullName);
     }
 
-    /// <summary>Prints test accuracy at every read step: one row per network and readout.</summary>
+    public static Checkpoint ReadCheckpoint(FileInfo file) => CheckpointFile.Read(file.FullName);
+
     public static void PrintSteps(IReadOnlyList<(string Network, EvaluationResult Result)> results)
     {
         var steps = results.SelectMany(r => r.Result.Readouts.SelectMany(x => x.Steps.Select(s => s.Step))).Distinct().Order().ToArray();
@@ -162,19 +228,5 @@ public static class TrainCommand
         foreach (var r in result.Readouts)
             foreach (var e in r.EarlyExit) table.AddRow(Markup.Escape(r.Readout), $"{e.Threshold:F2}", $"{e.MeanSteps:F2}", $"{100 * e.Accuracy:F1}%");
         CortexCommandLine.Out().Write(table);
-    }
-
-    private static int Positive(int value, string name) => value > 0 ? value : throw new UserError($"{name} must be positive, got {value}");
-
-    private static double NonNegative(double value, string name) =>
-        value >= 0 && double.IsFinite(value) ? value : throw new UserError($"{name} must be a finite number ≥ 0, got {value}");
-
-    private static string Choice(string value, string name, string[] allowed) =>
-        allowed.Contains(value.ToLowerInvariant()) ? value.ToLowerInvariant() : throw new UserError($"{name}: unknown value '{value}'; allowed: {string.Join(", ", allowed)}");
-
-    private static T Parse<T>(Func<T> parse, string name)
-    {
-        try { return parse(); }
-        catch (ArgumentException e) { throw new UserError($"{name}: {e.Message}"); }
     }
 }

@@ -63,6 +63,8 @@ public static class DataLocator
     private static DataSource Explicit(DatasetKind kind, string directory, DataLocation location, string source)
     {
         string full = Path.GetFullPath(directory.Trim());
+        if (File.Exists(full))
+            throw new DataError($"{source} {full}: is a file; give the folder that holds the IDX files");
         if (!System.IO.Directory.Exists(full))
             throw new DataError($"{source} {directory}: the folder does not exist");
         string reason = location == DataLocation.Flag ? $"--data {full}" : $"{EnvironmentVariable}={full} (no --data)";

@@ -59,8 +59,14 @@ public sealed record DataSource(DatasetKind Kind, DataLocation Location, string 
     /// <summary>Where the training/test cut of a lone test split of <paramref name="count"/> images lies.</summary>
     public static int SubsetCut(int count) => (int)Math.Round(count * SubsetTrainFraction);
 
-    private Dataset Load(SplitFiles files, string name) =>
-        Dataset.FromIdx(name, Kind, files.Images, Idx.ReadImages(files.Images), files.Labels, Idx.ReadLabels(files.Labels));
+    private Dataset Load(SplitFiles files, string name)
+    {
+        var data = Dataset.FromIdx(name, Kind, files.Images, Idx.ReadImages(files.Images), files.Labels, Idx.ReadLabels(files.Labels));
+        if (DatasetKind.Recognise(data.Labels) is { } actual && actual != Kind)
+            throw new DataError($"{files.Labels}: these are {actual.Name}'s labels (its official split begins with them), but the run " +
+                $"was told the data is {Kind.Name}; pass --dataset {actual.Name.ToLowerInvariant()} (or point --data at {Kind.Name} files)");
+        return data;
+    }
 
     public string LayoutDescription => Layout == DataLayout.Full
         ? "full set: train on the training split, test on the test split"

@@ -29,8 +29,13 @@ public sealed record DatasetKind(
     ClassGroups? Coarse,
     string? SystemDirectory,
     string? SystemPackage,
-    string? ShippedFolder)
+    string? ShippedFolder,
+    IReadOnlyList<int[]>? Signatures = null)
 {
+    /// <summary>How many leading labels of a split <see cref="Signatures"/> hold.</summary>
+    public const int SignatureLength = 20;
+
+
     /// <summary>Fashion-MNIST (Xiao, Rasul and Vollgraf 2017, Zalando Research), with its five natural coarse groups.</summary>
     public static readonly DatasetKind FashionMnist = new(
         "Fashion-MNIST",
@@ -41,7 +46,9 @@ public sealed record DatasetKind(
             [0, 2, 0, 3, 0, 1, 0, 1, 4, 1]),
         SystemDirectory: "/usr/share/datasets/fashion-mnist",
         SystemPackage: "dataset-fashion-mnist",
-        ShippedFolder: "data/fashion-mnist-subset");
+        ShippedFolder: "data/fashion-mnist-subset",
+        // the first labels of the official training and test splits
+        Signatures: [[9, 0, 0, 3, 0, 2, 7, 2, 5, 5, 0, 9, 5, 5, 7, 9, 1, 0, 6, 4], [9, 2, 1, 1, 6, 1, 4, 6, 5, 7, 4, 5, 7, 3, 4, 1, 2, 4, 8, 0]]);
 
     /// <summary>MNIST handwritten digits: same file format, no coarse groups, no default location.</summary>
     public static readonly DatasetKind Mnist = new(
@@ -50,9 +57,27 @@ public sealed record DatasetKind(
         Coarse: null,
         SystemDirectory: null,
         SystemPackage: null,
-        ShippedFolder: null);
+        ShippedFolder: null,
+        Signatures: [[5, 0, 4, 1, 9, 2, 1, 3, 1, 4, 3, 5, 3, 6, 1, 7, 2, 8, 6, 9], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5, 9, 7, 3, 4]]);
 
     public int ClassCount => ClassNames.Count;
+
+    /// <summary>Every kind Cortex knows.</summary>
+    public static IReadOnlyList<DatasetKind> Known => [FashionMnist, Mnist];
+
+    /// <summary>
+    /// The known dataset whose official training or test split begins with these labels (the first
+    /// <see cref="SignatureLength"/> identify a split), or null: files of another dataset, or a subset that does not
+    /// start where the official split does.
+    /// </summary>
+    public static DatasetKind? Recognise(ReadOnlySpan<int> labels)
+    {
+        if (labels.Length < SignatureLength) return null;
+        foreach (var kind in Known)
+            foreach (var signature in kind.Signatures ?? [])
+                if (labels[..SignatureLength].SequenceEqual(signature)) return kind;
+        return null;
+    }
 
     /// <summary>Fashion-MNIST or MNIST by name (case-insensitive, hyphen optional).</summary>
     public static DatasetKind Parse(string name) => name.Trim().ToLowerInvariant().Replace("-", "").Replace("_", "") switch

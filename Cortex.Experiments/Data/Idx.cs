@@ -17,6 +17,9 @@ public static class Idx
     public const int ImagesMagic = 0x00000803;
     public const int LabelsMagic = 0x00000801;
 
+    /// <summary>The most bytes an IDX file may decompress to (Fashion-MNIST's training images are 47 MB).</summary>
+    public const long MaxBytes = 1L << 30;
+
     public static IdxImages ReadImages(string path)
     {
         var bytes = ReadContent(path);
@@ -83,13 +86,35 @@ public static class Idx
         {
             using var gzip = new GZipStream(new MemoryStream(raw), CompressionMode.Decompress);
             using var output = new MemoryStream(raw.Length * 4);
-            gzip.CopyTo(output);
+            var buffer = new byte[1 << 16];
+            for (int n; (n = gzip.Read(buffer)) > 0;)
+            {
+                output.Write(buffer, 0, n);
+                var start = output.GetBuffer().AsSpan(0, (int)Math.Min(output.Length, 64));
+                if (start.Length >= 4 && !(start[0] == 0 && start[1] == 0 && start[2] == 0x08))
+                    break;   // not an IDX file of bytes: its first bytes are enough for the header check to say so
+                if (Promised(start) is { } promised && output.Length > promised)
+                    throw new DataError($"{path}: decompresses to more than the {promised:N0} bytes its header promises; the file is corrupted or not an IDX file");
+                if (output.Length > MaxBytes)
+                    throw new DataError($"{path}: decompresses to more than {MaxBytes:N0} bytes; an IDX file of this kind is far smaller");
+            }
             return output.ToArray();
         }
         catch (InvalidDataException e)
         {
             throw new DataError($"{path}: starts like a gzip file but is not valid gzip data ({e.Message}); the download may be corrupted", e);
         }
+    }
+
+    /// <summary>The whole length an IDX file of unsigned bytes promises in its header, once the header is there; else null.</summary>
+    private static long? Promised(ReadOnlySpan<byte> start)
+    {
+        if (start.Length < 4) return null;
+        int rank = start[3], header = 4 + 4 * rank;
+        if (start.Length < header) return null;
+        long size = 1;
+        for (int i = 0; i < rank; i++) size = Math.Min(size * Math.Max(0, BinaryPrimitives.ReadInt32BigEndian(start[(4 + 4 * i)..])), MaxBytes);
+        return header + size;
     }
 
     /// <summary>Checks the magic number and returns the dimensions that follow it.</summary>

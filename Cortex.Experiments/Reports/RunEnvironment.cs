@@ -19,9 +19,10 @@ public sealed record RunEnvironment(
     /// <summary>
     /// The environment of this process. <paramref name="device"/> is the backend's description;
     /// the commit comes from <c>git rev-parse HEAD</c> in <paramref name="repository"/> (default: the working
-    /// folder), "unknown" when git or the repository is missing.
+    /// folder), "unknown" when git or the repository is missing. <paramref name="commandLine"/> is what the user typed
+    /// (default: this process's arguments).
     /// </summary>
-    public static RunEnvironment Capture(string device, int seed, string? repository = null) => new(
+    public static RunEnvironment Capture(string device, int seed, string? repository = null, string? commandLine = null) => new(
         device,
         GitCommit(repository ?? Environment.CurrentDirectory),
         seed,
@@ -31,7 +32,7 @@ public sealed record RunEnvironment(
         RuntimeInformation.ProcessArchitecture.ToString(),
         Environment.ProcessorCount,
         DateTime.UtcNow,
-        string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
+        commandLine ?? string.Join(' ', Environment.GetCommandLineArgs().Skip(1)));
 
     /// <summary>The commit checked out in <paramref name="directory"/>, or "unknown".</summary>
     public static string GitCommit(string directory)

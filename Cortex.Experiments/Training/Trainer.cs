@@ -38,6 +38,9 @@ public sealed record TrainingOptions
     /// <summary>Stops after this many batches of this invocation, as an interruption would (for tests of resuming).</summary>
     public int? StopAfterBatches { get; init; }
 
+    /// <summary>The data the run trains and tests on, recorded in its checkpoints so that a resume can check it meets the same data.</summary>
+    public DataIdentity? Data { get; init; }
+
     public static readonly string[] Optimisers = ["adamw", "sgd"];
 }
 
@@ -83,15 +86,13 @@ public sealed class Trainer : IDisposable
     public TrainingOptions Options { get; }
 
     /// <summary>Identifies the network's parameters (names and shapes): a checkpoint loads only into the same network.</summary>
-    public string Fingerprint => Fingerprints.OfParameters(network.Parameters.Select(p => (p.Name, p.Shape)));
+    public string Fingerprint => WeightLoader.Fingerprint(network);
 
     /// <summary>Restores weights, buffers, optimiser state and the data position from a checkpoint of the same network.</summary>
     public void Resume(Checkpoint checkpoint)
     {
-        checkpoint.EnsureFingerprint(Fingerprint, network.Name);
-        foreach (var p in network.Parameters) checkpoint.CopyInto("param/" + p.Name, p.Value);
-        foreach (var (name, tensor) in network.Buffers) checkpoint.CopyInto("buffer/" + name, tensor);
-        foreach (var (name, tensor) in optimiser.State) checkpoint.CopyInto("optimiser/" + name, tensor);
+        WeightLoader.Load(checkpoint, network);
+        foreach (var (name, tensor) in optimiser.State) checkpoint.CopyInto(WeightLoader.OptimiserPrefix + name, tensor);
         optimiser.Restore(checked((int)checkpoint.Metadata.Step));
         start = checkpoint.Metadata.Data;
     }
@@ -121,7 +122,7 @@ public sealed class Trainer : IDisposable
             var position = iterator.Position;
             var batch = iterator.Next();
             var outcome = step.Run(batch.Images, o.BatchSize, batch.Labels, groups, o.LearningRate.At(optimiser.StepCount, totalSteps, iterator.BatchesPerEpoch));
-            if (!outcome.Taken) throw Diverged(position, outcome.Failure!, statesToo: !double.IsFinite(outcome.Loss));
+            if (!outcome.Taken) throw Divergence.Stopped(network, position, optimiser.StepCount + 1, outcome.Failure!, checkpointPath);
             for (int r = 0; r < readouts.Count; r++)
             {
                 lossSums[r] += outcome.ReadoutLosses[r];
@@ -164,9 +165,9 @@ public sealed class Trainer : IDisposable
     public void Save(string path, DataPosition next)
     {
         var arrays = new List<NamedArray>();
-        arrays.AddRange(network.Parameters.Select(p => NamedArray.From("param/" + p.Name, p.Value)));
-        arrays.AddRange(network.Buffers.Select(b => NamedArray.From("buffer/" + b.Name, b.Tensor)));
-        arrays.AddRange(optimiser.State.Select(s => NamedArray.From("optimiser/" + s.Name, s.Tensor)));
+        arrays.AddRange(network.Parameters.Select(p => NamedArray.From(WeightLoader.ParameterPrefix + p.Name, p.Value)));
+        arrays.AddRange(network.Buffers.Select(b => NamedArray.From(WeightLoader.BufferPrefix + b.Name, b.Tensor)));
+        arrays.AddRange(optimiser.State.Select(s => NamedArray.From(WeightLoader.OptimiserPrefix + s.Name, s.Tensor)));
         var metadata = new CheckpointMetadata
         {
             Fingerprint = Fingerprint,
@@ -174,15 +175,7 @@ public sealed class Trainer : IDisposable
             Seed = Options.Seed,
             Step = optimiser.StepCount,
             Data = next,
-            Properties = new Dictionary<string, string>
-            {
-                ["network"] = network.Name,
-                ["optimiser"] = Options.Optimiser,
-                ["learning_rate"] = Options.LearningRate.Base.ToString(CultureInfo.InvariantCulture),
-                ["loss"] = Options.Loss?.ToString() ?? "per readout",
-                ["epochs"] = Options.Epochs.ToString(CultureInfo.InvariantCulture),
-                ["batch"] = Options.BatchSize.ToString(CultureInfo.InvariantCulture),
-            },
+            Properties = RunSettings.Record(Options, network.Name),
         };
         CheckpointFile.Write(path, new Checkpoint(metadata, arrays));
     }
@@ -222,25 +215,6 @@ public sealed class Trainer : IDisposable
             if (best == batch.Labels[b]) correct++;
         }
         return correct;
-    }
-
-    private TrainingDivergedException Diverged(DataPosition position, string what, bool statesToo)
-    {
-        string where = "";
-        if (statesToo)
-        {
-            foreach (var area in network.AreaNames)
-            {
-                for (int t = 1; t <= network.Steps && where.Length == 0; t++)
-                    if (network.State(area, t).ToArray().Any(v => !float.IsFinite(v))) where = $"; area {area} is first non-finite at step t = {t}";
-                if (where.Length > 0) break;
-            }
-        }
-        foreach (var p in network.Parameters)
-            if (where.Length == 0 && p.Gradient.ToArray().Any(v => !float.IsFinite(v))) where = $"; the gradient of {p.Name} is non-finite";
-        return new TrainingDivergedException(
-            $"training stopped at {position} (optimiser step {optimiser.StepCount + 1}): {what}{where}. The last checkpoint written is kept; " +
-            "lower the learning rate or turn on gradient clipping (--clip).");
     }
 
     /// <summary>Frees the optimiser's state.</summary>

@@ -3,7 +3,6 @@ using Cortex.Connectivity;
 using Cortex.Connectivity.Building;
 using Cortex.Connectivity.Reading;
 using Cortex.Core.Backends;
-using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Reports;
@@ -12,8 +11,10 @@ namespace Cortex.Experiments.Training;
 
 /// <summary>
 /// One training run from a network file to a report: builds the network on a backend, trains it, evaluates it
-/// at every step, and writes runs/&lt;name&gt;/ (resolved config, environment, metrics CSV/JSON, the accuracy-per-step
-/// plot, the checkpoint). Used by <c>cortex train</c> and the quickstart.
+/// at every step, and writes its run folder (see <see cref="RunFolder"/>). Nothing is written before the network is
+/// built and every array of a checkpoint to resume from is loaded; only then is the folder made (a new run) or
+/// opened (a resume), the start or the resume recorded in its history, and its metrics continued. Used by
+/// <c>cortex train</c> and the quickstart.
 /// </summary>
 public sealed class TrainingSession
 {
@@ -32,37 +33,70 @@ public sealed class TrainingSession
     }
 
     /// <summary>Trains <paramref name="loaded"/> and writes its run folder.</summary>
+    /// <param name="folder">Makes (or, for a resume in place, opens) the run folder; called once every check has passed.</param>
+    /// <param name="commandLine">What the user typed, for the run's history (default: this process's arguments).</param>
     public static Result Run(LoadedNetwork loaded, IBackend<float> backend, Dataset train, Dataset? test, TrainingOptions options,
-        RunFolder folder, Checkpoint? resume, TextWriter log, bool liveProgress = true)
+        Func<RunFolder> folder, ResumePoint? resume, TextWriter log, bool liveProgress = true, string? commandLine = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         loaded = WithLoss(loaded, options.Loss);
         string config = NetworkWriter.Write(loaded.Spec);
-        folder.WriteRun(config, RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory));
         using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
         using var trainer = new Trainer(network, options, config);
-        if (resume is not null)
+        if (resume is not null) trainer.Resume(resume.Checkpoint);
+        string? source = resume?.Checkpoint.Path is { } from ? Path.GetDirectoryName(Path.GetFullPath(from)) : null;
+        string? sourceMetrics = source is not null && RunFolder.IsRunFolder(source) && File.Exists(Path.Combine(source, "metrics.csv"))
+            ? Path.Combine(source, "metrics.csv") : null;
+        if (sourceMetrics is not null) MetricsLog.ReadCsv(sourceMetrics);   // a damaged file is refused before any folder is made
+
+        var run = folder();
+        var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine);
+        if (run.IsNew) run.WriteRun(config, environment);
+        var notes = new List<string>(resume?.Notes ?? []);
+        MetricsLog metrics;
+        if (resume is null) metrics = run.OpenMetrics(null, out _);
+        else
         {
-            trainer.Resume(resume);
-            log.WriteLine($"resumed from {resume.Path} at {resume.Metadata.Data}, optimiser step {resume.Metadata.Step}");
+            var checkpoint = resume.Checkpoint;
+            string? earlier = run.IsNew ? sourceMetrics : null;
+            metrics = run.OpenMetrics(checkpoint.Metadata.Data.Epoch, out int dropped, earlier);
+            if (earlier is not null) notes.Add($"metrics of epochs 1..{checkpoint.Metadata.Data.Epoch} copied from {earlier}");
+            if (dropped > 0)
+                notes.Add($"{dropped} metrics rows of epochs after {checkpoint.Metadata.Data.Epoch} (measured after the checkpoint was written) were " +
+                    (run.IsNew ? "not copied" : "dropped; they are measured again"));
+            log.WriteLine($"resumed from {checkpoint.Path} at {checkpoint.Metadata.Data}, optimiser step {checkpoint.Metadata.Step}");
         }
-        var metrics = new MetricsLog(folder.Name);
+        run.AppendHistory(new RunEvent(
+            resume is null ? RunEvent.Start : run.IsNew ? RunEvent.Branch : RunEvent.Resume,
+            DateTime.UtcNow, environment.CommandLine, environment,
+            resume?.Checkpoint.Path, resume?.Checkpoint.Metadata.Step, resume?.Checkpoint.Metadata.Data.ToString(),
+            resume?.Changes is { Count: > 0 } changes ? changes : null, notes.Count > 0 ? notes : null));
+
         TrainingOutcome outcome;
         try
         {
             outcome = liveProgress
                 ? TrainingProgress.Run($"{network.Name} on {train.Name}", options.Epochs, train.Count / options.BatchSize * options.BatchSize,
-                    progress => trainer.Train(train, test, folder.Checkpoint, metrics, progress))
-                : trainer.Train(train, test, folder.Checkpoint, metrics, null);
+                    progress => trainer.Train(train, test, run.Checkpoint, metrics, progress))
+                : trainer.Train(train, test, run.Checkpoint, metrics, null);
         }
         finally
         {
-            folder.WriteMetrics(metrics);
+            run.WriteMetrics(metrics);
         }
         var last = outcome.EpochTests.Count > 0 ? outcome.EpochTests[^1] : null;
         if (last is not null)
-            AccuracyPlot.Save([.. last.Readouts.Select(r => new AccuracyCurve(last.Readouts.Count == 1 ? network.Name : $"{network.Name} {r.Readout}",
-                    [.. r.Steps.Select(s => (s.Step, s.Accuracy))]))], folder.PlotPng, folder.PlotSvg, $"{network.Name}: test accuracy per time step");
-        return new Result(network.Name, folder, outcome, last, clock.Elapsed.TotalSeconds);
+        {
+            try
+            {
+                AccuracyPlot.Save([.. last.Readouts.Select(r => new AccuracyCurve(last.Readouts.Count == 1 ? network.Name : $"{network.Name} {r.Readout}",
+                    [.. r.Steps.Select(s => (s.Step, s.Accuracy))]))], run.PlotPng, run.PlotSvg, $"{network.Name}: test accuracy per time step");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new RunFolderError($"run folder {run.Path}: cannot write the accuracy plot ({e.Message}); the metrics and the checkpoint are written", e);
+            }
+        }
+        return new Result(network.Name, run, outcome, last, clock.Elapsed.TotalSeconds);
     }
 }

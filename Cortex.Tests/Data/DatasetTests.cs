@@ -22,6 +22,22 @@ public sealed class DatasetTests
     }
 
     [Test]
+    public void TheOfficialSplitsAreRecognisedByTheirFirstLabels()
+    {
+        string shipped = Path.Combine(AppContext.BaseDirectory, "data", "fashion-mnist-subset", "t10k-labels-idx1-ubyte.gz");
+        var labels = Idx.ReadLabels(shipped).Select(b => (int)b).ToArray();
+        Assert.That(DatasetKind.Recognise(labels), Is.SameAs(DatasetKind.FashionMnist));
+        Assert.That(DatasetKind.Recognise(labels.AsSpan(0, DatasetKind.SignatureLength - 1)), Is.Null, "too few labels to tell");
+        Assert.That(DatasetKind.Recognise(labels.AsSpan(1)), Is.Null, "a subset that starts elsewhere is not recognised");
+        Assert.That(DatasetKind.Recognise(TinyData.Numbered(40).Labels), Is.Null);
+        var fashionTrain = "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz";
+        if (File.Exists(fashionTrain))
+            Assert.That(DatasetKind.Recognise(Idx.ReadLabels(fashionTrain).Select(b => (int)b).ToArray()), Is.SameAs(DatasetKind.FashionMnist));
+        // MNIST's test split begins 7 2 1 0 4 1 4 9 5 9 (the digits of its first images)
+        Assert.That(DatasetKind.Recognise([7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5, 9, 7, 3, 4, 9]), Is.SameAs(DatasetKind.Mnist));
+    }
+
+    [Test]
     public void SeededSplitIsDeterministicDisjointAndComplete()
     {
         var data = TinyData.Numbered(19);

@@ -33,7 +33,7 @@ public sealed class CommandLineTests
     {
         var (code, _, error) = Run("bench", "--device", "cpu", "--batch", "0");
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(error, Does.Contain("--batch must be positive, got 0"));
+        Assert.That(error, Does.Contain("--batch must be a whole number from 1 to 4,096, got 0"));
     }
 
     [Test]

@@ -64,7 +64,7 @@ public sealed class ReportTests
     [Test]
     public void RunFolderWritesConfigEnvironmentAndMetrics()
     {
-        var run = RunFolder.Create("blt-seed1", folder.Directory);
+        var run = RunFolder.CreateNew(folder.Directory, "blt-seed1");
         Assert.That(run.Path, Is.EqualTo(Path.Combine(folder.Directory, "blt-seed1")));
         var environment = RunEnvironment.Capture("cpu (2 threads)", seed: 1, repository: folder.Directory);
         Assert.That(environment.Commit, Is.EqualTo("unknown"), "a folder outside any repository has no commit");
@@ -81,8 +81,63 @@ public sealed class ReportTests
         Assert.That(File.ReadAllText(run.MetricsCsv), Is.EqualTo(Sample().ToCsv()));
         Assert.That(File.ReadAllText(run.MetricsJson), Is.EqualTo(Sample().ToJson()));
         Assert.That(Directory.GetFiles(run.Path).Select(Path.GetFileName).Order(),
-            Is.EqualTo(new[] { "config.yaml", "metrics.csv", "metrics.json", "run.json" }), "no temporary files stay behind");
-        Assert.Throws<ArgumentException>(() => RunFolder.Create("../escape", folder.Directory));
+            Is.EqualTo(new[] { "config.yaml", "history.jsonl", "metrics.csv", "metrics.json", "run.json" }), "no temporary files stay behind");
+        Assert.Throws<RunFolderError>(() => RunFolder.CreateNew(folder.Directory, "../escape"));
+    }
+
+    [Test]
+    public void MetricsCsvReadsBackWhatWasWritten()
+    {
+        var log = Sample();
+        log.Add(2, "test, occluded", null, "say \"hi\"", double.NaN);
+        string path = folder.PathOf("metrics.csv");
+        log.WriteCsv(path);
+        Assert.That(MetricsLog.ReadCsv(path), Is.EqualTo(log.Records));
+
+        File.AppendAllText(path, "3,test,1,accur");
+        Assert.That(MetricsLog.ReadCsv(path), Is.EqualTo(log.Records), "a row torn by a kill is dropped");
+
+        File.WriteAllText(path, "epoch,split,t,metric,value\n1,test,1,accuracy,0.5\n1,test,x,accuracy,0.5\n");
+        Assert.That(Assert.Throws<RunFolderError>(() => MetricsLog.ReadCsv(path))!.Message, Does.StartWith($"{path}:3: not a metrics row"));
+    }
+
+    [Test]
+    public void AppendedRowsReachTheFileAsTheyAreAdded()
+    {
+        string path = folder.PathOf("live/metrics.csv");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var log = new MetricsLog("live");
+        log.AppendTo(path);
+        log.Add(1, "train", null, "loss", 2.5);
+        Assert.That(File.ReadAllText(path), Is.EqualTo("epoch,split,t,metric,value\n1,train,,loss,2.5\n"));
+        log.AddSteps(1, "test", "accuracy", [(1, 0.25), (2, 0.5)]);
+        Assert.That(MetricsLog.ReadCsv(path), Is.EqualTo(log.Records));
+    }
+
+    [TestCase("blt-seed1", null)]
+    [TestCase("", "is empty")]
+    [TestCase(" x", "starts or ends with a space")]
+    [TestCase("..", "is not a folder name")]
+    [TestCase(".hidden", "starts with '.'")]
+    [TestCase("a/b", "contains a slash")]
+    [TestCase("a\\b", "contains a slash")]
+    [TestCase("a\tb", "contains a control character")]
+    public void RunNamesAreOneFolderName(string name, string? problem)
+    {
+        if (problem is null) Assert.That(RunFolder.NameProblem(name), Is.Null);
+        else Assert.That(RunFolder.NameProblem(name), Does.StartWith(problem));
+    }
+
+    [Test]
+    public void DefaultNamesAreMadeSafeFromAnyNetworkName()
+    {
+        var at = new DateTime(2026, 12, 2, 19, 55, 3, DateTimeKind.Utc);
+        Assert.That(RunFolder.DefaultName("blt", at), Is.EqualTo("blt-20261202-195503"));
+        Assert.That(RunFolder.DefaultName("a/b", at), Is.EqualTo("a-b-20261202-195503"));
+        Assert.That(RunFolder.DefaultName("../..", at), Is.EqualTo("run-20261202-195503"));
+        Assert.That(RunFolder.DefaultName(new string('n', 300), at), Has.Length.EqualTo(60 + 16));
+        Assert.That(RunFolder.NameProblem(RunFolder.DefaultName("ä/\t..", at)), Is.Null);
+        Assert.That(RunFolder.NameProblem(new string('x', RunFolder.MaxNameLength + 1)), Does.Contain("the limit is 100"));
     }
 
     [Test]

@@ -154,6 +154,7 @@ public sealed class TrainingTests
             trainer.Resume(good);
             var e = Assert.Throws<TrainingDivergedException>(() => trainer.Train(Data(48, 1), null, path, new MetricsLog("t"), null));
             Assert.That(e!.Message, Does.Contain("training stopped at epoch").And.Contain("non-finite").Or.Contain("NaN").Or.Contain("∞"));
+            Assert.That(e.Message, Does.Contain($"The last checkpoint, {path} (optimiser step {good.Metadata.Step}, next {good.Metadata.Data}), is kept."));
             Assert.That(CheckpointFile.Read(path).Metadata.Step, Is.EqualTo(good.Metadata.Step), "the last good checkpoint is kept");
         }
         finally
