@@ -19,6 +19,7 @@ public static class CortexCommandLine
             TrainCommand.Create(),
             TrainCommand.CreateEval(),
             QuickstartCommand.Create(),
+            RecordCommand.Create(),
         };
         try
         {
