@@ -20,6 +20,7 @@ public static class CortexCommandLine
             TrainCommand.CreateEval(),
             QuickstartCommand.Create(),
             RecordCommand.Create(),
+            RsaCommand.Create(),
         };
         try
         {
