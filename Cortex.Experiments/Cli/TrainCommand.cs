@@ -29,7 +29,7 @@ public static class TrainCommand
         var seed = new Option<int>("--seed") { Description = "seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => 1 };
         var limit = new Option<int>("--limit") { Description = "train on the first N training images only (0: all)", DefaultValueFactory = _ => 0 };
         var data = DataOption();
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist | mnist", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = new Option<string>("--dataset") { Description = DatasetCatalog.Allowed, DefaultValueFactory = _ => "fashion-mnist" };
         var output = new Option<string>("--out") { Description = "folder for runs", DefaultValueFactory = _ => RunFolder.DefaultRoot };
         var name = new Option<string?>("--name") { Description = "run name (default: network name and time)" };
         var resume = new Option<FileInfo?>("--resume") { Description = "continue from this checkpoint exactly where it stopped" };
@@ -76,7 +76,7 @@ public static class TrainCommand
     {
         var file = new Argument<FileInfo>("checkpoint") { Description = "a checkpoint written by cortex train" };
         var data = DataOption();
-        var dataset = new Option<string>("--dataset") { Description = "fashion-mnist | mnist", DefaultValueFactory = _ => "fashion-mnist" };
+        var dataset = new Option<string>("--dataset") { Description = DatasetCatalog.Allowed, DefaultValueFactory = _ => "fashion-mnist" };
         var batch = new Option<int>("--batch") { Description = "images per batch", DefaultValueFactory = _ => 500 };
         var device = CortexCommandLine.DeviceOption();
         var command = new Command("eval", "Evaluate a checkpoint at every time step on the test set") { file, data, dataset, batch, device };
@@ -105,22 +105,13 @@ public static class TrainCommand
 
     public static Option<DirectoryInfo?> DataOption() => new("--data")
     {
-        Description = $"folder with the IDX files (default: ${DataLocator.EnvironmentVariable}, then /usr/share/datasets/fashion-mnist, then the subset shipped in data/)",
+        Description = $"folder with the data files (default: ${DataLocator.EnvironmentVariable}; for fashion-mnist then /usr/share/datasets/fashion-mnist, then the subset shipped in data/)",
     };
 
-    public static (Dataset Train, Dataset Test, DataSource Source) LoadData(string datasetName, DirectoryInfo? flag, int limit)
+    public static (Dataset Train, Dataset Test, LoadedData Source) LoadData(string datasetName, DirectoryInfo? flag, int limit)
     {
-        return Guarded(() =>
-        {
-            DatasetKind kind;
-            try { kind = DatasetKind.Parse(datasetName); }
-            catch (ArgumentException e) { throw new UserError($"--dataset: {e.Message}"); }
-            var source = DataLocator.Locate(kind, flag?.FullName);
-            var train = source.LoadTrain();
-            var test = source.LoadTest();
-            if (limit > 0 && limit < train.Count) train = train.Range(0, limit, $"{train.Name}[..{limit}]");
-            return (train, test, source);
-        });
+        var data = Guarded(() => DatasetCatalog.Load(datasetName, flag?.FullName, limit));
+        return (data.Train, data.Test, data);
     }
 
     public static Checkpoint ReadCheckpoint(FileInfo file) => Guarded(() => CheckpointFile.Read(file.FullName));
