@@ -75,6 +75,7 @@ public static class SimilarityPlots
         plot.Axes.Bottom.SetTicks(positions, [.. labels]);
         plot.Axes.Bottom.TickLabelStyle.Rotation = 90;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleLeft;
+        plot.Axes.Bottom.MinimumSize = 16 + 8 * labels.Max(l => l.Length);   // room for the rotated labels, which the layout does not measure
         plot.Axes.Left.SetTicks(positions, [.. labels.Reverse()]);
     }
 
