@@ -122,8 +122,11 @@ public sealed record Ledger
     /// <summary>Every trainable parameter.</summary>
     public long Parameters => Synapses + OtherParameters;
 
-    /// <summary>The arena's values at batch B (a function of B, from the same plans the arena allocates by).</summary>
-    public required Func<int, long> ArenaValues { get; init; }
+    /// <summary>How the arena's values follow the batch size (from the same plans the arena allocates by).</summary>
+    public required Func<int, long> Arena { private get; init; }
+
+    /// <summary>The values the state arena holds at batch <paramref name="batch"/>: every history, scratch tensor and loss buffer.</summary>
+    public long ArenaValues(int batch) => Arena(batch);
 
     /// <summary>Estimated memory for training with batch <paramref name="batch"/>: the arena as declared, weights, gradients and two optimiser moments.</summary>
     public MemoryEstimate Memory(int batch, int bytesPerValue = sizeof(float))
@@ -172,7 +175,7 @@ public sealed record Ledger
             Network = spec.Name, Steps = steps, Unroll = spec.Time.Unroll.ToString().ToLowerInvariant(), WeightTying = Schedule.Tying(spec),
             WeightCopies = spec.WeightCopies, Areas = areas, Projections = projections, Readouts = readouts, SynapticOpsPerStep = ops, EffectiveDepth = effective,
             OtherParameters = areaModels.Sum(m => m.Parameters.Where(p => !p.Synaptic).Sum(p => p.Values)) + graph.Readouts.Sum(r => r.Parameters),
-            ArenaValues = batch => SimulatorMemory.Values(batch, steps, inputShape, areaShapes, readoutShapes) + plans.Sum(p => p.Values(batch, steps)),
+            Arena = batch => SimulatorMemory.Values(batch, steps, inputShape, areaShapes, readoutShapes) + plans.Sum(p => p.Values(batch, steps)),
         };
     }
 

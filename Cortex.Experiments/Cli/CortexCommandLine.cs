@@ -26,6 +26,8 @@ public static class CortexCommandLine
             TrainCommand.Create(),
             EvalCommand.Create(),
             QuickstartCommand.Create(),
+            RecordCommand.Create(),
+            RsaCommand.Create(),
         };
         return Run(root, args);
     }

@@ -34,9 +34,8 @@ public static class EvalCommand
             string datasetName = !OptionValues.Given(r, dataset) && RunSettings.Recorded(checkpoint).GetValueOrDefault("dataset") is { } recorded
                 ? recorded : r.GetValue(dataset)!;
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
-            var source = TrainCommand.Locate(datasetName, r.GetValue(data));
+            var (_, _, test, source) = TrainCommand.LoadData(datasetName, r.GetValue(data), 0, strictLimit: false);
             Console.WriteLine(source);
-            var test = source.LoadTest();
             var problems = DatasetFit.Problems(loaded.Spec, test);
             if (test.Count == 0) problems = [.. problems, $"{test.Name} has no images to test on"];
             if (problems.Count > 0) throw new UserError(string.Join(Environment.NewLine, problems));

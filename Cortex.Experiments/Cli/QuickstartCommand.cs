@@ -31,7 +31,7 @@ public static class QuickstartCommand
             int e = OptionValues.Positive(r.GetValue(epochs), "--epochs", 1_000_000);
             string output = RunFolder.CheckRoot(r.GetValue(outputOption)!);
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
-            var (dataKind, train, test, source) = TrainCommand.LoadData("fashion-mnist", r.GetValue(data), n, strictLimit: false);
+            var (datasetUsed, train, test, source) = TrainCommand.LoadData("fashion-mnist", r.GetValue(data), n, strictLimit: false);
             Console.WriteLine(source);
             Console.WriteLine($"training on {train.Count} images for {e} epoch{(e == 1 ? "" : "s")}, testing on {test.Count}");
             var options = new TrainingOptions
@@ -41,7 +41,7 @@ public static class QuickstartCommand
                 LearningRate = new LearningRate(3e-3, LearningRateShape.Cosine, WarmupSteps: 10),
                 Seed = r.GetValue(seed),
                 CheckpointEveryBatches = int.MaxValue,
-                Data = DataIdentity.Of(dataKind, n, train, test),
+                Data = DataIdentity.Of(datasetUsed, n, train, test),
             };
             var networks = Networks.Select(name => (Name: name, Loaded: CortexCommandLine.LoadNetwork(ConfigFiles.Network(name)))).ToList();
             var problems = networks.SelectMany(x => TrainingChecks.Problems(x.Loaded.Spec, train, test, options)).ToList();

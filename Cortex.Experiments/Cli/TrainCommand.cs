@@ -77,9 +77,9 @@ public static class TrainCommand
             var loaded = CortexCommandLine.LoadNetwork(r.GetValue(file)!);
             var target = Target(checkpoint, loaded.Spec.Name, r.GetValue(output)!, Given(output), r.GetValue(name));
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
-            var (dataKind, train, test, source) = LoadData(datasetName, r.GetValue(data), limitValue, strictLimit: true);
+            var (datasetUsed, train, test, source) = LoadData(datasetName, r.GetValue(data), limitValue, strictLimit: true);
             Console.WriteLine(source);
-            options = options with { Data = DataIdentity.Of(dataKind, limitValue, train, test) };
+            options = options with { Data = DataIdentity.Of(datasetUsed, limitValue, train, test) };
             if (TrainingChecks.Problems(loaded.Spec, train, test, options) is { Count: > 0 } problems)
                 throw new UserError(string.Join(Environment.NewLine, problems));
             // Every readout's loss schedule is part of the network that is trained (and so of what a resume compares).
@@ -172,33 +172,25 @@ public static class TrainCommand
 
     public static Option<DirectoryInfo?> DataOption() => new("--data")
     {
-        Description = $"folder with the IDX files (default: ${DataLocator.EnvironmentVariable}, then /usr/share/datasets/fashion-mnist, then the subset shipped in data/)",
+        Description = $"folder with the data files (default: ${DataLocator.EnvironmentVariable}; for fashion-mnist then /usr/share/datasets/fashion-mnist, then the subset shipped in data/)",
     };
 
-    public static Option<string> DatasetOption() => new("--dataset") { Description = "fashion-mnist | mnist", DefaultValueFactory = _ => "fashion-mnist" };
+    public static Option<string> DatasetOption() => new("--dataset") { Description = DatasetCatalog.Allowed, DefaultValueFactory = _ => "fashion-mnist" };
 
     /// <summary>
-    /// Finds and loads the training and test splits. <paramref name="limit"/> &gt; 0 keeps the first images of the
-    /// training split; with <paramref name="strictLimit"/>, a limit beyond the split is a mistake rather than "all".
+    /// Finds and loads the training and test splits of the dataset --dataset names (<see cref="DatasetCatalog"/>).
+    /// <paramref name="limit"/> &gt; 0 keeps the first images of the training split; with <paramref name="strictLimit"/>, a
+    /// limit beyond the split is a mistake rather than "all".
     /// </summary>
-    public static (DatasetKind Kind, Dataset Train, Dataset Test, DataSource Source) LoadData(string datasetName, DirectoryInfo? flag, int limit, bool strictLimit)
+    public static (string Dataset, Dataset Train, Dataset Test, LoadedData Source) LoadData(string datasetName, DirectoryInfo? flag, int limit, bool strictLimit)
     {
-        var source = Locate(datasetName, flag);
-        var train = source.LoadTrain();
-        var test = source.LoadTest();
+        if (DatasetCatalog.Problem(datasetName) is { } problem) throw new UserError($"--dataset: {problem}");
+        var data = DatasetCatalog.Load(datasetName, flag?.FullName, 0);
+        var train = data.Train;
         if (strictLimit && limit > train.Count)
             throw new UserError($"--limit {limit}: {train.Name} has only {train.Count} images");
         if (limit > 0 && limit < train.Count) train = train.Range(0, limit, $"{train.Name}[..{limit}]");
-        return (source.Kind, train, test, source);
-    }
-
-    /// <summary>Where the files of the dataset named by --dataset are (see <see cref="DataLocator"/>).</summary>
-    public static DataSource Locate(string datasetName, DirectoryInfo? flag)
-    {
-        DatasetKind kind;
-        try { kind = DatasetKind.Parse(datasetName); }
-        catch (DataError e) { throw new UserError($"--dataset: {e.Message}"); }
-        return DataLocator.Locate(kind, flag?.FullName);
+        return (datasetName.Trim(), train, data.Test, data with { Train = train });
     }
 
     public static Checkpoint ReadCheckpoint(FileInfo file) => CheckpointFile.Read(file.FullName);

@@ -10,7 +10,7 @@ namespace Cortex.Experiments.Data;
 /// </summary>
 public sealed record DataIdentity(string Dataset, int Limit, string Train, string Test)
 {
-    public static DataIdentity Of(DatasetKind kind, int limit, Dataset train, Dataset test) => new(kind.Name, limit, Describe(train), Describe(test));
+    public static DataIdentity Of(string dataset, int limit, Dataset train, Dataset test) => new(dataset, limit, Describe(train), Describe(test));
 
     /// <summary>"name: N images [C, H, W], sha256:…" — the first 16 hex digits of the SHA-256 of the pixels (float32) and labels (int32).</summary>
     public static string Describe(Dataset data)
