@@ -17,7 +17,8 @@ namespace Cortex.Core.Kernels;
 public static partial class BatchNorm
 {
     /// <summary>
-    /// <see cref="ForwardTraining{T}"/> into <paramref name="normalised"/>, then activated = f(normalised): both are
+    /// Training forward: normalises with the batch statistics (saving μ and σ⁻¹ = 1/√(σ² + ε) for the backward pass and
+    /// updating the running averages in place) into <paramref name="normalised"/>, then activated = f(normalised): both are
     /// written (backward needs them). activated must not overlap x or normalised.
     /// </summary>
     public static void ForwardTraining<T, TAct>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> normalised, Tensor<T> activated,
@@ -52,7 +53,7 @@ public static partial class BatchNorm
     }
 
     /// <summary>
-    /// Backward through activated = f(BN(x)): <see cref="Backward{T}"/> from dn = f'(n)·dActivated, dn computed on the fly
+    /// Backward through activated = f(BN(x)): the batch-norm backward from dn = f'(n)·dActivated, dn computed on the fly
     /// where it is needed and never stored. dgamma and dbeta accumulate; dx is overwritten or added to
     /// (<paramref name="accumulate"/>); dx must not overlap the inputs.
     /// </summary>

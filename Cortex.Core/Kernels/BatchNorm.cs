@@ -26,53 +26,6 @@ namespace Cortex.Core.Kernels;
 /// </summary>
 public static partial class BatchNorm
 {
-    /// <summary>
-    /// Training forward: normalises with the batch statistics, saves μ and σ⁻¹ = 1/√(σ² + ε) for the backward
-    /// pass, and updates the running averages in place. y may be x (the normalised values overwrite it).
-    /// </summary>
-    /// <param name="x">[B, C, H, W] or [B, C].</param>
-    /// <param name="gamma">[C] scale.</param>
-    /// <param name="beta">[C] shift.</param>
-    /// <param name="y">Output, shaped as x.</param>
-    /// <param name="savedMean">[C] batch means (written).</param>
-    /// <param name="savedInvStd">[C] batch 1/√(biased variance + ε) (written).</param>
-    /// <param name="runningMean">[C], updated: (1 − momentum)·runningMean + momentum·μ.</param>
-    /// <param name="runningVar">[C], updated: (1 − momentum)·runningVar + momentum·(unbiased variance).</param>
-    /// <param name="momentum">Weight of the batch statistics in the running averages, in [0, 1] (PyTorch's default is 0.1).</param>
-    /// <param name="epsilon">Added to the variance, ≥ 0 (commonly 1e-5).</param>
-    public static void ForwardTraining<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y, Tensor<T> savedMean,
-        Tensor<T> savedInvStd, Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const string op = "batch norm forward (training)";
-        var backend = Check.SameBackend(op, x, gamma, beta, y, savedMean, savedInvStd, runningMean, runningVar);
-        var (b, c, s) = Layout(op, x);
-        Check.SameShape(op, "x", x, "y", y);
-        CheckChannels(op, c, ("gamma", gamma), ("beta", beta), ("savedMean", savedMean), ("savedInvStd", savedInvStd),
-            ("runningMean", runningMean), ("runningVar", runningVar));
-        Check.InRange(op, "momentum", double.CreateTruncating(momentum), 0, 1);
-        CheckEpsilon(op, epsilon);
-        long n = (long)b * s;
-        if (n < 2)
-            throw new ArgumentException($"{op}: x {x.Shape} has {n} value per channel; batch statistics need at least 2 (B·H·W ≥ 2)");
-
-        if (backend is IlgpuBackend<T> gpu)
-        {
-            TrainingStatistics(gpu, x, savedMean, savedInvStd, runningMean, runningVar, momentum, epsilon);
-            gpu.Launch(NormalizeKernel, x.Length, x.View, gamma.View, beta.View, savedMean.View, savedInvStd.View, y.View, new Elements(s, c, s, c));
-            return;
-        }
-
-        var cpu = (CpuBackend<T>)backend;
-        double m = double.CreateTruncating(momentum), eps = double.CreateTruncating(epsilon);
-        if (s == 1)
-        {
-            ForwardTrainingRows<T, Identity<T>>(cpu, x, gamma, beta, y, null, savedMean, savedInvStd, runningMean, runningVar, m, eps);
-            return;
-        }
-        ForwardTrainingPlanes<T, Identity<T>>(cpu, x, gamma, beta, y, null, savedMean, savedInvStd, runningMean, runningVar, b, c, s, m, eps);
-    }
-
     /// <summary>Inference forward: y = γ·(x − runningMean)/√(runningVar + ε) + β. y may be x.</summary>
     public static void ForwardInference<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y, Tensor<T> runningMean,
         Tensor<T> runningVar, T epsilon)
@@ -107,52 +60,6 @@ public static partial class BatchNorm
             for (int i = 0; i < b; i++)
                 Affine<T>(x.Span.Slice((i * c + ch) * s, s), scale, shift, y.Span.Slice((i * c + ch) * s, s));
         });
-    }
-
-    /// <summary>
-    /// Backward through the training forward, the batch statistics included (μ and σ depend on x):
-    /// dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂)), means over the channel's B·S values.
-    /// dgamma += Σ dy·x̂ and dbeta += Σ dy ALWAYS accumulate (BPTT sums over steps); dx is overwritten, or
-    /// added to when <paramref name="accumulate"/>. dx must not overlap x or dy.
-    /// </summary>
-    /// <param name="savedMean">[C] μ from <see cref="ForwardTraining{T}"/>.</param>
-    /// <param name="savedInvStd">[C] σ⁻¹ from <see cref="ForwardTraining{T}"/>.</param>
-    public static void Backward<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> dy,
-        Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const string op = "batch norm backward";
-        var backend = Check.SameBackend(op, x, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta);
-        var (b, c, s) = Layout(op, x);
-        Check.SameShape(op, "x", x, "dy", dy);
-        Check.SameShape(op, "x", x, "dx", dx);
-        CheckChannels(op, c, ("gamma", gamma), ("savedMean", savedMean), ("savedInvStd", savedInvStd), ("dgamma", dgamma), ("dbeta", dbeta));
-        long n = (long)b * s;
-
-        if (backend is IlgpuBackend<T> gpu)
-        {
-            int parts = WidePartitions(n);
-            var workspace = gpu.Workspace("batchnorm.partials", 2L * c * parts + 2L * c + 2L * c * FoldLanes);
-            var partials = workspace.SubView(0, 2L * c * parts);
-            var coefficients = workspace.SubView(2L * c * parts, 2L * c);
-            var folded = workspace.SubView(2L * c * parts + 2L * c, 2L * c * FoldLanes);
-            gpu.Launch(GradientPartialsKernel, c * parts, x.View, dy.View, savedMean.View, partials, new Segments(b, c, s, parts, 1));
-            var (sums, lanes) = Fold(gpu, partials, 2 * c, parts, folded);
-            gpu.Launch(ParameterGradientKernel, c, sums, gamma.View, savedInvStd.View, dgamma.View, dbeta.View, coefficients,
-                lanes, T.CreateTruncating(1.0 / n));
-            gpu.Launch(InputGradientKernel, x.Length, x.View, dy.View, gamma.View, savedMean.View, savedInvStd.View, coefficients, dx.View,
-                new Elements(s, c, s, c), accumulate ? 1 : 0);
-            return;
-        }
-
-        // f = identity: d = dy, and the normalised and activated arguments (dy here) are not read.
-        var cpu = (CpuBackend<T>)backend;
-        if (s == 1)
-        {
-            BackwardRows<T, Identity<T>>(cpu, x, gamma, savedMean, savedInvStd, dy, dy, dy, dx, dgamma, dbeta, accumulate);
-            return;
-        }
-        BackwardPlanes<T, Identity<T>>(cpu, x, gamma, savedMean, savedInvStd, dy, dy, dy, dx, dgamma, dbeta, accumulate, b, c, s);
     }
 
     /// <summary>The GPU half of the training statistics: μ, σ⁻¹ and the running averages, from x [B, C, S] (validated by the caller).</summary>

@@ -7,8 +7,8 @@ using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
 namespace Cortex.Core.Kernels;
 
 /// <summary>
-/// Element-wise arithmetic on tensors of one shape: sums of drives, y += α·x, scaling, the modulatory gain
-/// product y = a ⊙ b and its backward pass, and per-channel biases. The CPU half is SIMD
+/// Element-wise arithmetic on tensors of one shape: sums, the product y = a ⊙ b (a gate applied to a state) and its
+/// backward pass, and per-channel biases. The CPU half is SIMD
 /// (TensorPrimitives) split over threads; the GPU half is one thread per element. Outputs may be the same
 /// tensor as an input (y = a, say), but must not overlap it partially.
 /// </summary>
@@ -28,40 +28,6 @@ public static class Elementwise
         }
         CpuParallel.Chunks((CpuBackend<T>)backend, a.Length, (start, length) =>
             TensorPrimitives.Add(a.Span.Slice(start, length), b.Span.Slice(start, length), y.Span.Slice(start, length)));
-    }
-
-    /// <summary>y += α·x.</summary>
-    public static void Axpy<T>(T alpha, Tensor<T> x, Tensor<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const string op = "axpy";
-        var backend = Check.SameBackend(op, x, y);
-        Check.SameShape(op, "x", x, "y", y);
-        if (backend is IlgpuBackend<T> gpu)
-        {
-            gpu.Launch(AxpyKernel, x.Length, x.View, y.View, alpha);
-            return;
-        }
-        CpuParallel.Chunks((CpuBackend<T>)backend, x.Length, (start, length) =>
-        {
-            var ys = y.Span.Slice(start, length);
-            TensorPrimitives.MultiplyAdd(x.Span.Slice(start, length), alpha, ys, ys);
-        });
-    }
-
-    /// <summary>x ← α·x, in place.</summary>
-    public static void Scale<T>(Tensor<T> x, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var backend = Check.SameBackend("scale", x);
-        if (backend is IlgpuBackend<T> gpu)
-        {
-            gpu.Launch(ScaleKernel, x.Length, x.View, alpha);
-            return;
-        }
-        CpuParallel.Chunks((CpuBackend<T>)backend, x.Length, (start, length) =>
-        {
-            var xs = x.Span.Slice(start, length);
-            TensorPrimitives.Multiply(xs, alpha, xs);
-        });
     }
 
     /// <summary>y = a ⊙ b (element-wise product: a multiplicative gain applied to a drive).</summary>
@@ -197,12 +163,6 @@ public static class Elementwise
 
     private static void AddKernel<T>(Index1D i, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y) where T : unmanaged, IFloatingPointIeee754<T>
         => y[i] = a[i] + b[i];
-
-    private static void AxpyKernel<T>(Index1D i, ArrayView<T> x, ArrayView<T> y, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
-        => y[i] += alpha * x[i];
-
-    private static void ScaleKernel<T>(Index1D i, ArrayView<T> x, T alpha) where T : unmanaged, IFloatingPointIeee754<T>
-        => x[i] *= alpha;
 
     private static void MultiplyKernel<T>(Index1D i, ArrayView<T> a, ArrayView<T> b, ArrayView<T> y) where T : unmanaged, IFloatingPointIeee754<T>
         => y[i] = a[i] * b[i];

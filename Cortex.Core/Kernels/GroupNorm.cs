@@ -256,22 +256,3 @@ public static class GroupNorm
         dgamma[c] += sumDyXhat;
     }
 }
-
-/// <summary>
-/// Layer normalisation: <see cref="GroupNorm"/> with one group, so each sample is normalised over all its
-/// C·S values; γ and β are per channel ([C]), as in PyTorch's GroupNorm(1, C), not per element.
-/// savedMean and savedInvStd hold B values.
-/// </summary>
-public static class LayerNorm
-{
-    /// <summary>y = γ_c·(x − μ_b)·σ_b⁻¹ + β_c, statistics over each sample; saves μ and σ⁻¹ ([B]). y may be x.</summary>
-    public static void Forward<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> y, Tensor<T> savedMean, Tensor<T> savedInvStd, T epsilon)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => GroupNorm.Forward("layer norm forward", x, 1, gamma, beta, y, savedMean, savedInvStd, epsilon);
-
-    /// <summary>Backward of <see cref="Forward{T}"/>; dgamma and dbeta ALWAYS accumulate, dx per <paramref name="accumulate"/>.</summary>
-    public static void Backward<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> dy, Tensor<T> dx,
-        Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
-        => GroupNorm.Backward("layer norm backward", x, 1, gamma, savedMean, savedInvStd, dy, dx, dgamma, dbeta, accumulate);
-}

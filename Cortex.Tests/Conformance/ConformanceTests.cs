@@ -53,6 +53,27 @@ public sealed class ConformanceTests
         });
     }
 
+    /// <summary>The configuration reference names every registered word and every key a kind reads, so a new kind is not done until it is documented.</summary>
+    [Test]
+    public void TheConfigReferenceDocumentsEveryWordAndKey()
+    {
+        string page = File.ReadAllText(Path.Combine(Networks.RepoRoot(), "docs", "config-reference.md"));
+        IEnumerable<(string Owner, IReadOnlyList<OptionKey> Keys)> keyed =
+        [
+            .. AreaKinds.All.Select(k => ($"area kind {k.Word}", k.Keys)), .. ProjectionKinds.All.Select(k => ($"connectivity {k.Word}", k.Keys)),
+            .. NormKinds.All.Select(k => ($"norm {k.Word}", k.Keys)), .. ReadoutKinds.All.Select(k => ($"readout kind {k.Word}", k.Keys)),
+        ];
+        Assert.Multiple(() =>
+        {
+            foreach (var (family, _, words) in Registries)
+                foreach (var word in words)
+                    Assert.That(page, Does.Contain($"`{word}`"), $"{family} '{word}' is not in docs/config-reference.md");
+            foreach (var (owner, keys) in keyed)
+                foreach (var key in keys)
+                    Assert.That(page, Does.Contain($"`{key.Name}`"), $"{owner}: key '{key.Name}' is not in docs/config-reference.md");
+        });
+    }
+
     private static IEnumerable<string> NetworkNames() => KindCatalogue.Networks.Keys;
 
     private static IEnumerable<TestCaseData> OnEveryBackend() =>

@@ -19,19 +19,17 @@ public sealed class ElementwiseTests
         using var y = Data.Tensor(b, s, [10, 20, 30]);
         using var z = b.Allocate(s);
 
-        // Axpy with α = 2: y = [10 + 2·1, 20 + 2·(−2), 30 + 2·0.5] = [12, 16, 31].
-        Elementwise.Axpy(2.0, x, y);
-        Assert.That(Data.Read(y), Is.EqualTo(new[] { 12.0, 16, 31 }).Within(1e-15));
-
-        // Add: [1 + 12, −2 + 16, 0.5 + 31] = [13, 14, 31.5].
+        // Add: [1 + 10, −2 + 20, 0.5 + 30] = [11, 18, 30.5].
         Elementwise.Add(x, y, z);
-        Assert.That(Data.Read(z), Is.EqualTo(new[] { 13.0, 14, 31.5 }).Within(1e-15));
+        Assert.That(Data.Read(z), Is.EqualTo(new[] { 11.0, 18, 30.5 }).Within(1e-15));
 
-        // Multiply: [1·12, −2·16, 0.5·31] = [12, −32, 15.5]; then scale by −0.5: [−6, 16, −7.75].
+        // Multiply: [1·10, −2·20, 0.5·30] = [10, −40, 15].
         Elementwise.Multiply(x, y, z);
-        Assert.That(Data.Read(z), Is.EqualTo(new[] { 12.0, -32, 15.5 }).Within(1e-15));
-        Elementwise.Scale(z, -0.5);
-        Assert.That(Data.Read(z), Is.EqualTo(new[] { -6.0, 16, -7.75 }).Within(1e-15));
+        Assert.That(Data.Read(z), Is.EqualTo(new[] { 10.0, -40, 15 }).Within(1e-15));
+
+        // Add in place (y = a): [10 + 10, −40 + 20, 15 + 30] = [20, −20, 45].
+        Elementwise.Add(z, y, z);
+        Assert.That(Data.Read(z), Is.EqualTo(new[] { 20.0, -20, 45 }).Within(1e-15));
     }
 
     [TestCaseSource(typeof(TestBackends), nameof(TestBackends.All))]
@@ -127,8 +125,6 @@ public sealed class ElementwiseTests
             using var bias = Data.Tensor(be, new Shape(Awkward[1]), bias0);
             using var dbias = Data.Tensor(be, new Shape(Awkward[1]), bias0);
             Elementwise.Add(a, c, sum);
-            Elementwise.Axpy(0.75f, a, sum);
-            Elementwise.Scale(sum, -1.5f);
             Elementwise.Multiply(a, c, product);
             Elementwise.MultiplyBackward(a, c, dy, da, dc, accumulate: true);
             Elementwise.AddChannelBias(product, bias);
@@ -138,7 +134,7 @@ public sealed class ElementwiseTests
 
         var got = On(backend);
         var want = On(cpu);
-        string[] names = ["add, axpy, scale", "multiply + channel bias", "da (accumulated)", "db (accumulated)", "dbias"];
+        string[] names = ["add", "multiply + channel bias", "da (accumulated)", "db (accumulated)", "dbias"];
         for (int i = 0; i < names.Length; i++)
             Data.AssertClose(got[i], want[i], TestBackends.AgreementTolerance<float>(), names[i]);
     }
@@ -153,7 +149,8 @@ public sealed class ElementwiseTests
         using var a = Data.Tensor(cpu, s, a0);
         using var y = Data.Tensor(cpu, s, a0);
         using var bias = Data.Tensor(cpu, new Shape(3), [1, 2, 3]);
-        Elementwise.Axpy(2.0, a, y);
+        Elementwise.Add(a, y, y);
+        Elementwise.Add(a, y, y);
         Elementwise.AddChannelBias(y, bias);
         var result = Data.Read(y);
         for (int i = 0; i < result.Length; i += 997)
@@ -172,8 +169,8 @@ public sealed class ElementwiseTests
         {
             Assert.That(Assert.Throws<ArgumentException>(() => Elementwise.Add(a, b, a))!.Message,
                 Does.Contain("add").And.Contain("[2, 3]").And.Contain("[3, 2]"));
-            Assert.That(Assert.Throws<ArgumentException>(() => Elementwise.Axpy(1f, a, b))!.Message,
-                Does.Contain("axpy").And.Contain("[2, 3]").And.Contain("[3, 2]"));
+            Assert.That(Assert.Throws<ArgumentException>(() => Elementwise.Multiply(a, a, b))!.Message,
+                Does.Contain("multiply").And.Contain("[2, 3]").And.Contain("[3, 2]"));
             Assert.That(Assert.Throws<ArgumentException>(() => Elementwise.MultiplyBackward(a, a, a, b, null, false))!.Message,
                 Does.Contain("multiply backward").And.Contain("da").And.Contain("[3, 2]"));
             Assert.That(Assert.Throws<ArgumentException>(() => Elementwise.AddChannelBias(a, bias))!.Message,

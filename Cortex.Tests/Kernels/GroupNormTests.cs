@@ -46,7 +46,7 @@ public sealed class GroupNormTests
     }
 
     [TestCaseSource(nameof(Backends))]
-    public void HandComputedLayerNormOfARow(DeviceKind kind)
+    public void HandComputedOneGroupOfARow(DeviceKind kind)
     {
         // One sample, x = 1, 2, 3, 4 over four channels: μ = 2.5, σ² = 1.25.
         var b = TestBackends.Get<double>(kind);
@@ -56,7 +56,7 @@ public sealed class GroupNormTests
         using var y = b.Allocate(new Shape(1, 4));
         using var mean = b.Allocate(new Shape(1));
         using var invStd = b.Allocate(new Shape(1));
-        LayerNorm.Forward(x, gamma, beta, y, mean, invStd, 0.0);
+        GroupNorm.Forward(x, 1, gamma, beta, y, mean, invStd, 0.0);
         double r = 1 / Math.Sqrt(1.25);
         Assert.That(Data.Read(y), Is.EqualTo(new[] { -1.5 * r, 2 * -0.5 * r, 0.5 * r + 1, 1.5 * r }).Within(1e-12));
         Assert.That(Data.Read(mean), Is.EqualTo(new[] { 2.5 }).Within(1e-12));
@@ -172,8 +172,8 @@ public sealed class GroupNormTests
         e = Assert.Throws<ArgumentException>(() => GroupNorm.Backward(x, 2, c5, stats4, stats4, x, x, c6, c6, false));
         Assert.That(e!.Message, Does.Contain("group norm backward").And.Contain("gamma").And.Contain("[6]").And.Contain("[5]"));
 
-        e = Assert.Throws<ArgumentException>(() => LayerNorm.Forward(x, c6, c6, x, stats4, stats4, 1e-5f));
-        Assert.That(e!.Message, Does.Contain("layer norm forward").And.Contain("savedMean").And.Contain("[2]").And.Contain("[4]"));
+        e = Assert.Throws<ArgumentException>(() => GroupNorm.Forward(x, 1, c6, c6, x, stats4, stats4, 1e-5f));
+        Assert.That(e!.Message, Does.Contain("group norm forward").And.Contain("savedMean").And.Contain("[2]").And.Contain("[4]"));
 
         Assert.Throws<ArgumentOutOfRangeException>(() => GroupNorm.Forward(x, 0, c6, c6, x, stats, stats, 1e-5f));
     }

@@ -123,20 +123,25 @@ public sealed class TrainingTests
 
     private static IEnumerable<string> Configs() => Directory.GetFiles(Networks.ConfigFolder, "*.yaml").Select(Path.GetFileNameWithoutExtension).Order()!;
 
+    /// <summary>Every shipped network builds, its parameters are what the ledger counts, and it takes a training step (batch 2, the one training step).</summary>
     [TestCaseSource(nameof(Configs))]
-    public void EveryConfigBuildsAndRunsOneForwardPassAtBatchOne(string name)
+    public void EveryConfigTakesATrainingStep(string name)
     {
-        var loaded = Networks.Config(name);
+        var loaded = Cortex.Experiments.Training.TrainingSession.WithLoss(Networks.Config(name), null);
         var backend = TestBackends.Get<float>(DeviceKind.Cpu);
         using var net = NetworkBuilder.Build(loaded, backend, seed: 1);
+        Assert.That(net.Parameters.Sum(p => (long)p.Value.Length), Is.EqualTo(loaded.Ledger.Parameters), "the parameters the ledger counts");
         int size = NetworkHarness.InputSize(net);
-        var logits = NetworkHarness.Outputs(net.Forward(Data.Cast<float>(Data.Random(size, 3, 0, 1)), 1, training: false));
-        int expected = loaded.Spec.Readouts.Sum(r => r.Options.ReadSteps(loaded.Spec.Time.Steps).Count * r.Classes);
+        using var optimiser = new AdamW<float>(net.Parameters);
+        using var step = new TrainingStep<float>(net, optimiser);
+        var before = Data.Read(net.Parameters[0].Value);
+        var outcome = step.Run(Data.Cast<float>(Data.Random(2 * size, 3, 0, 1)), 2, [1, 0], [], 1e-3);
         Assert.Multiple(() =>
         {
-            Assert.That(logits, Has.Length.EqualTo(expected));
-            Assert.That(logits.All(double.IsFinite), "finite logits");
-            Assert.That(net.Parameters.Sum(p => (long)p.Value.Length), Is.EqualTo(loaded.Ledger.Parameters), "the parameters the ledger counts");
+            Assert.That(outcome.Taken, Is.True, outcome.Failure);
+            Assert.That(double.IsFinite(outcome.Loss) && outcome.Loss > 0, $"loss {outcome.Loss}");
+            Assert.That(NetworkHarness.Outputs([.. net.Readouts.Select(r => net.Logits(r.Name))]).All(double.IsFinite), "finite logits");
+            Assert.That(Data.Read(net.Parameters[0].Value), Is.Not.EqualTo(before), "the step changed the weights");
         });
     }
 
