@@ -21,7 +21,7 @@ public sealed class AuxHeadsVariant : VariantKind
     public override string Summary => "the feedforward network, one step, with a readout after every area (Zamir et al. 2017's control for loss placement)";
 
     /// <inheritdoc/>
-    public override string Matching => "not matched: the feedforward network's synapses, plus one readout per area";
+    public override string MatchingRule => "not matched: the feedforward network's synapses, plus one readout per area";
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Settings => ["loss"];

@@ -23,7 +23,7 @@ public sealed class DeeperVariant : VariantKind
     public override string Summary => "the feedforward network with extra stages (areas of the same shape) after its areas (Spoerer et al. 2017's B-D)";
 
     /// <inheritdoc/>
-    public override string Matching => "0–4 extra 3×3 stages after each area, the counts closest to the recurrent network's synapses (or MACs per image); if none is within 2%, the closest below and channels scaled to close the gap";
+    public override string MatchingRule => "0–4 extra 3×3 stages after each area, the counts closest to the recurrent network's synapses (or MACs per image); if none is within 2%, the closest below and channels scaled to close the gap";
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Settings => ["match"];
@@ -33,7 +33,7 @@ public sealed class DeeperVariant : VariantKind
     {
         var form = FeedforwardForm.Of(original, Word).Recurrent(Word, "; there is no recurrent network to match");
         var spec = form.Spec;
-        long target = Variants.Matching.Measure(settings.Match, original.Ledger);
+        long target = Matching.Measure(settings.Match, original.Ledger);
         int n = spec.Areas.Count;
         var candidates = n <= MaxJointAreas
             ? Enumerable.Range(1, (int)Math.Pow(MaxStages + 1, n) - 1).Select(index =>
@@ -46,7 +46,7 @@ public sealed class DeeperVariant : VariantKind
         var measured = Measure(spec, candidates.ToList(), settings.Match, target);
 
         var changes = form.Changes.ToList();
-        var within = measured.Where(m => Math.Abs(m.Value - target) <= Variants.Matching.Tolerance * target).ToList();
+        var within = measured.Where(m => Math.Abs(m.Value - target) <= Matching.Tolerance * target).ToList();
         if (within.Count > 0)
         {
             var best = within.OrderBy(m => Math.Abs(m.Value - target)).ThenBy(m => m.Stages.Sum()).ThenBy(m => m.Stages.Max()).First();
@@ -58,8 +58,8 @@ public sealed class DeeperVariant : VariantKind
             ? below.OrderByDescending(m => m.Value).ThenBy(m => m.Stages.Sum()).First()
             : measured.OrderBy(m => m.Value).ThenBy(m => m.Stages.Sum()).First();
         changes.Add(StageChange(spec, kept.Stages));
-        changes.Add($"no stage counts come within 2%: these give {Variants.Matching.Count(kept.Value)} against {Variants.Matching.Count(target)} {Variants.Matching.Words(settings.Match)} "
-            + $"({Variants.Matching.Percent((double)(kept.Value - target) / target)}), so the channels close the gap");
+        changes.Add($"no stage counts come within 2%: these give {Matching.Count(kept.Value)} against {Matching.Count(target)} {Matching.Words(settings.Match)} "
+            + $"({Matching.Percent((double)(kept.Value - target) / target)}), so the channels close the gap");
         int[] channels = [.. spec.Areas.Select(a => a.Shape.Channels)];
         var choice = ChannelSearch.Closest(channels, c => Deepen(SpecEdits.WithChannels(spec, c), kept.Stages), settings.Match, target);
         changes.Add($"channels {ChannelSearch.Factor(channels, choice.Channels)} (each stage as its area): {SpecEdits.ChannelChanges(spec, choice.Channels)}");
@@ -75,7 +75,7 @@ public sealed class DeeperVariant : VariantKind
     {
         const int Shortlist = 12;
         int n = spec.Areas.Count;
-        long Exact(int[] stages) => Variants.Matching.Measure(quantity, NetworkLoader.Validate(Deepen(spec, stages)).Ledger);
+        long Exact(int[] stages) => Matching.Measure(quantity, NetworkLoader.Validate(Deepen(spec, stages)).Ledger);
         if (candidates.Count <= 2 * Shortlist) return [.. candidates.Select(d => (d, Exact(d)))];
         long baseline = Exact(new int[n]);
         var cost = Enumerable.Range(0, n).Select(a =>

@@ -22,7 +22,7 @@ public sealed class FeedbackAsLateralVariant : VariantKind
     public override string Summary => "each feedback projection replaced by lateral projections in its target area with as many synapses";
 
     /// <inheritdoc/>
-    public override string Matching => "each feedback's synapses by n lateral k×k convolutions (n·C²·k² closest), each at its own delay; the network's synapses within 2%";
+    public override string MatchingRule => "each feedback's synapses by n lateral k×k convolutions (n·C²·k² closest), each at its own delay; the network's synapses within 2%";
 
     /// <inheritdoc/>
     protected override VariantEdit Transform(LoadedNetwork original, VariantSettings settings)
@@ -49,8 +49,8 @@ public sealed class FeedbackAsLateralVariant : VariantKind
             foreach (int delay in choice.Delays)
                 projections.Add(SpecEdits.Projection($"{p.To}->{p.To}.d{delay}", p.To, p.To, ProjectionType.Lateral, delay, options, like: p));
             string connectivity = target.IsSpatial ? $"conv {choice.Kernel}×{choice.Kernel}" : "dense";
-            changes.Add($"feedback {p.Name} ({Variants.Matching.Count(synapses)} synapses) → {SynapseTransfer.Describe(choice, "lateral", p.To, p.To, connectivity)}{ModeWords(p)} "
-                + $"({Variants.Matching.Count(choice.Synapses)}; {Variants.Matching.Signed(choice.Synapses - synapses)}, {Variants.Matching.Percent((double)(choice.Synapses - synapses) / synapses)})");
+            changes.Add($"feedback {p.Name} ({Matching.Count(synapses)} synapses) → {SynapseTransfer.Describe(choice, "lateral", p.To, p.To, connectivity)}{ModeWords(p)} "
+                + $"({Matching.Count(choice.Synapses)}; {Matching.Signed(choice.Synapses - synapses)}, {Matching.Percent((double)(choice.Synapses - synapses) / synapses)})");
         }
         return new VariantEdit(SpecEdits.Recomplete(spec with { Name = $"{spec.Name}-{Word}", Projections = projections }), changes, MatchQuantity.Synapses);
     }

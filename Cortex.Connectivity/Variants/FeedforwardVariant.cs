@@ -15,7 +15,7 @@ public sealed class FeedforwardVariant : VariantKind
     public override string Summary => "lateral and feedback projections and leaks removed (Spoerer et al. 2017's B from BLT)";
 
     /// <inheritdoc/>
-    public override string Matching => "not matched: it keeps the feedforward projections and loses the recurrent synapses";
+    public override string MatchingRule => "not matched: it keeps the feedforward projections and loses the recurrent synapses";
 
     /// <inheritdoc/>
     protected override VariantEdit Transform(LoadedNetwork original, VariantSettings settings)

@@ -20,7 +20,7 @@ public sealed class LargerKernelsVariant : VariantKind
     public override string Summary => "the feedforward network with larger kernels in its feedforward convolutions (Spoerer et al. 2017's B-K)";
 
     /// <inheritdoc/>
-    public override string Matching => "every feedforward kernel grown by the same 2j; if no j is within 2% of the recurrent network's synapses (or MACs), the largest j below them and channels scaled to close the gap";
+    public override string MatchingRule => "every feedforward kernel grown by the same 2j; if no j is within 2% of the recurrent network's synapses (or MACs), the largest j below them and channels scaled to close the gap";
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Settings => ["match"];
@@ -44,16 +44,16 @@ public sealed class LargerKernelsVariant : VariantKind
         });
         limit = Math.Clamp(limit, 1, MaxGrowth);
 
-        long target = Variants.Matching.Measure(settings.Match, original.Ledger);
+        long target = Matching.Measure(settings.Match, original.Ledger);
         var values = new List<(int Growth, long Value)>();
         for (int j = 1; j <= limit; j++)
         {
-            long value = Variants.Matching.Measure(settings.Match, NetworkLoader.Validate(Grow(spec, j)).Ledger);
+            long value = Matching.Measure(settings.Match, NetworkLoader.Validate(Grow(spec, j)).Ledger);
             values.Add((j, value));
             if (value > target) break;
         }
         var changes = form.Changes.ToList();
-        var within = values.Where(v => Math.Abs(v.Value - target) <= Variants.Matching.Tolerance * target).ToList();
+        var within = values.Where(v => Math.Abs(v.Value - target) <= Matching.Tolerance * target).ToList();
         if (within.Count > 0)
         {
             int j = within.MinBy(v => Math.Abs(v.Value - target)).Growth;
@@ -62,8 +62,8 @@ public sealed class LargerKernelsVariant : VariantKind
         }
         int growth = values.Where(v => v.Value <= target).Select(v => v.Growth).DefaultIfEmpty(1).Max();
         changes.Add(KernelChange(spec, growth));
-        changes.Add($"kernels alone give {string.Join(" and ", values.Select(v => $"{Variants.Matching.Count(v.Value)} at +{2 * v.Growth} ({Variants.Matching.Percent((double)(v.Value - target) / target)})"))} "
-            + $"against {Variants.Matching.Count(target)} {Variants.Matching.Words(settings.Match)}, so the channels close the gap");
+        changes.Add($"kernels alone give {string.Join(" and ", values.Select(v => $"{Matching.Count(v.Value)} at +{2 * v.Growth} ({Matching.Percent((double)(v.Value - target) / target)})"))} "
+            + $"against {Matching.Count(target)} {Matching.Words(settings.Match)}, so the channels close the gap");
         int[] channels = [.. spec.Areas.Select(a => a.Shape.Channels)];
         var grown = Grow(spec, growth);
         var choice = ChannelSearch.Closest(channels, c => SpecEdits.WithChannels(grown, c), settings.Match, target);

@@ -24,7 +24,7 @@ public sealed class LateralAsFeedbackVariant : VariantKind
     public override string Summary => "each lateral projection replaced by feedback from the next higher area with as many synapses";
 
     /// <inheritdoc/>
-    public override string Matching => "each lateral's synapses by n feedback projections from the next higher area (n·C_A·C_H·k² closest), each at its own delay; the network's synapses within 2%";
+    public override string MatchingRule => "each lateral's synapses by n feedback projections from the next higher area (n·C_A·C_H·k² closest), each at its own delay; the network's synapses within 2%";
 
     /// <inheritdoc/>
     protected override VariantEdit Transform(LoadedNetwork original, VariantSettings settings)
@@ -57,9 +57,9 @@ public sealed class LateralAsFeedbackVariant : VariantKind
             var choice = SynapseTransfer.Closest(synapses, g.Unit, g.Kernels, SynapseTransfer.FreeDelays(others, higher.Name, p.To, p.Mode, p.Delay, spec.Time.Steps));
             foreach (int delay in choice.Delays)
                 projections.Add(SpecEdits.Projection($"{higher.Name}->{p.To}.d{delay}", higher.Name, p.To, ProjectionType.Feedback, delay, g.Options(choice.Kernel), like: p));
-            changes.Add($"lateral {p.Name} ({Variants.Matching.Count(synapses)} synapses) → {SynapseTransfer.Describe(choice, "feedback", higher.Name, p.To, g.Describe(choice.Kernel))}"
-                + $"{FeedbackAsLateralVariant.ModeWords(p)} ({Variants.Matching.Count(choice.Synapses)}; {Variants.Matching.Signed(choice.Synapses - synapses)}, "
-                + $"{Variants.Matching.Percent((double)(choice.Synapses - synapses) / synapses)})");
+            changes.Add($"lateral {p.Name} ({Matching.Count(synapses)} synapses) → {SynapseTransfer.Describe(choice, "feedback", higher.Name, p.To, g.Describe(choice.Kernel))}"
+                + $"{FeedbackAsLateralVariant.ModeWords(p)} ({Matching.Count(choice.Synapses)}; {Matching.Signed(choice.Synapses - synapses)}, "
+                + $"{Matching.Percent((double)(choice.Synapses - synapses) / synapses)})");
         }
         if (changes.Count == 0)
             throw new VariantNotApplicable($"{Word} does not apply to {spec.Name}: no lateral projection can become feedback: {string.Join("; ", kept)}");

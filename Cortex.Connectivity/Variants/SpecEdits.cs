@@ -1,5 +1,6 @@
 using Cortex.Areas;
 using Cortex.Areas.Dynamics;
+using Cortex.Areas.Modes;
 using Cortex.Areas.Projections;
 using Cortex.Connectivity.Spec;
 using Cortex.Connectivity.Validation;
@@ -38,7 +39,7 @@ internal static class SpecEdits
         new()
         {
             Name = name, From = from, To = to, Type = type, Delay = delay, Options = options,
-            Mode = like?.Mode ?? Areas.Modes.ProjectionModes.Additive, Init = like?.Init ?? WeightInit.Kaiming, Gain = like?.Gain ?? 1.0, Sign = like?.Sign ?? WeightSign.None,
+            Mode = like?.Mode ?? ProjectionModes.Additive, Init = like?.Init ?? WeightInit.Kaiming, Gain = like?.Gain ?? 1.0, Sign = like?.Sign ?? WeightSign.None,
         };
 
     /// <summary>Whether a projection carries the name a file gives it by default: <c>from->to</c>.</summary>

@@ -16,7 +16,7 @@ public sealed class TiedEveryKVariant : VariantKind
     public override string Summary => "a copy of the weights per block of k steps: between recurrent (shared) and untied";
 
     /// <inheritdoc/>
-    public override string Matching => "not matched: equal depth and computation, ⌈T/k⌉ times the synapses";
+    public override string MatchingRule => "not matched: equal depth and computation, ⌈T/k⌉ times the synapses";
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Settings => ["k"];

@@ -17,7 +17,7 @@ public sealed class UntiedVariant : VariantKind
     public override string Summary => "a copy of the weights per step: the untied twin of equal depth (weight_tying: untied)";
 
     /// <inheritdoc/>
-    public override string Matching => "not matched: equal depth and computation, T times the synapses";
+    public override string MatchingRule => "not matched: equal depth and computation, T times the synapses";
 
     /// <inheritdoc/>
     protected override VariantEdit Transform(LoadedNetwork original, VariantSettings settings)
@@ -31,14 +31,14 @@ public sealed class UntiedVariant : VariantKind
     }
 
     /// <summary>The edit that changes weight tying, with the synapses it costs.</summary>
-    internal static VariantEdit Tying(LoadedNetwork original, Spec.NetworkSpec tied)
+    internal static VariantEdit Tying(LoadedNetwork original, NetworkSpec tied)
     {
         var ledger = NetworkLoader.Validate(tied).Ledger;
         long before = original.Ledger.Synapses;
         return new VariantEdit(tied,
         [
             $"weight_tying {Schedule.Tying(original.Spec)} → {Schedule.Tying(tied)}: {ledger.WeightCopies} cop{(ledger.WeightCopies == 1 ? "y" : "ies")} of every synaptic weight over {tied.Time.Steps} steps "
-            + $"(was {original.Ledger.WeightCopies}); synapses {Variants.Matching.Count(before)} → {Variants.Matching.Count(ledger.Synapses)} ({Variants.Matching.Signed(ledger.Synapses - before)})",
+            + $"(was {original.Ledger.WeightCopies}); synapses {Matching.Count(before)} → {Matching.Count(ledger.Synapses)} ({Matching.Signed(ledger.Synapses - before)})",
         ]);
     }
 }

@@ -28,7 +28,7 @@ public sealed record Variant(VariantKind Kind, LoadedNetwork Original, LoadedNet
             string from = Original.Spec.File.Length == 0 ? "" : $" ({Path.GetFileName(Original.Spec.File)})";
             var text = new StringBuilder();
             text.AppendLine($"{Kind.Word} variant of {Original.Spec.Name}{from}: {Kind.Summary}");
-            text.AppendLine($"matching: {Kind.Matching}");
+            text.AppendLine($"matching: {Kind.MatchingRule}");
             text.AppendLine("changes:");
             foreach (var change in Changes) text.AppendLine($"  {change}");
             if (Match is { } m) text.AppendLine($"matched: {m.Describe(Original.Spec.Name)}");

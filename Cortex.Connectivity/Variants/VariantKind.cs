@@ -19,7 +19,7 @@ public abstract class VariantKind : IRegistryEntry
     public abstract string Summary { get; }
 
     /// <summary>How the variant is matched to the original (or "not matched"), in one line, for docs and file headers.</summary>
-    public abstract string Matching { get; }
+    public abstract string MatchingRule { get; }
 
     /// <summary>The settings it reads (<see cref="VariantSettings.Words"/>): "match", "k", "loss"; others must be left unset.</summary>
     public virtual IReadOnlyList<string> Settings => [];
@@ -41,7 +41,7 @@ public abstract class VariantKind : IRegistryEntry
         {
             throw new InvalidOperationException($"the {Word} variant of {original.Spec.Name} is not a valid network: {string.Join("; ", e.Errors)}", e);
         }
-        var match = edit.Match is { } quantity ? new Matching(quantity, Variants.Matching.Measure(quantity, original.Ledger), Variants.Matching.Measure(quantity, network.Ledger)) : null;
+        var match = edit.Match is { } quantity ? new Matching(quantity, Matching.Measure(quantity, original.Ledger), Matching.Measure(quantity, network.Ledger)) : null;
         return new Variant(this, original, network, edit.Changes, match);
     }
 
@@ -54,6 +54,3 @@ public abstract class VariantKind : IRegistryEntry
 /// <param name="Changes">What was changed, one line each, in the order it was done.</param>
 /// <param name="Match">The quantity matched to the original's (null: not matched).</param>
 public sealed record VariantEdit(NetworkSpec Spec, IReadOnlyList<string> Changes, MatchQuantity? Match = null);
-
-/// <summary>Why a variant kind does not apply to a network: one line naming the network and the reason.</summary>
-public sealed class VariantNotApplicable(string message) : Exception(message);

@@ -14,7 +14,7 @@ public sealed class WiderVariant : VariantKind
     public override string Summary => "the feedforward network with more channels in every area (Spoerer et al. 2017's B-F)";
 
     /// <inheritdoc/>
-    public override string Matching => "channels of every area scaled together, then ±2 per area, to the recurrent network's synapses (or MACs per image) within 2%";
+    public override string MatchingRule => "channels of every area scaled together, then ±2 per area, to the recurrent network's synapses (or MACs per image) within 2%";
 
     /// <inheritdoc/>
     public override IReadOnlyList<string> Settings => ["match"];
@@ -23,7 +23,7 @@ public sealed class WiderVariant : VariantKind
     protected override VariantEdit Transform(LoadedNetwork original, VariantSettings settings)
     {
         var form = FeedforwardForm.Of(original, Word).Recurrent(Word, "; there is no recurrent network to match");
-        long target = Variants.Matching.Measure(settings.Match, original.Ledger);
+        long target = Matching.Measure(settings.Match, original.Ledger);
         int[] channels = [.. form.Spec.Areas.Select(a => a.Shape.Channels)];
         var choice = ChannelSearch.Closest(channels, c => SpecEdits.WithChannels(form.Spec, c), settings.Match, target);
         return new VariantEdit(choice.Spec with { Name = $"{original.Spec.Name}-{Word}" },
