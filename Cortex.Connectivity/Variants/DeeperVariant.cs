@@ -59,7 +59,7 @@ public sealed class DeeperVariant : VariantKind
             : measured.OrderBy(m => m.Value).ThenBy(m => m.Stages.Sum()).First();
         changes.Add(StageChange(spec, kept.Stages));
         changes.Add($"no stage counts come within 2%: these give {Matching.Count(kept.Value)} against {Matching.Count(target)} {Matching.Words(settings.Match)} "
-            + $"({Matching.Percent((double)(kept.Value - target) / target)}), so the channels close the gap");
+            + $"({Matching.Percent(Matching.Fraction(target, kept.Value))}), so the channels close the gap");
         int[] channels = [.. spec.Areas.Select(a => a.Shape.Channels)];
         var choice = ChannelSearch.Closest(channels, c => Deepen(SpecEdits.WithChannels(spec, c), kept.Stages), settings.Match, target);
         changes.Add($"channels {ChannelSearch.Factor(channels, choice.Channels)} (each stage as its area): {SpecEdits.ChannelChanges(spec, choice.Channels)}");

@@ -50,7 +50,7 @@ public sealed class FeedbackAsLateralVariant : VariantKind
                 projections.Add(SpecEdits.Projection($"{p.To}->{p.To}.d{delay}", p.To, p.To, ProjectionType.Lateral, delay, options, like: p));
             string connectivity = target.IsSpatial ? $"conv {choice.Kernel}×{choice.Kernel}" : "dense";
             changes.Add($"feedback {p.Name} ({Matching.Count(synapses)} synapses) → {SynapseTransfer.Describe(choice, "lateral", p.To, p.To, connectivity)}{ModeWords(p)} "
-                + $"({Matching.Count(choice.Synapses)}; {Matching.Signed(choice.Synapses - synapses)}, {Matching.Percent((double)(choice.Synapses - synapses) / synapses)})");
+                + $"({Matching.Count(choice.Synapses)}; {Matching.Change(synapses, choice.Synapses)})");
         }
         return new VariantEdit(SpecEdits.Recomplete(spec with { Name = $"{spec.Name}-{Word}", Projections = projections }), changes, MatchQuantity.Synapses);
     }

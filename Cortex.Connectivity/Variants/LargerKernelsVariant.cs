@@ -62,7 +62,7 @@ public sealed class LargerKernelsVariant : VariantKind
         }
         int growth = values.Where(v => v.Value <= target).Select(v => v.Growth).DefaultIfEmpty(1).Max();
         changes.Add(KernelChange(spec, growth));
-        changes.Add($"kernels alone give {string.Join(" and ", values.Select(v => $"{Matching.Count(v.Value)} at +{2 * v.Growth} ({Matching.Percent((double)(v.Value - target) / target)})"))} "
+        changes.Add($"kernels alone give {string.Join(" and ", values.Select(v => $"{Matching.Count(v.Value)} at +{2 * v.Growth} ({Matching.Percent(Matching.Fraction(target, v.Value))})"))} "
             + $"against {Matching.Count(target)} {Matching.Words(settings.Match)}, so the channels close the gap");
         int[] channels = [.. spec.Areas.Select(a => a.Shape.Channels)];
         var grown = Grow(spec, growth);

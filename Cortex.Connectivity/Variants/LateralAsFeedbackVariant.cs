@@ -58,8 +58,7 @@ public sealed class LateralAsFeedbackVariant : VariantKind
             foreach (int delay in choice.Delays)
                 projections.Add(SpecEdits.Projection($"{higher.Name}->{p.To}.d{delay}", higher.Name, p.To, ProjectionType.Feedback, delay, g.Options(choice.Kernel), like: p));
             changes.Add($"lateral {p.Name} ({Matching.Count(synapses)} synapses) → {SynapseTransfer.Describe(choice, "feedback", higher.Name, p.To, g.Describe(choice.Kernel))}"
-                + $"{FeedbackAsLateralVariant.ModeWords(p)} ({Matching.Count(choice.Synapses)}; {Matching.Signed(choice.Synapses - synapses)}, "
-                + $"{Matching.Percent((double)(choice.Synapses - synapses) / synapses)})");
+                + $"{FeedbackAsLateralVariant.ModeWords(p)} ({Matching.Count(choice.Synapses)}; {Matching.Change(synapses, choice.Synapses)})");
         }
         if (changes.Count == 0)
             throw new VariantNotApplicable($"{Word} does not apply to {spec.Name}: no lateral projection can become feedback: {string.Join("; ", kept)}");

@@ -16,7 +16,7 @@ public sealed record Matching(MatchQuantity Quantity, long Target, long Achieved
     public long Residual => Achieved - Target;
 
     /// <summary>The residual as a fraction of the target.</summary>
-    public double ResidualFraction => Target == 0 ? 0 : (double)Residual / Target;
+    public double ResidualFraction => Fraction(Target, Achieved);
 
     /// <summary>Whether the residual is within <see cref="Tolerance"/>.</summary>
     public bool Within => Math.Abs(ResidualFraction) <= Tolerance;
@@ -39,6 +39,13 @@ public sealed record Matching(MatchQuantity Quantity, long Target, long Achieved
 
     /// <summary>A signed count: +1,024, −207, 0.</summary>
     public static string Signed(long n) => n > 0 ? $"+{Count(n)}" : n < 0 ? $"−{Count(-n)}" : "0";
+
+    /// <summary>"−1,024, −11.11%": how far <paramref name="value"/> is from <paramref name="reference"/>, absolute and in %.</summary>
+    public static string Change(long reference, long value) =>
+        $"{Signed(value - reference)}, {Percent(Fraction(reference, value))}";
+
+    /// <summary>(value − reference)/reference; 0 when the reference is 0.</summary>
+    public static double Fraction(long reference, long value) => reference == 0 ? 0 : (double)(value - reference) / reference;
 
     /// <summary>A signed percentage with two decimals: +0.98%, −0.25%, 0.00%.</summary>
     public static string Percent(double fraction)

@@ -25,7 +25,7 @@ public sealed record Variant(VariantKind Kind, LoadedNetwork Original, LoadedNet
         get
         {
             var (o, v) = (Original.Ledger, Network.Ledger);
-            string from = Original.Spec.File.Length == 0 ? "" : $" ({Path.GetFileName(Original.Spec.File)})";
+            string from = string.IsNullOrEmpty(Original.Spec.File) ? "" : $" ({Path.GetFileName(Original.Spec.File)})";
             var text = new StringBuilder();
             text.AppendLine($"{Kind.Word} variant of {Original.Spec.Name}{from}: {Kind.Summary}");
             text.AppendLine($"matching: {Kind.MatchingRule}");

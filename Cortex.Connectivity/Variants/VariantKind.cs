@@ -21,7 +21,7 @@ public abstract class VariantKind : IRegistryEntry
     /// <summary>How the variant is matched to the original (or "not matched"), in one line, for docs and file headers.</summary>
     public abstract string MatchingRule { get; }
 
-    /// <summary>The settings it reads (<see cref="VariantSettings.Words"/>): "match", "k", "loss"; others must be left unset.</summary>
+    /// <summary>The settings it reads, by word: "match" (<see cref="VariantSettings.Match"/>), "k" (<see cref="VariantSettings.K"/>), "loss" (<see cref="VariantSettings.HeadLoss"/>); others are ignored by the kind, and the command line refuses them.</summary>
     public virtual IReadOnlyList<string> Settings => [];
 
     /// <summary>The variant of <paramref name="spec"/> (validated first).</summary>

@@ -15,9 +15,6 @@ public enum MatchQuantity
 /// <summary>The settings a variant kind may read; each kind lists those it reads in <see cref="VariantKind.Settings"/>.</summary>
 public sealed record VariantSettings
 {
-    /// <summary>The words of the settings, as kinds list them: "match", "k", "loss".</summary>
-    public static readonly string[] Words = ["match", "k", "loss"];
-
     /// <summary>Every setting at its default.</summary>
     public static readonly VariantSettings Default = new();
 

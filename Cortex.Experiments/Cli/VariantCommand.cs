@@ -73,7 +73,7 @@ public static class VariantCommand
             .AddColumn("")
             .AddColumns(new[] { variant.Original.Spec.Name, variant.Spec.Name, "change" }.Select(h => new TableColumn(e(h)).RightAligned()).ToArray());
         void Row(string what, long before, long after) =>
-            table.AddRow(e(what), Matching.Count(before), Matching.Count(after), e(before == 0 ? Matching.Signed(after) : $"{Matching.Signed(after - before)} ({Matching.Percent((double)(after - before) / before)})"));
+            table.AddRow(e(what), Matching.Count(before), Matching.Count(after), e(before == 0 ? Matching.Signed(after) : $"{Matching.Signed(after - before)} ({Matching.Percent(Matching.Fraction(before, after))})"));
         Row("synapses", o.Synapses, v.Synapses);
         Row("parameters", o.Parameters, v.Parameters);
         Row("neurons", o.Neurons, v.Neurons);
