@@ -28,6 +28,7 @@ public static class CortexCommandLine
             QuickstartCommand.Create(),
             RecordCommand.Create(),
             RsaCommand.Create(),
+            VariantCommand.Create(),
         };
         return Run(root, args);
     }
