@@ -14,6 +14,9 @@ public static class EvaluationJson
     /// <summary>The schema version written in the file's <c>schemaVersion</c>.</summary>
     public const int SchemaVersion = 1;
 
+    /// <summary>The report's JSON settings, writing lesions and stimuli (<c>V2->V1</c>, <c>noise:0.3+first-2</c>) as typed rather than escaped.</summary>
+    private static readonly JsonSerializerOptions Options = new(Reporting.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>The evaluation as JSON text.</summary>
     /// <param name="checkpoint">The checkpoint evaluated (its path).</param>
     /// <param name="network">The network's name.</param>
@@ -51,7 +54,7 @@ public static class EvaluationJson
                 }),
             }),
         };
-        return JsonSerializer.Serialize(document, Reporting.Json);
+        return JsonSerializer.Serialize(document, Options);
     }
 
     /// <summary>Writes the evaluation to <paramref name="path"/> (whole, through a temporary file).</summary>
