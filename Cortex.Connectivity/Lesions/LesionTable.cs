@@ -49,8 +49,10 @@ public static class LesionTable
         foreach (var lesion in lesions)
         {
             string Fail(string why) => throw new ArgumentException($"lesion '{lesion}': {why}");
-            if (lesion.FirstStep < 1 || lesion.FirstStep > steps || lesion.LastStep is { } last && (last < lesion.FirstStep || last > steps))
-                Fail($"{graph.Spec.Name} runs steps 1 to T = {steps}; steps {lesion.FirstStep}..{lesion.LastStep?.ToString() ?? "T"} do not lie within them");
+            if (lesion.FirstStep < 1 || lesion.LastStep is { } last && last < lesion.FirstStep)
+                Fail($"steps {lesion.FirstStep}..{lesion.LastStep} are no window of steps 1..T");
+            if (Math.Max(lesion.FirstStep, lesion.LastStep ?? 0) is var beyond && beyond > steps)
+                Fail($"{graph.Spec.Name} runs steps 1 to T = {steps}, so there is no step {beyond}");
             var projections = Projections(graph, lesion.Target, Fail);
             for (int t = lesion.FirstStep; t <= (lesion.LastStep ?? steps); t++)
                 foreach (int p in projections) table.Silence(p, t);

@@ -62,6 +62,8 @@ public sealed class LesionSyntaxTests
             Assert.That(Silenced("out:image@-1"), Is.EqualTo("image->V1 at t = 1"));
             Assert.That(Silenced("V2->V1@1", "V2->V1@3", "V1->V2@4"), Is.EqualTo("V1->V2 at t = 4; V2->V1 at t = 1, 3"), "several lesions: their union");
             Assert.That(LesionTable.Resolve(graph, ["feedback@2-3"]).Count, Is.EqualTo(2));
+            Assert.That(() => LesionTable.Resolve(graph, [new Lesion(new LesionTarget(LesionScope.Type, "feedback"), 3, 2)]),
+                Throws.ArgumentException.With.Message.EqualTo("lesion 'feedback@3-2': steps 3..2 are no window of steps 1..T"), "a lesion made in code is checked too");
         });
     }
 
@@ -71,8 +73,8 @@ public sealed class LesionSyntaxTests
     [TestCase("in:V3", "lesion 'in:V3': blt has no area 'V3'; did you mean 'V1'?")]
     [TestCase("in:image", "lesion 'in:image': 'image' is the input, which no projection goes into; out:image silences what it sends")]
     [TestCase("out:IT", "lesion 'out:IT': blt has no area or input 'IT'")]
-    [TestCase("feedback@5", "lesion 'feedback@5': blt runs steps 1 to T = 4; steps 5..5 do not lie within them")]
-    [TestCase("feedback@2-9", "lesion 'feedback@2-9': blt runs steps 1 to T = 4; steps 2..9 do not lie within them")]
+    [TestCase("feedback@5", "lesion 'feedback@5': blt runs steps 1 to T = 4, so there is no step 5")]
+    [TestCase("feedback@2-9", "lesion 'feedback@2-9': blt runs steps 1 to T = 4, so there is no step 9")]
     public void LesionsThatDoNotFitTheNetworkAreNamed(string text, string message)
     {
         var graph = Networks.Config("blt").Graph;
