@@ -55,7 +55,7 @@ public static class EvalCommand
             catch (ConfigErrors e) { throw new UserError($"{checkpoint.Path}: the network stored in the checkpoint does not validate:\n{string.Join("\n", e.Errors)}"); }
             var recorded = RunSettings.Recorded(checkpoint);
             // Without --test-stimulus the test images are clean, shown over time as the network was trained to see them.
-            var condition = given ?? (recorded.TryGetValue("train_stimulus", out var trained) && TryParse(trained) is { } t ? t.WithoutTransforms() : StimulusCondition.Clean);
+            var condition = given ?? RunSettings.TestCondition(checkpoint);
             try { loaded = condition.ApplyTo(loaded); }
             catch (ConfigErrors e) { throw new UserError($"--test-stimulus {condition}: {string.Join("; ", e.Errors)}"); }
             var silenced = lesions.Count == 0 ? null : OptionValues.Parse(() => LesionTable.Resolve(loaded.Graph, lesions), "--lesion");
@@ -94,12 +94,6 @@ public static class EvalCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static StimulusCondition? TryParse(string text)
-    {
-        try { return StimulusCondition.Parse(text); }
-        catch (ArgumentException) { return null; }
     }
 
     /// <summary>Per readout and step: intact and lesioned accuracy, their difference in points, the discordant counts and the exact McNemar p, raw and Holm-adjusted.</summary>

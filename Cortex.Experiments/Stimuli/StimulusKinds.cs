@@ -35,7 +35,7 @@ public static class StimulusKinds
                 o.Finish("size=N (the side of a fragment; default H/3)");
                 return pool => new Clutter(level, size, pool);
             }),
-        new("debris", "N fragments of other images pasted over each image, hiding what they cover (digit debris)", "debris:N[:size=N]",
+        new("debris", "N fragments of other images pasted over each image, hiding what they cover (digit debris)", "debris:N[:size=S]",
             (level, o) =>
             {
                 Within(o, level, 0, 1_000_000, "a whole number N of fragments ≥ 0");

@@ -78,6 +78,23 @@ public static class RunSettings
         return options;
     }
 
+    /// <summary>
+    /// The condition a checkpoint's network is tested under unless told otherwise: clean images, shown over time with the
+    /// presentation and mask it was trained with (its training stimulus without the transforms).
+    /// </summary>
+    public static StimulusCondition TestCondition(Checkpoint checkpoint)
+    {
+        if (!Recorded(checkpoint).TryGetValue("train_stimulus", out var text)) return StimulusCondition.Clean;
+        try
+        {
+            return StimulusCondition.Parse(text).WithoutTransforms();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointError($"checkpoint {checkpoint.Path}: its recorded train_stimulus '{text}' cannot be read ({e.Message})");
+        }
+    }
+
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -88,6 +88,16 @@ public sealed class MaskInputTests
         });
     }
 
+    [Test]
+    public void TheMaskPresentationRoundTripsThroughTheNetworkFile()
+    {
+        var spec = NetworkLoader.Parse(Network("first-2-then-mask")).Spec;
+        string written = Cortex.Connectivity.Reading.NetworkWriter.Write(spec);
+        Assert.That(written, Does.Contain("presentation: first-2-then-mask"));
+        Assert.That(NetworkLoader.Parse(written).Spec.Input.Presentation, Is.EqualTo(spec.Input.Presentation));
+        Assert.That(Connectivity.Networks.Errors(Network("first-2-then-blank")), Has.One.Contains("input.presentation: unknown presentation 'first-2-then-blank'"));
+    }
+
     /// <summary>The ledger sees mask steps: the input's projection is active there (it costs operations and gives depth), and the arena holds one mask per image, as the estimate says.</summary>
     [Test]
     public void TheLedgerCountsMaskStepsAndTheArenaHoldsTheMask()

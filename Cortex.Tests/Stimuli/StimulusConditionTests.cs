@@ -215,6 +215,18 @@ public sealed class StimulusConditionTests
         });
     }
 
+    /// <summary>Every registered stimulus and mask kind has its row in docs/experiments.md, written as its syntax.</summary>
+    [Test]
+    public void EveryKindIsDocumented()
+    {
+        string docs = File.ReadAllText(Path.Combine(Networks.RepoRoot(), "docs", "experiments.md")).Replace("\\|", "|");
+        Assert.Multiple(() =>
+        {
+            foreach (var kind in StimulusKinds.All) Assert.That(docs, Does.Contain($"| `{kind.Syntax}` |"), kind.Word);
+            foreach (var kind in MaskKinds.All) Assert.That(docs, Does.Contain($"| `{kind.Syntax}` |"), kind.Word);
+        });
+    }
+
     [Test]
     public void APresentationReplacesTheNetworkFiles()
     {
