@@ -9,7 +9,7 @@ namespace Cortex.Experiments.Stimuli;
 /// background stay visible and gain distractors. <see cref="Density"/> is the fragments' total area as a
 /// fraction of the image area (fragments may overlap): round(Density·H·W / size²) fragments per image.
 /// Fragments come from <see cref="Pool"/> when given (it must have the batch's image shape; an image's fragments then
-/// depend only on the seed and its index), else from the other images of the batch (which then needs at least two
+/// depend only on the seed and its index, and come from the pool's other images, the indices naming images of the pool), else from the other images of the batch (which then needs at least two
 /// images, and an image's fragments depend on its neighbours). Density 0 is the identity.
 /// </summary>
 /// <param name="Density">The fragments' total area as a fraction of the image's, ≥ 0.</param>
@@ -37,7 +37,12 @@ public sealed record Clutter(double Density, int FragmentSize = 0, Dataset? Pool
             for (int f = 0; f < count; f++)
             {
                 ReadOnlySpan<float> other;
-                if (Pool is { } p) other = p.Image(random.Next(p.Count));
+                if (Pool is { } p)
+                {
+                    // Another image of the pool: the image's own index is passed over when the pool holds it.
+                    int index = indices[b], o = p.Count > 1 && (uint)index < (uint)p.Count ? random.Next(p.Count - 1) : random.Next(p.Count);
+                    other = p.Image(p.Count > 1 && (uint)index < (uint)p.Count && o >= index ? o + 1 : o);
+                }
                 else
                 {
                     int o = random.Next(batch - 1);

@@ -3,7 +3,14 @@ using Cortex.Core.Tensors;
 namespace Cortex.Experiments.Stimuli;
 
 /// <summary>The occluders' shape: hard-edged rectangles or soft Gaussian blobs.</summary>
-public enum OccluderShape { Patches, Blobs }
+public enum OccluderShape
+{
+    /// <summary>Hard-edged rectangles.</summary>
+    Patches,
+
+    /// <summary>Soft Gaussian blobs.</summary>
+    Blobs,
+}
 
 /// <summary>
 /// Occlusion: occluders are added at random places until at least <see cref="Coverage"/> of each image's
