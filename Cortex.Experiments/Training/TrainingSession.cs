@@ -58,7 +58,7 @@ public sealed class TrainingSession
 
         var run = folder();
         var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine);
-        if (run.IsNew) run.WriteRun(config, environment);
+        if (run.IsNew) run.WriteRun(config, environment, RunSettings.Record(options, network.Name));
         var notes = new List<string>(resume?.Notes ?? []);
         MetricsLog metrics;
         if (resume is null) metrics = run.OpenMetrics(null, out _);

@@ -95,6 +95,8 @@ public sealed class StimulusAndLesionCommandTests
         Assert.That(checkpoint.Metadata.Properties["train_stimulus"], Is.EqualTo("noise:0.2+first-1-then-mask+mask:noise"));
         Assert.That(File.ReadAllText(Path.Combine(w.Out, "run", "config.yaml")), Does.Contain("presentation: first-1-then-mask"), "the presentation is the network's");
         Assert.That(checkpoint.Metadata.Config, Does.Contain("presentation: first-1-then-mask"));
+        var run = JsonDocument.Parse(File.ReadAllText(Path.Combine(w.Out, "run", "run.json"))).RootElement;
+        Assert.That(run.GetProperty("settings").GetProperty("train_stimulus").GetString(), Is.EqualTo("noise:0.2+first-1-then-mask+mask:noise"), "run.json records it too");
 
         (code, _, error) = Cli.Run(w.Train(null, "--resume", Checkpoint("run"), "--epochs", "3", "--train-stimulus", "occlusion:0.3+first-1-then-mask+mask:noise"));
         Assert.That(code, Is.EqualTo(2));
