@@ -42,14 +42,14 @@ public sealed class AuxHeadsVariant : VariantKind
         var oneStep = form.Spec with
         {
             Time = form.Spec.Time with { Steps = 1, Unroll = Unroll.Synchronous },
-            Input = form.Spec.Input with { PresentedSteps = null },
+            Input = form.Spec.Input with { Presentation = Presentation.EveryStep },
             WeightTying = WeightTying.Shared, TyingBlock = 1,
             Projections = [.. form.Spec.Projections.Select(p => p with { Delay = 0 })],
         };
         if (spec.Time.Steps != 1 || spec.Time.Unroll != Unroll.Synchronous)
             changes.Add($"one step, unroll synchronous (was {spec.Time.Steps} step{(spec.Time.Steps == 1 ? "" : "s")}, {spec.Time.Unroll.ToString().ToLowerInvariant()}): "
                 + "a feedforward network reaches its full depth at step 1, and its heads take the place of the steps");
-        if (spec.Input.PresentedSteps is { } shown) changes.Add($"presentation every-step (was first-{shown}): the one step shows the image");
+        if (spec.Input.Presentation != Presentation.EveryStep) changes.Add($"presentation every-step (was {spec.Input.Presentation}): the one step shows the image");
         if (delayed.Count > 0) changes.Add($"delay 0 (was {string.Join(", ", delayed.Select(p => $"{p.Name} {p.Delay}"))}): within the one step every area reads the one below");
         if (spec.WeightTying != WeightTying.Shared) changes.Add($"weight_tying {Graph.Schedule.Tying(spec)} → shared: one step has one copy");
 

@@ -69,6 +69,19 @@ public sealed class TrainingStep<T> : IDisposable where T : unmanaged, IFloating
     /// <param name="coarseGroups">The coarse group of each class, for coarse losses; empty when the dataset has none.</param>
     /// <param name="learningRate">This step's learning rate.</param>
     public StepOutcome Run(ReadOnlySpan<T> images, int batch, ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups, double learningRate)
+        => Run(images, default, batch, labels, coarseGroups, learningRate);
+
+    /// <summary>
+    /// One step on a batch of images and, when the network's presentation shows a mask (<see cref="Network{T}.ShowsMask"/>),
+    /// one mask per image (empty otherwise), with their labels [B].
+    /// </summary>
+    /// <param name="images">The batch, row-major.</param>
+    /// <param name="masks">The masks [B, …input shape], or empty when no step shows a mask.</param>
+    /// <param name="batch">B.</param>
+    /// <param name="labels">Class indices [B].</param>
+    /// <param name="coarseGroups">The coarse group of each class, for coarse losses; empty when the dataset has none.</param>
+    /// <param name="learningRate">This step's learning rate.</param>
+    public StepOutcome Run(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch, ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups, double learningRate)
     {
         var clock = MeasurePhases ? Stopwatch.StartNew() : null;
         double Lap()
@@ -80,7 +93,7 @@ public sealed class TrainingStep<T> : IDisposable where T : unmanaged, IFloating
             return ms;
         }
         var profiler = network.Profiler;
-        network.Forward(images, batch, training: true);
+        network.Forward(images, masks, batch, training: true);
         double forward = Lap();
         long mark = profiler?.Start() ?? 0;
         var loss = network.Loss(labels, coarseGroups);

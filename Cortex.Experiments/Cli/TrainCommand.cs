@@ -5,6 +5,7 @@ using Cortex.Core.Backends;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Reports;
+using Cortex.Experiments.Stimuli;
 using Cortex.Experiments.Training;
 using Spectre.Console;
 
@@ -32,6 +33,10 @@ public static class TrainCommand
         var clip = new Option<double>("--clip") { Description = "largest global gradient norm (0: no clipping)", DefaultValueFactory = _ => 0 };
         var loss = new Option<string?>("--loss") { Description = $"loss schedule of every readout: {LossSchedule.Allowed} (default: each readout's loss key, else final)" };
         var shift = new Option<int>("--shift") { Description = "random shifts of up to this many pixels (augmentation)", DefaultValueFactory = _ => 0 };
+        var stimulus = new Option<string?>("--train-stimulus")
+        {
+            Description = "what the training images are shown as, e.g. occlusion:0.4, noise:0.3+first-2-then-mask (default: clean; see docs/experiments.md)",
+        };
         var seed = new Option<int>("--seed") { Description = "seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => 1 };
         var limit = new Option<int>("--limit") { Description = "train on the first N training images only (0: all)", DefaultValueFactory = _ => 0 };
         var data = DataOption();
@@ -43,7 +48,7 @@ public static class TrainCommand
         var device = CortexCommandLine.DeviceOption();
         var command = new Command("train", "Train a network on images by backpropagation through time, evaluating every time step")
         {
-            file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, seed, limit, data, dataset, output, name, resume, allow, device,
+            file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, stimulus, seed, limit, data, dataset, output, name, resume, allow, device,
         };
         command.SetAction(r =>
         {
@@ -65,6 +70,7 @@ public static class TrainCommand
                 ClipNorm = r.GetValue(clip),
                 Loss = r.GetValue(loss) is { } lossText ? OptionValues.Parse(() => LossSchedule.Parse(lossText), "--loss") : null,
                 MaxShift = r.GetValue(shift),
+                TrainStimulus = r.GetValue(stimulus) is { } stimulusText ? OptionValues.Parse(() => StimulusCondition.Parse(stimulusText), "--train-stimulus") : null,
                 Seed = r.GetValue(seed),
             };
             if (checkpoint is not null) options = RunSettings.Continue(options, checkpoint, FlagGiven);
@@ -83,7 +89,7 @@ public static class TrainCommand
             if (TrainingChecks.Problems(loaded.Spec, train, test, options) is { Count: > 0 } problems)
                 throw new UserError(string.Join(Environment.NewLine, problems));
             // Every readout's loss schedule is part of the network that is trained (and so of what a resume compares).
-            try { loaded = TrainingSession.WithLoss(loaded, options.Loss); }
+            try { loaded = TrainingSession.WithStimulus(TrainingSession.WithLoss(loaded, options.Loss), options.TrainStimulus); }
             catch (Cortex.Connectivity.Validation.ConfigErrors e) { throw new UserError(string.Join(Environment.NewLine, e.Errors)); }
 
             ResumePoint? resumePoint = null;

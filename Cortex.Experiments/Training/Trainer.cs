@@ -6,6 +6,7 @@ using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Reports;
+using Cortex.Experiments.Stimuli;
 
 namespace Cortex.Experiments.Training;
 
@@ -32,6 +33,14 @@ public sealed record TrainingOptions
     public int Seed { get; init; } = 1;
     /// <summary>Random shifts of up to this many pixels (augmentation); 0: none.</summary>
     public int MaxShift { get; init; }
+    /// <summary>
+    /// What the training images are shown as (null: clean): its transforms apply to every training batch after the shifts,
+    /// image i of epoch e seeded by (the condition's seed, e, i), so each epoch brings fresh occluders and a resume sees the
+    /// ones an uninterrupted run would. Its presentation belongs to the network file: <see cref="TrainingSession.WithStimulus"/>
+    /// applies it before the network is built, so the run's resolved config states it. The test after each epoch uses its
+    /// presentation and mask without its transforms.
+    /// </summary>
+    public StimulusCondition? TrainStimulus { get; init; }
     /// <summary>A checkpoint is written every this many batches and at the end of every epoch.</summary>
     public int CheckpointEveryBatches { get; init; } = 100;
     public int EvaluationBatchSize { get; init; } = 500;
@@ -108,6 +117,9 @@ public sealed class Trainer : IDisposable
         var groups = train.Coarse is { } g ? g.FineToCoarse.ToArray() : [];
         long totalSteps = (long)o.Epochs * iterator.BatchesPerEpoch;
         var tests = new List<EvaluationResult>();
+        var stimulus = o.TrainStimulus ?? StimulusCondition.Clean;
+        int imageSize = train.ImageShape.Size;
+        var masks = network.ShowsMask ? new float[o.BatchSize * imageSize] : [];
         int batchesThisRun = 0;
         var clock = Stopwatch.StartNew();
         long imagesThisRun = 0;
@@ -121,7 +133,11 @@ public sealed class Trainer : IDisposable
                 return new TrainingOutcome(false, iterator.Position, optimiser.StepCount, tests, imagesThisRun / clock.Elapsed.TotalSeconds);
             var position = iterator.Position;
             var batch = iterator.Next();
-            var outcome = step.Run(batch.Images, o.BatchSize, batch.Labels, groups, o.LearningRate.At(optimiser.StepCount, totalSteps, iterator.BatchesPerEpoch));
+            var indices = batch.Indices.AsSpan(0, batch.Count);
+            var shown = batch.Images.AsSpan(0, batch.Count * imageSize);
+            stimulus.Apply(train, indices, shown, round: position.Epoch + 1);
+            if (network.ShowsMask) stimulus.MakeMasks(shown, masks, train.ImageShape, indices, round: position.Epoch + 1);
+            var outcome = step.Run(batch.Images, masks, o.BatchSize, batch.Labels, groups, o.LearningRate.At(optimiser.StepCount, totalSteps, iterator.BatchesPerEpoch));
             if (!outcome.Taken) throw Divergence.Stopped(network, position, optimiser.StepCount + 1, outcome.Failure!, checkpointPath);
             for (int r = 0; r < readouts.Count; r++)
             {
@@ -148,7 +164,7 @@ public sealed class Trainer : IDisposable
                 lossCount = 0;
                 if (test is not null)
                 {
-                    var result = Evaluator.Run(network, test, o.EvaluationBatchSize);
+                    var result = Evaluator.Run(network, test, o.EvaluationBatchSize, stimulus.WithoutTransforms());
                     tests.Add(result);
                     Record(metrics, epoch, "test", result);
                     foreach (var r in result.Readouts)

@@ -32,6 +32,13 @@ public sealed class TrainingSession
         return NetworkLoader.Validate(loaded.Spec with { Readouts = readouts });
     }
 
+    /// <summary>
+    /// The network as it will be trained under a training stimulus: its presentation replaced by the stimulus's when it
+    /// has one (<see cref="Stimuli.StimulusCondition.ApplyTo"/>), so that the resolved config states how the images were
+    /// shown over time; unchanged for null or a stimulus without a presentation.
+    /// </summary>
+    public static LoadedNetwork WithStimulus(LoadedNetwork loaded, Stimuli.StimulusCondition? stimulus) => stimulus?.ApplyTo(loaded) ?? loaded;
+
     /// <summary>Trains <paramref name="loaded"/> and writes its run folder.</summary>
     /// <param name="folder">Makes (or, for a resume in place, opens) the run folder; called once every check has passed.</param>
     /// <param name="commandLine">What the user typed, for the run's history (default: this process's arguments).</param>
@@ -39,7 +46,7 @@ public sealed class TrainingSession
         Func<RunFolder> folder, ResumePoint? resume, TextWriter log, bool liveProgress = true, string? commandLine = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        loaded = WithLoss(loaded, options.Loss);
+        loaded = WithStimulus(WithLoss(loaded, options.Loss), options.TrainStimulus);
         string config = NetworkWriter.Write(loaded.Spec);
         using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
         using var trainer = new Trainer(network, options, config);
@@ -51,7 +58,7 @@ public sealed class TrainingSession
 
         var run = folder();
         var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine);
-        if (run.IsNew) run.WriteRun(config, environment);
+        if (run.IsNew) run.WriteRun(config, environment, RunSettings.Record(options, network.Name));
         var notes = new List<string>(resume?.Notes ?? []);
         MetricsLog metrics;
         if (resume is null) metrics = run.OpenMetrics(null, out _);
