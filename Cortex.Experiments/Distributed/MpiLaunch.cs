@@ -32,6 +32,15 @@ public enum MpiLauncher
 /// <param name="Evidence">The variables it was recognised by, for messages: <c>PMI_RANK=1, PMI_SIZE=2</c>.</param>
 public sealed record MpiLaunch(MpiLauncher Launcher, int Rank, int Size, string Evidence)
 {
+    /// <summary>This process's place among the ranks on its own node (MPI_LOCALRANKID from hydra, SLURM_LOCALID from srun; else 0): it picks the node's GPU.</summary>
+    public int LocalRank { get; init; }
+
+    /// <summary>
+    /// The ranks on this node when the launcher says (MPI_LOCALNRANKS from hydra), else 1: a CPU run divides the node's
+    /// processors among them (under Slurm, --cpus-per-task already gives each task its own).
+    /// </summary>
+    public int LocalRanks { get; init; } = 1;
+
     /// <summary>The launch of this process, from its environment.</summary>
     public static MpiLaunch Current => Detect(ProcessEnvironment());
 
@@ -46,7 +55,11 @@ public sealed record MpiLaunch(MpiLauncher Launcher, int Rank, int Size, string 
             return new MpiLaunch(MpiLauncher.OpenMpi, Number("OMPI_COMM_WORLD_RANK"), Number("OMPI_COMM_WORLD_SIZE"),
                 Shown("OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE"));
         if (Get("PMI_RANK") is not null && Get("PMI_SIZE") is not null)
-            return new MpiLaunch(MpiLauncher.Pmi, Number("PMI_RANK"), Number("PMI_SIZE"), Shown("PMI_RANK", "PMI_SIZE"));
+            return new MpiLaunch(MpiLauncher.Pmi, Number("PMI_RANK"), Number("PMI_SIZE"), Shown("PMI_RANK", "PMI_SIZE"))
+            {
+                LocalRank = Get("MPI_LOCALRANKID") is not null ? Number("MPI_LOCALRANKID") : Number("SLURM_LOCALID"),
+                LocalRanks = Math.Max(1, Number("MPI_LOCALNRANKS")),
+            };
         if (Get("PMIX_RANK") is not null)
             return new MpiLaunch(MpiLauncher.Pmix, Number("PMIX_RANK"), Math.Max(1, Number("SLURM_NTASKS")), Shown("PMIX_RANK", "SLURM_NTASKS"));
         if (Number("SLURM_NTASKS") > 1 && Get("SLURM_PROCID") is not null)

@@ -4,8 +4,8 @@ using Cortex.Core.Simulation;
 namespace Cortex.Experiments.Distributed;
 
 /// <summary>
-/// The replicas of a data-parallel run over MPI: <see cref="IReplicas.Sum(Span{float})"/> is one <c>MPI_Allreduce</c>
-/// (MPI_SUM, in place) over MPI_COMM_WORLD on host memory. MPICH's all-reduce gives every rank the same sums (each
+/// The replicas of a data-parallel run over MPI: <see cref="IReplicas.Sum(Span{float})"/> is one all-reduce
+/// (MPI_Iallreduce, MPI_SUM, in place, waited for without hogging a core: <see cref="MpiNative"/>) over MPI_COMM_WORLD on host memory. MPICH's all-reduce gives every rank the same sums (each
 /// element is reduced in one order and the result shared), which keeps the replicas' weights equal. It counts what it
 /// sends, for the scaling measurements of docs/scale-out.md.
 /// </summary>
@@ -54,7 +54,7 @@ public sealed class MpiReplicas : IReplicas
         clock.Start();
         int rc;
         fixed (T* p = values)
-            rc = MPI.Unsafe.MPI_Allreduce(MpiSession.InPlace, (IntPtr)p, values.Length, datatype, MPI.Unsafe.MPI_SUM, MPI.Unsafe.MPI_COMM_WORLD);
+            rc = MpiNative.AllReduceSum((IntPtr)p, values.Length, datatype);
         clock.Stop();
         if (rc != 0) throw new InvalidOperationException($"MPI_Allreduce of {values.Length} values failed with MPI error {rc}");
         Calls++;

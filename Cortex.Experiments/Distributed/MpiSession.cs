@@ -93,7 +93,7 @@ public sealed class MpiSession
     /// <summary>Waits until every rank has called it.</summary>
     public void Barrier()
     {
-        if (IsMpi) MPI.Communicator.world.Barrier();
+        if (IsMpi && MpiNative.Barrier() is not 0 and var rc) throw new InvalidOperationException($"MPI barrier failed with MPI error {rc}");
     }
 
     /// <summary>
@@ -113,18 +113,16 @@ public sealed class MpiSession
         Console.Out.Flush();
         Console.Error.Flush();
         if (exitCode != 0 && session.Size > 1) MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
+        session.Barrier();   // finalising waits for every rank, and MPICH's wait would poll without pause
         environment.Dispose();
         return exitCode;
     }
-
-    [DllImport(Library, EntryPoint = "MPI_Get_library_version")]
-    private static extern unsafe int GetLibraryVersion(byte* version, out int length);
 
     private static unsafe string Version()
     {
         var buffer = new byte[8192];   // MPI_MAX_LIBRARY_VERSION_STRING in MPICH
         fixed (byte* p = buffer)
-            if (GetLibraryVersion(p, out int length) != 0) return Library;
+            if (MpiNative.GetLibraryVersion(p, out _) != 0) return Library;
         string text = Encoding.ASCII.GetString(buffer).TrimEnd('\0');
         return $"{text.Split('\n')[0].Trim()} ({Library})";
     }
