@@ -20,6 +20,7 @@ public sealed class MpiSession
     internal static readonly IntPtr InPlace = new(-1);
 
     private static readonly object Gate = new();
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(2);
     private static bool resolverSet;
     private readonly MPI.Environment? environment;
 
@@ -112,7 +113,13 @@ public sealed class MpiSession
         if (session?.environment is not { } environment) return exitCode;
         Console.Out.Flush();
         Console.Error.Flush();
-        if (exitCode != 0 && session.Size > 1) MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
+        if (exitCode != 0 && session.Size > 1)
+        {
+            // A mistake every rank makes (a bad flag) fails every rank at once: the others give rank 0 a moment to print its
+            // message and abort first; a failure of this rank alone aborts the job after that moment.
+            if (!session.IsRoot) Thread.Sleep(AbortGrace);
+            MPI.Unsafe.MPI_Abort(MPI.Unsafe.MPI_COMM_WORLD, exitCode);
+        }
         session.Barrier();   // finalising waits for every rank, and MPICH's wait would poll without pause
         environment.Dispose();
         return exitCode;
