@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Cortex.Core.Kernels;
 using Cortex.Core.Optimisers;
 using Cortex.Core.Tensors;
@@ -79,7 +82,7 @@ public sealed class TrainingStep<T> : IDisposable where T : unmanaged, IFloating
     public StepTimings? Timings { get; private set; }
 
     /// <summary>Bytes each replica contributes to the fused gradient sum of one data-parallel step: every parameter gradient and one loss per readout.</summary>
-    public long FusedBytes => ((long)network.Parameters.Sum(p => (long)p.Gradient.Length) + network.Readouts.Count) * System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+    public long FusedBytes => ((long)network.Parameters.Sum(p => (long)p.Gradient.Length) + network.Readouts.Count) * Unsafe.SizeOf<T>();
 
     /// <summary>One step on a batch of images [B, …input shape] given on the host, with their labels [B].</summary>
     /// <param name="images">The batch, row-major.</param>
@@ -147,11 +150,11 @@ public sealed class TrainingStep<T> : IDisposable where T : unmanaged, IFloating
         }
         for (int r = 0; r < readouts; r++) fused[at + r] = T.CreateTruncating(local.PerReadout[r]);
         var clock = Stopwatch.StartNew();
-        if (typeof(T) == typeof(float)) replicas.Sum(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(fused.AsSpan()));
-        else replicas.Sum(System.Runtime.InteropServices.MemoryMarshal.Cast<T, double>(fused.AsSpan()));
+        if (typeof(T) == typeof(float)) replicas.Sum(MemoryMarshal.Cast<T, float>(fused.AsSpan()));
+        else replicas.Sum(MemoryMarshal.Cast<T, double>(fused.AsSpan()));
         double allReduceMs = clock.Elapsed.TotalMilliseconds;
         T share = T.One / T.CreateChecked(replicas.Count);
-        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(fused, share, fused);
+        TensorPrimitives.Multiply<T>(fused, share, fused);
         at = 0;
         foreach (var p in parameters)
         {
