@@ -24,6 +24,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private Simulator<T>? simulator;
     private Profiler? profiler;
     private SilencedReads? silenced;
+    private IReplicas? replicas;
     private LossWeights?[] uploadedWeights = [];
     private int[]?[] uploadedGroups = [];
 
@@ -104,6 +105,21 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Whether some step shows a mask: a forward pass then needs one mask per image beside the images.</summary>
     public bool ShowsMask => program.ShowsMask;
 
+    /// When set, this network is one replica of a data-parallel run and every batch it is given is its slice of a global batch:
+    /// batch normalisation in training normalises with the statistics of the global batch (its per-channel sums are summed
+    /// over the replicas, forward and backward), and <see cref="TrainingStep{T}"/> sums gradients and losses over the replicas.
+    /// Every replica must be built alike (same network, same seed). Null (the default): one process, the whole batch.
+    /// </summary>
+    public IReplicas? Replicas
+    {
+        get => replicas;
+        set
+        {
+            replicas = value;
+            if (arena is not null) arena.Replicas = value;
+        }
+    }
+
     /// <summary>Makes the arena for <paramref name="batch"/> (if it is not already), after checking the memory estimate against the device.</summary>
     public void Reserve(int batch)
     {
@@ -116,7 +132,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             arena.Dispose();
         }
         simulator = null;
-        arena = new StateArena<T>(Backend, batch);
+        arena = new StateArena<T>(Backend, batch) { Replicas = replicas };
         simulator = new Simulator<T>(program, arena) { Profiler = profiler, Silenced = silenced };
         uploadedWeights = new LossWeights?[program.Readouts.Count];
         uploadedGroups = new int[]?[program.Readouts.Count];
