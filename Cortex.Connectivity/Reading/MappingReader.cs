@@ -13,7 +13,7 @@ namespace Cortex.Connectivity.Reading;
 /// error and yields null, so reading goes on and all mistakes are found in one pass. It records which keys were read:
 /// <see cref="Finish"/> reports every key nobody read as unknown, so the keys a kind accepts are exactly the keys it reads.
 /// </summary>
-internal sealed class MappingReader : IOptionReader
+public sealed class MappingReader : IOptionReader
 {
     private readonly Dictionary<string, (YamlScalarNode Key, YamlNode Value)> entries = new(StringComparer.Ordinal);
     private readonly HashSet<string> read = new(StringComparer.Ordinal);
@@ -242,10 +242,67 @@ internal sealed class MappingReader : IOptionReader
     }
 
     public static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The mappings of a list under <paramref name="key"/>, each read by <paramref name="read"/> (with its index) through its
+    /// own reader; an absent or empty key is an empty list. A value that is not a list, or an item that is not a mapping,
+    /// is reported naming <paramref name="keys"/>, the usual keys of an item.
+    /// </summary>
+    public List<T> Items<T>(string key, IReadOnlyList<string> keys, Func<MappingReader, int, T?> read) where T : class
+    {
+        var node = Node(key);
+        if (node is null or YamlScalarNode { Value: null or "" }) return [];
+        if (node is not YamlSequenceNode list)
+        {
+            Error(key, $"expected a list of mappings ({string.Join(", ", keys)}), found {NodeReader.Describe(node)}");
+            return [];
+        }
+        var items = new List<T>();
+        for (int i = 0; i < list.Children.Count; i++)
+        {
+            var item = list.Children[i];
+            var at = NodeReader.At(item, Location.File, Location.Child(key).Item(i).Path);
+            if (item is not YamlMappingNode mapping)
+            {
+                diagnostics.Error(at, $"expected a mapping ({string.Join(", ", keys)}), found {NodeReader.Describe(item)}");
+                continue;
+            }
+            if (read(new MappingReader(mapping, at, diagnostics), i) is { } value) items.Add(value);
+        }
+        return items;
+    }
+
+    /// <summary>The mapping under <paramref name="key"/> through its own reader, or null (reported when the key holds something else).</summary>
+    public MappingReader? Mapping(string key)
+    {
+        var node = Node(key);
+        if (node is null or YamlScalarNode { Value: null or "" }) return null;
+        if (node is YamlMappingNode mapping) return new MappingReader(mapping, NodeReader.At(node, Location.File, Location.Child(key).Path), diagnostics);
+        Error(key, $"expected a mapping, found {NodeReader.Describe(node)}");
+        return null;
+    }
+
+    /// <summary>The scalars of a list under <paramref name="key"/> (a single scalar counts as a list of one), or null when absent; other items are reported.</summary>
+    public List<string>? Scalars(string key)
+    {
+        var node = Node(key);
+        if (node is null) return null;
+        if (node is YamlScalarNode { Value: { Length: > 0 } one }) return [one];
+        if (node is not YamlSequenceNode list)
+        {
+            Error(key, $"expected a list of values, found {NodeReader.Describe(node)}");
+            return null;
+        }
+        var values = new List<string>();
+        foreach (var item in list.Children)
+            if (item is YamlScalarNode { Value: { Length: > 0 } text }) values.Add(text);
+            else Error(key, $"expected values, found {NodeReader.Describe(item)}");
+        return values;
+    }
 }
 
 /// <summary>Positions and descriptions of YAML nodes, for messages.</summary>
-internal static class NodeReader
+public static class NodeReader
 {
     public static SpecLocation At(YamlNode node, string file, string path) => new(file, (int)node.Start.Line, (int)node.Start.Column, path);
 

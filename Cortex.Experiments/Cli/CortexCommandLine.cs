@@ -30,6 +30,7 @@ public static class CortexCommandLine
             RecordCommand.Create(),
             RsaCommand.Create(),
             VariantCommand.Create(),
+            ExperimentCommand.Create(),
         };
         return Run(root, args);
     }
@@ -77,7 +78,7 @@ public static class CortexCommandLine
     public static string? UserMessage(Exception e) => e switch
     {
         UserError or DataError or CheckpointError or RunFolderError or TrainingDivergedException or DeviceMemoryException or DeviceUnavailableException
-            or DistributedError => e.Message,
+            or DistributedError or Experiments.RunStoreError => e.Message,
         _ => null,
     };
 

@@ -7,6 +7,12 @@ public static class ExitCodes
     public const int Success = 0;
 
     /// <summary>
+    /// <c>cortex experiment run</c>: some runs failed (each failure is recorded in its run's folder), or the sweep is not
+    /// complete (another process still holds runs, or <c>--max-trainings</c> stopped it); running it again continues.
+    /// </summary>
+    public const int Incomplete = 1;
+
+    /// <summary>
     /// A mistake in what was asked (an argument, a network file, a data file, a checkpoint, a path): one message
     /// naming where the mistake is, no stack trace, and nothing half-written.
     /// </summary>

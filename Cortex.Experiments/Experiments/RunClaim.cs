@@ -48,7 +48,7 @@ public sealed class RunClaim : IDisposable
     public RunFailure? PreviousFailure => Before.State == RunState.Failed ? Before.Failure : null;
 
     /// <summary>Where the run's checkpoint is kept.</summary>
-    public string CheckpointPath => PathOf(RunStore.CheckpointFileName);
+    public string CheckpointPath => RunStore.CheckpointOf(Folder);
 
     /// <summary>Whether a checkpoint is there to resume from.</summary>
     public bool HasCheckpoint => File.Exists(CheckpointPath);

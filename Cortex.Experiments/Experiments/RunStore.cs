@@ -10,7 +10,9 @@ namespace Cortex.Experiments.Experiments;
 /// run.json         what the run is: key, full SHA-256 and the canonical description (written at the first claim)
 /// claim.lock       the lock: held open with an exclusive OS lock by the process working on the run; never deleted
 /// claim.json       who holds (or, if the lock is free, last held and left) the claim: pid, host, start, attempt
-/// checkpoint.ckpt  the caller's checkpoint, resumed by whoever takes over an interrupted run
+/// train/           a training run's own folder (config, history, metrics), with train/checkpoint.ckpt: the
+///                  checkpoint resumed by whoever takes over an interrupted run
+/// outcomes.bin …   an evaluation's results
 /// done             the done marker (written atomically after the results): when, by whom, result files and checksums
 /// failed.json      the last attempt's error; earlier attempts' are kept as failed-1.json, failed-2.json, …
 /// </code>
@@ -37,8 +39,14 @@ public sealed class RunStore
     /// <summary>The last attempt's failure.</summary>
     public const string FailedFileName = "failed.json";
 
-    /// <summary>Where the caller keeps the run's checkpoint.</summary>
+    /// <summary>A training run's own folder inside its store folder.</summary>
+    public const string TrainingFolderName = "train";
+
+    /// <summary>Where a training run keeps its checkpoint, in its <see cref="TrainingFolderName"/>.</summary>
     public const string CheckpointFileName = "checkpoint.ckpt";
+
+    /// <summary>The checkpoint of the run in <paramref name="folder"/>.</summary>
+    public static string CheckpointOf(string folder) => Path.Combine(folder, TrainingFolderName, CheckpointFileName);
 
     internal static readonly JsonSerializerOptions Json = new()
     {
@@ -157,7 +165,7 @@ public sealed class RunStore
         string folder = FolderOf(key);
         var status = new RunStatus(key, RunState.Pending, folder);
         if (!Directory.Exists(folder)) return status;
-        status = status with { HasCheckpoint = File.Exists(Path.Combine(folder, CheckpointFileName)) };
+        status = status with { HasCheckpoint = File.Exists(CheckpointOf(folder)) };
 
         string runFile = Path.Combine(folder, RunFileName);
         if (File.Exists(runFile))

@@ -14,10 +14,12 @@ internal static class IntervalLines
     /// <summary>
     /// Adds the means <paramref name="estimates"/> at <paramref name="xs"/>, times <paramref name="scale"/>, as a line with
     /// markers labelled <paramref name="label"/>, and their intervals as a translucent band (or as error bars when
-    /// <paramref name="errorBars"/>); points with one seed have no interval and get none.
+    /// <paramref name="errorBars"/>); points with one seed have no interval and get none. A <paramref name="secondary"/>
+    /// line (a lesioned version beside the intact network) is thinner with open markers — not dashed, since dash patterns
+    /// are lost in the SVG files.
     /// </summary>
     public static ScottPlot.Plottables.Scatter Add(Plot plot, IReadOnlyList<double> xs, IReadOnlyList<MeanEstimate> estimates, string label, Color colour,
-        double scale = 100, bool dashed = false, bool errorBars = false)
+        double scale = 100, bool secondary = false, bool errorBars = false)
     {
         double[] x = [.. xs];
         double[] mean = estimates.Select(e => scale * e.Mean).ToArray();
@@ -41,7 +43,11 @@ internal static class IntervalLines
         line.LegendText = label;
         line.LineWidth = 2;
         line.MarkerSize = 7;
-        if (dashed) line.LinePattern = LinePattern.Dashed;
+        if (secondary)
+        {
+            line.LineWidth = 1.5f;
+            line.MarkerShape = MarkerShape.OpenCircle;
+        }
         return line;
     }
 

@@ -3,7 +3,7 @@ using ScottPlot;
 
 namespace Cortex.Experiments.Reports;
 
-/// <summary>Lesion effects per step: the intact arm (solid) and each lesioned version of it (dashed), with interval bands.</summary>
+/// <summary>Lesion effects per step: the intact arm (filled markers) and each lesioned version of it (thinner, open markers), with interval bands.</summary>
 public static class LesionFigure
 {
     /// <summary>The figure of readout <paramref name="readout"/>: <paramref name="intact"/> against each of <paramref name="lesioned"/>.</summary>
@@ -18,7 +18,7 @@ public static class LesionFigure
         for (int i = 0; i < arms.Count; i++)
         {
             var r = arms[i].Readout(readout);
-            IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), arms[i].Name, IntervalLines.ColourOf(i), dashed: i > 0);
+            IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), arms[i].Name, IntervalLines.ColourOf(i), secondary: i > 0);
             last = Math.Max(last, r.LastStep);
         }
         plot.Title($"Lesions of {intact.Name} (readout {readout}; {IntervalLines.IntervalNote(level)})");

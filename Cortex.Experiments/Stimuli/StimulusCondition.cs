@@ -67,6 +67,16 @@ public sealed class StimulusCondition
     /// <summary>Whether it changes nothing: no transform (or only level-0 ones) and the network's own presentation.</summary>
     public bool IsClean => Transforms.All(t => t.Level == 0) && Presentation is null;
 
+    /// <summary>
+    /// This test condition for a network trained under <paramref name="trained"/>: its own transforms and seed, its own
+    /// presentation and mask where it names them, else the trained ones (a run trained with a mask is tested with it).
+    /// </summary>
+    public StimulusCondition Over(StimulusCondition trained)
+    {
+        ArgumentNullException.ThrowIfNull(trained);
+        return new(Transforms, Presentation ?? trained.Presentation, MaskGiven ? Mask : trained.MaskGiven ? trained.Mask : null, Seed);
+    }
+
     /// <summary>The same condition without its transforms: the presentation, mask and seed (what a training run tests with).</summary>
     public StimulusCondition WithoutTransforms() => new([], Presentation, MaskGiven ? Mask : null, Seed);
 

@@ -109,6 +109,31 @@ public sealed class MpiProcessTests
     }
 
     [Test]
+    public void ASweepOnTwoRanksDoesEveryRunOnceAndReportsAsOneProcess()
+    {
+        string experiment = Cortex.Tests.Experiments.TinyExperiment.WriteInto(w);
+        string[] run = ["experiment", "run", experiment, "--device", "cpu", "--threads", "1", "--store"];
+        var (code, output) = ExternalProcess.Run(ExternalProcess.Dotnet, ["exec", Program(), .. run, w.PathOf("one")], w.Root, ExternalProcess.DotnetEnvironment());
+        Assert.That(code, Is.EqualTo(0), output);
+        (code, output) = Mpi(2, [.. run, w.PathOf("two")]);
+        Assert.That(code, Is.EqualTo(0), output);
+        Assert.That(output, Does.Contain("this process: share 0 of 2").And.Contain("this process: share 1 of 2"), "each rank says its share");
+
+        // Every training started once, on one of the ranks; between them, every run.
+        var (_, plan) = Cortex.Experiments.Cli.ExperimentCommand.Plan(new FileInfo(experiment));
+        var store = RunStore.Open(w.PathOf("two"));
+        var starts = plan.Runs.Select(r => File.ReadAllLines(Path.Combine(store.FolderOf(r.Key), RunStore.TrainingFolderName, "history.jsonl"))
+            .Count(l => l.Contains("\"event\":\"start\"", StringComparison.Ordinal))).ToList();
+        Assert.That(starts, Is.All.EqualTo(1));
+        var pids = plan.Runs.Select(r => System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(store.FolderOf(r.Key), RunStore.DoneFileName)))
+            .RootElement.GetProperty("processId").GetInt32()).Distinct().ToList();
+        Assert.That(pids, Has.Count.EqualTo(2), "both ranks trained");
+        foreach (string file in Cortex.Tests.Experiments.TinyExperiment.DeterministicReportFiles)
+            Assert.That(File.ReadAllText(Path.Combine(w.PathOf("two"), "reports", "tiny-study", file)),
+                Is.EqualTo(File.ReadAllText(Path.Combine(w.PathOf("one"), "reports", "tiny-study", file))), file);
+    }
+
+    [Test]
     public void TheShippedBltOnTwoRanksTrainsAsOneProcessOnTheGlobalBatch()
     {
         // configs/networks/blt.yaml as shipped (per-step batch norm in V1 and V2), 3 global batches of 16, 8 images per rank.

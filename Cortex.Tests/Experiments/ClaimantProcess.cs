@@ -52,7 +52,8 @@ public sealed class ClaimantProcess
         var store = RunStore.Open(Variable(StoreVariable));
         using var claim = store.TryClaim(Description(0), RetryPolicy.Never).Claim;
         Assert.That(claim, Is.Not.Null, "run 0 was not free");
-        File.WriteAllText(claim!.CheckpointPath, "weights after 100 batches");
+        Directory.CreateDirectory(Path.GetDirectoryName(claim!.CheckpointPath)!);
+        File.WriteAllText(claim.CheckpointPath, "weights after 100 batches");
         File.WriteAllText(Variable(ReadyVariable), "");
         Thread.Sleep(TimeSpan.FromSeconds(60));
     }

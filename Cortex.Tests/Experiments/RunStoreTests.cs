@@ -94,7 +94,10 @@ public sealed class RunStoreTests
     public void AReleasedRunIsPendingWithItsCheckpoint()
     {
         using (var claim = store.TryClaim(Blt, RetryPolicy.Never).Claim!)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(claim.CheckpointPath)!);
             File.WriteAllText(claim.CheckpointPath, "weights");
+        }
         var key = RunKey.Of(Blt);
         var status = store.Status(key);
         Assert.That((status.State, status.HasCheckpoint), Is.EqualTo((RunState.Pending, true)));
@@ -135,6 +138,7 @@ public sealed class RunStoreTests
         using (var claim = store.TryClaim(Blt, RetryPolicy.Never).Claim!)
         {
             runFolder = claim.Folder;
+            Directory.CreateDirectory(Path.GetDirectoryName(claim.CheckpointPath)!);
             File.WriteAllText(claim.CheckpointPath, "weights");
         }
         var dead = new Claimant(int.MaxValue - 1, "elsewhere", DateTimeOffset.UtcNow.AddHours(-2), 1);
@@ -232,7 +236,8 @@ public sealed class RunStoreTests
         string runFolder = store.FolderOf(RunKey.Of(Blt));
         Directory.CreateDirectory(runFolder);
         File.WriteAllText(Path.Combine(runFolder, "outcomes.bin"), "half");
-        File.WriteAllText(Path.Combine(runFolder, "checkpoint.ckpt"), "weights");
+        Directory.CreateDirectory(Path.Combine(runFolder, RunStore.TrainingFolderName));
+        File.WriteAllText(RunStore.CheckpointOf(runFolder), "weights");
         Assert.That(store.Status(RunKey.Of(Blt)).State, Is.EqualTo(RunState.Pending));
         using var claim = store.TryClaim(Blt, RetryPolicy.Never).Claim!;
         Assert.That(claim.HasCheckpoint, Is.True);
