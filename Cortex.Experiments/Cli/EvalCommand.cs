@@ -23,10 +23,12 @@ public static class EvalCommand
         var dataset = TrainCommand.DatasetOption();
         var batch = new Option<int>("--batch") { Description = "images per batch", DefaultValueFactory = _ => 500 };
         var device = CortexCommandLine.DeviceOption();
-        var command = new Command("eval", "Evaluate a checkpoint at every time step on the test set") { file, data, dataset, batch, device };
+        var precision = CortexCommandLine.PrecisionOption();
+        var command = new Command("eval", "Evaluate a checkpoint at every time step on the test set") { file, data, dataset, batch, device, precision };
         command.SetAction(r =>
         {
             int batchSize = OptionValues.Positive(r.GetValue(batch), "--batch");
+            var precisionFlag = CortexCommandLine.ParsePrecision(r.GetValue(precision));
             var checkpoint = TrainCommand.ReadCheckpoint(r.GetValue(file)!);
             LoadedNetwork loaded;
             try { loaded = NetworkLoader.Parse(checkpoint.Metadata.Config, checkpoint.Path ?? "checkpoint"); }
@@ -40,6 +42,7 @@ public static class EvalCommand
             if (test.Count == 0) problems = [.. problems, $"{test.Name} has no images to test on"];
             if (problems.Count > 0) throw new UserError(string.Join(Environment.NewLine, problems));
             using var backend = Devices.Create<float>(kind);
+            CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
             using var network = NetworkBuilder.Build(loaded, backend, checkpoint.Metadata.Seed);
             WeightLoader.Load(checkpoint, network);
             var result = Evaluator.Run(network, test, batchSize);

@@ -41,9 +41,11 @@ public static class TrainCommand
         var resume = new Option<FileInfo?>("--resume") { Description = "continue from this checkpoint exactly where it stopped (flags not given are taken from it)" };
         var allow = new Option<bool>(AllowChanges) { Description = "with --resume: continue although the network or settings differ from the checkpoint's (the differences are recorded)" };
         var device = CortexCommandLine.DeviceOption();
+        var precision = CortexCommandLine.PrecisionOption();
         var command = new Command("train", "Train a network on images by backpropagation through time, evaluating every time step")
         {
             file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, seed, limit, data, dataset, output, name, resume, allow, device,
+            precision,
         };
         command.SetAction(r =>
         {
@@ -74,6 +76,7 @@ public static class TrainCommand
             int limitValue = OptionValues.NonNegative(
                 !Given(limit) && recorded?.GetValueOrDefault("limit") is { } l && int.TryParse(l, out int n) ? n : r.GetValue(limit), "--limit");
 
+            var precisionFlag = CortexCommandLine.ParsePrecision(r.GetValue(precision));
             var loaded = CortexCommandLine.LoadNetwork(r.GetValue(file)!);
             var target = Target(checkpoint, loaded.Spec.Name, r.GetValue(output)!, Given(output), r.GetValue(name));
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
@@ -106,6 +109,7 @@ public static class TrainCommand
 
             using var backend = Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
+            CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
             RunFolder Open()
             {
                 var folder = target();
