@@ -4,7 +4,7 @@ namespace Cortex.Core.Backends;
 
 /// <summary>
 /// A direct binding of the CUDA driver's stream capture and graph entry points (libcuda.so.1, through function pointers
-/// as the cuBLAS binding does; docs/decisions/0007-cuda-graphs.md): cuStreamBeginCapture_v2, cuStreamEndCapture,
+/// as the cuBLAS binding does; docs/decisions/0011-cuda-graphs.md): cuStreamBeginCapture_v2, cuStreamEndCapture,
 /// cuStreamIsCapturing, cuGraphInstantiateWithFlags, cuGraphLaunch, cuGraphExecDestroy, cuGraphDestroy and
 /// cuGetErrorName. Every call needs the accelerator's context current (the caller binds it).
 /// </summary>

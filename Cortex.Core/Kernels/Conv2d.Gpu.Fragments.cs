@@ -6,7 +6,7 @@ namespace Cortex.Core.Kernels;
 
 // The fragment multiply of the implicit-GEMM convolution kernels (Conv2d.Gpu.Implicit*.cs): one warp's 32×32 tile of
 // the product gains A[32 × 8] · B[8 × 32] from the two tiles in shared memory. Three implementations, chosen on the
-// host by struct type parameter (docs/decisions/0006-implicit-gemm-convolutions.md):
+// host by struct type parameter (docs/decisions/0010-implicit-gemm-convolutions.md):
 // - Tf32TensorCores: eight mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 per call, through inline PTX (CUDA only;
 //   every thread of the group is one lane, all 32 lanes of a warp together);
 // - Tf32Emulated: the same sums, each lane computing its own four outputs of each 16×8 tile from shared memory with

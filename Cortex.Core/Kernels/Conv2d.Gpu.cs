@@ -23,7 +23,7 @@ namespace Cortex.Core.Kernels;
 //   into partial sums [slices, Co, K + 1], which a last kernel adds in slice order (deterministic) into dw
 //   and dbias.
 // - Or, for any pass, the implicit GEMM (Conv2d.Gpu.Implicit*.cs): one tiled kernel that gathers its operands
-//   from the tensors, with TF32 tensor cores on CUDA (docs/decisions/0006). TF32 takes it by rule, FP32 the
+//   from the tensors, with TF32 tensor cores on CUDA (docs/decisions/0010). TF32 takes it by rule, FP32 the
 //   lowering above; on CUDA autotuning measures both once per pass and shape (UseImplicit).
 public static partial class Conv2d
 {

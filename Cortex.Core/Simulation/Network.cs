@@ -23,6 +23,8 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private StateArena<T>? arena;
     private Simulator<T>? simulator;
     private Profiler? profiler;
+    private SilencedReads? silenced;
+    private IReplicas? replicas;
     private LossWeights?[] uploadedWeights = [];
     private int[]?[] uploadedGroups = [];
 
@@ -78,6 +80,47 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
+    /// <summary>
+    /// Reads silenced by a lesion (null: the intact network): projection p contributes exactly zero to its target at each
+    /// step t the table names, forward and backward, and costs no work there. It changes no allocation. Set it before a
+    /// forward pass (an evaluation does; training can too, through this property); it must cover this network's
+    /// projections and steps.
+    /// </summary>
+    public SilencedReads? Silenced
+    {
+        get => silenced;
+        set
+        {
+            if (value is not null && (value.Projections != program.Projections.Count || value.Steps != program.Steps))
+                throw new ArgumentException($"{Name}: silenced reads for {value.Projections} projections over {value.Steps} steps do not fit a network of " +
+                    $"{program.Projections.Count} projections over {program.Steps} steps");
+            silenced = value;
+            if (simulator is not null) simulator.Silenced = value;
+        }
+    }
+
+    /// <summary>What the input holds at each step t = 0..T (image, blank or mask), from the network file's presentation.</summary>
+    public IReadOnlyList<StepInput> InputAt => program.InputAt;
+
+    /// <summary>Whether some step shows a mask: a forward pass then needs one mask per image beside the images.</summary>
+    public bool ShowsMask => program.ShowsMask;
+
+    /// <summary>
+    /// When set, this network is one replica of a data-parallel run and every batch it is given is its slice of a global batch:
+    /// batch normalisation in training normalises with the statistics of the global batch (its per-channel sums are summed
+    /// over the replicas, forward and backward), and <see cref="TrainingStep{T}"/> sums gradients and losses over the replicas.
+    /// Every replica must be built alike (same network, same seed). Null (the default): one process, the whole batch.
+    /// </summary>
+    public IReplicas? Replicas
+    {
+        get => replicas;
+        set
+        {
+            replicas = value;
+            if (arena is not null) arena.Replicas = value;
+        }
+    }
+
     /// <summary>Counts the arenas made: device work captured against one (a CUDA graph) is stale once this changes.</summary>
     public int ArenaVersion { get; private set; }
 
@@ -94,31 +137,68 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
         simulator = null;
         ArenaVersion++;
-        arena = new StateArena<T>(Backend, batch);
-        simulator = new Simulator<T>(program, arena) { Profiler = profiler };
+        arena = new StateArena<T>(Backend, batch) { Replicas = replicas };
+        simulator = new Simulator<T>(program, arena) { Profiler = profiler, Silenced = silenced };
         uploadedWeights = new LossWeights?[program.Readouts.Count];
         uploadedGroups = new int[]?[program.Readouts.Count];
     }
 
-    /// <summary>Runs T steps on images [B, …input shape] given on the host; returns every readout's logits [S, B, K], in readout order.</summary>
-    public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, int batch, bool training)
+    /// <summary>
+    /// Runs T steps on images [B, …input shape] given on the host; returns every readout's logits [S, B, K], in readout
+    /// order. A network whose presentation shows a mask needs the masks too (the other overload).
+    /// </summary>
+    public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, int batch, bool training) => Forward(images, default, batch, training);
+
+    /// <summary>
+    /// Runs T steps on images [B, …input shape] and, when the presentation shows a mask at some step
+    /// (<see cref="ShowsMask"/>), one mask per image [B, …input shape] (empty otherwise), both given on the host; returns
+    /// every readout's logits [S, B, K], in readout order.
+    /// </summary>
+    public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch, bool training)
+    {
+        UploadInputs(images, masks, batch);
+        return Run(training);
+    }
+
+    /// <summary>Checks images [B, …input shape] and masks (as <see cref="CheckMasks"/>), makes the arena for the batch and uploads both.</summary>
+    private void UploadInputs(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch)
     {
         long perImage = program.InputShape.Aggregate(1L, (a, d) => a * d);
         if (images.Length != batch * perImage)
             throw new ArgumentException($"{Name}: {images.Length} input values are not {batch} images of [{string.Join(", ", program.InputShape)}] ({batch * perImage} values)");
+        CheckMasks(masks.Length, batch * perImage);
         Reserve(batch);
         Backend.Upload(images, simulator!.Input);
-        return Run(training);
+        if (ShowsMask) Backend.Upload(masks, simulator.Mask);
     }
 
-    /// <summary>Runs T steps on images [B, …input shape] already on this network's backend; returns every readout's logits [S, B, K].</summary>
-    public IReadOnlyList<Tensor<T>> Forward(Tensor<T> images, bool training)
+    /// <summary>
+    /// Runs T steps on images [B, …input shape] already on this network's backend, with one mask per image of the same
+    /// shape when the presentation shows a mask (<see cref="ShowsMask"/>; null otherwise); returns every readout's logits [S, B, K].
+    /// </summary>
+    public IReadOnlyList<Tensor<T>> Forward(Tensor<T> images, bool training, Tensor<T>? masks = null)
     {
         if (images.Shape.Rank != program.InputShape.Length + 1 || !images.Shape.Dims[1..].SequenceEqual(program.InputShape))
             throw new ArgumentException($"{Name}: input must be [B, {string.Join(", ", program.InputShape)}], got {images.Shape}");
+        if (masks is not null && masks.Shape != images.Shape)
+            throw new ArgumentException($"{Name}: masks must have the images' shape {images.Shape}, got {masks.Shape}");
+        CheckMasks(masks?.Length ?? 0, images.Length);
         Reserve(images.Shape[0]);
         Backend.Copy(images, simulator!.Input);
+        if (masks is not null) Backend.Copy(masks, simulator.Mask);
         return Run(training);
+    }
+
+    private void CheckMasks(long given, long expected)
+    {
+        if (ShowsMask && given != expected)
+        {
+            var steps = Enumerable.Range(1, Steps).Where(t => program.InputAt[t] == StepInput.Mask);
+            throw new ArgumentException($"{Name}: the input shows a mask at steps {string.Join(", ", steps)}, so a forward pass needs one mask per image " +
+                $"({expected} values), got {given}");
+        }
+        if (!ShowsMask && given != 0)
+            throw new ArgumentException($"{Name}: masks were given, but the presentation shows none (no step's input is a mask)");
     }
 
     private IReadOnlyList<Tensor<T>> Run(bool training)
@@ -149,18 +229,15 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     }
 
     /// <summary>
-    /// Uploads what a training step needs from the host before any of its device work — the images [B, …], the labels
-    /// and, where a readout's loss needs them, its weights and the coarse groups — so that the step's device work
-    /// (<see cref="ForwardStaged"/>, <see cref="EnqueueLoss"/>, backward, the update) reads nothing from the host and can
-    /// be captured into a CUDA graph and replayed. Makes the arena for the batch first (<see cref="Reserve"/>).
+    /// Uploads what a training step needs from the host before any of its device work — the images [B, …], the masks
+    /// [B, …] when the presentation shows one (<see cref="ShowsMask"/>; empty otherwise), the labels and, where a readout's
+    /// loss needs them, its weights and the coarse groups — so that the step's device work (<see cref="ForwardStaged"/>,
+    /// <see cref="EnqueueLoss"/>, backward, the update) reads nothing from the host and can be captured into a CUDA graph
+    /// and replayed. Makes the arena for the batch first (<see cref="Reserve"/>).
     /// </summary>
-    public void Stage(ReadOnlySpan<T> images, int batch, ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups)
+    public void Stage(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch, ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups)
     {
-        long perImage = program.InputShape.Aggregate(1L, (a, d) => a * d);
-        if (images.Length != batch * perImage)
-            throw new ArgumentException($"{Name}: {images.Length} input values are not {batch} images of [{string.Join(", ", program.InputShape)}] ({batch * perImage} values)");
-        Reserve(batch);
-        Backend.Upload(images, simulator!.Input);
+        UploadInputs(images, masks, batch);
         StageLabels(labels, coarseGroups, null);
     }
 

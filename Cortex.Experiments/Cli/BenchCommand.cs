@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Cortex.Core.Backends;
 using Cortex.Experiments.Benchmarks;
+using Cortex.Experiments.Distributed;
 using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
@@ -72,12 +73,18 @@ public static class BenchCommand
         {
             Description = "after the timed steps, time every area step, projection, readout, the loss and the update (synchronising the device after each; slower) and print the table"
         };
+        var distributed = new Option<bool>(TrainCommand.Distributed)
+        {
+            Description = "data-parallel over the MPI ranks of mpiexec.mpich -n N: --batch is the global batch, split over the ranks; adds the all-reduce's time and bytes",
+        };
         var command = new Command("train", "Measure training throughput (forward, backward, update) of a network and its GFLOP/s against sgemm")
         {
-            device, batch, network, input, gemmSize, repeats, output, precision, profile,
+            device, batch, network, input, gemmSize, repeats, output, precision, profile, distributed,
         };
         command.SetAction(result =>
         {
+            var mpi = result.GetValue(distributed) ? MpiSession.Start() : null;
+            if (mpi is { IsRoot: false }) Console.SetOut(TextWriter.Null);
             var batches = BatchSizes(result.GetValue(batch) ?? ["128"]);
             int r = OptionValues.Positive(result.GetValue(repeats), "--repeats", MaxRepeats);
             int n = OptionValues.NonNegative(result.GetValue(gemmSize), "--gemm-size", MaxGemmSize);
@@ -91,16 +98,22 @@ public static class BenchCommand
             var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
             if (result.GetValue(output) is { } target) OutputFile.Check("--json", target.FullName);
             if (n == 0) n = kind == DeviceKind.Cuda ? 8192 : 1024;
-            using var backend = Devices.Create<float>(kind);
+            if (mpi is { Size: > 1 } && batches.FirstOrDefault(b => b % mpi.Size != 0) is > 0 and var uneven)
+                throw new UserError($"--batch {uneven}: {TrainCommand.Distributed} splits it evenly over the {mpi.Size} ranks; use a multiple of {mpi.Size}");
+            using var backend = mpi is { IsMpi: true }
+                ? Devices.Create<float>(kind, mpi.Launch.LocalRank, Math.Max(1, Environment.ProcessorCount / mpi.Launch.LocalRanks))
+                : Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
             CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
             Console.WriteLine($"network: {loaded.Spec.Name}, input {loaded.Spec.Input.Shape}, {loaded.Ledger.SynapticOpsPerImage:N0} multiply–accumulates per image over {loaded.Spec.Time.Steps} steps");
             var reports = new List<TrainBenchmark.Report>();
             foreach (int b in batches)
             {
-                var report = TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile));
+                mpi?.Replicas?.ResetCounters();
+                var report = TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile), mpi?.Replicas);
                 reports.Add(report);
                 Print(report, n);
+                if (mpi?.Replicas is { } replicas) PrintDataParallel(report, mpi, replicas, r + 2 + (result.GetValue(profile) ? r : 0));
             }
             if (reports.Count > 1) PrintSummary(reports);
             if (result.GetValue(output) is { } file)
@@ -146,6 +159,24 @@ public static class BenchCommand
             $"sustained over a step's length (best of {report.Repeats} windows; best single product {report.SgemmPeakGflopPerSecond:F1})");
         Console.WriteLine($"training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run ({report.PercentOfSgemmPeak:F0}% of the single-product peak)");
         if (report.Profile is { } rows) PrintProfile(report, rows);
+    }
+
+    /// <summary>
+    /// Data-parallel: the gradient all-reduce of the best step, every sum of the run per step (gradients and batch
+    /// statistics), and the transport alone on a buffer of the gradients' size with the ranks in step.
+    /// </summary>
+    private static void PrintDataParallel(TrainBenchmark.Report report, MpiSession mpi, MpiReplicas replicas, int steps)
+    {
+        Console.WriteLine($"data-parallel over {replicas.Count} ranks ({mpi.LibraryVersion}), {report.Batch / replicas.Count} images per rank: " +
+            $"gradient all-reduce {report.AllReduceMs:F2} ms for {report.AllReduceBytes:N0} bytes in the best step; all sums together " +
+            $"(gradients and batch statistics) {replicas.Calls / (double)steps:F0} calls, {replicas.Bytes / (double)steps:N0} bytes and " +
+            $"{replicas.Elapsed.TotalMilliseconds / steps:F2} ms per step on average (waiting for the slower rank included)");
+        // The transport alone: the ranks in step (a barrier first), the gradient buffer's size, 20 times.
+        var buffer = new float[report.AllReduceBytes / sizeof(float)];
+        mpi.Barrier();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int k = 0; k < 20; k++) replicas.Sum(buffer);
+        Console.WriteLine($"all-reduce of {report.AllReduceBytes:N0} bytes with the ranks in step: {clock.Elapsed.TotalMilliseconds / 20:F3} ms (mean of 20)");
     }
 
     /// <summary>One line per batch size, for runs over several.</summary>

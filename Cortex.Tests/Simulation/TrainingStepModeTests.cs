@@ -9,7 +9,8 @@ namespace Cortex.Tests.Simulation;
 /// <summary>
 /// The modes of the training step: eager (host checks between phases), device-resident (the host's inputs staged first,
 /// the finiteness checks on the device, one read at the end) and CUDA graphs (device-resident work captured once per
-/// batch size and replayed). Every mode must compute the same values; graphs themselves need a GPU (skipped here).
+/// batch size and lesion, and replayed). Every mode must compute the same values — with masks shown and reads silenced
+/// too; graphs themselves need a GPU (skipped here). Data-parallel steps run eagerly on every backend.
 /// </summary>
 public sealed class TrainingStepModeTests
 {
@@ -18,6 +19,21 @@ public sealed class TrainingStepModeTests
         name: modes
         time: { steps: 3 }
         input: { name: image, shape: [1, 5, 4] }
+        areas:
+          - { name: V1, level: 1, shape: [3, 5, 4], norm: per-step }
+          - { name: V2, level: 2, shape: [2, 5, 4] }
+        projections:
+          - { from: image, to: V1, type: feedforward, kernel: 3 }
+          - { from: V1, to: V1, type: lateral, kernel: 3 }
+          - { from: V1, to: V2, type: feedforward, kernel: 3 }
+        readout: { from: V2, classes: 3, steps: all }
+        """;
+
+    /// <summary>The same network shown the image at step 1 and a mask at steps 2 and 3.</summary>
+    private const string MaskedYaml = """
+        name: modes-masked
+        time: { steps: 3 }
+        input: { name: image, shape: [1, 5, 4], presentation: first-1-then-mask }
         areas:
           - { name: V1, level: 1, shape: [3, 5, 4], norm: per-step }
           - { name: V2, level: 2, shape: [2, 5, 4] }
@@ -47,6 +63,97 @@ public sealed class TrainingStepModeTests
         Assert.That(resident.StepCount, Is.EqualTo(eager.StepCount));
         for (int i = 0; i < eager.Parameters.Length; i++)
             Assert.That(resident.Parameters[i], Is.EqualTo(eager.Parameters[i]), $"parameter {i}");
+    }
+
+    [TestCaseSource(nameof(IlgpuKinds))]
+    public void DeviceResidentStepsStageTheMasksAndFollowTheSilencedReads(DeviceKind kind)
+    {
+        // A presentation that shows a mask (staged beside the images), and a lesion that changes between steps: none at
+        // steps 0–1, the lateral silenced at t = 2 from step 2, the same table extended to t = 3 at step 4, none at step 5.
+        var eager = Train(kind, StepMode.Eager, "adamw", 0, steps: 6, yaml: MaskedYaml, lesions: Lesions);
+        var resident = Train(kind, StepMode.DeviceResident, "adamw", 0, steps: 6, yaml: MaskedYaml, lesions: Lesions);
+        Assert.That(resident.Modes, Is.All.EqualTo(StepMode.DeviceResident));
+        Assert.That(resident.Losses, Is.EqualTo(eager.Losses), "losses");
+        Assert.That(resident.Norms, Is.EqualTo(eager.Norms), "gradient norms");
+        for (int i = 0; i < eager.Parameters.Length; i++)
+            Assert.That(resident.Parameters[i], Is.EqualTo(eager.Parameters[i]), $"parameter {i}");
+        // The lesion is real: the same steps without it end elsewhere.
+        var intact = Train(kind, StepMode.DeviceResident, "adamw", 0, steps: 6, yaml: MaskedYaml);
+        Assert.That(intact.Losses[2], Is.Not.EqualTo(resident.Losses[2]), "silencing the lateral at t = 2 changes the loss");
+    }
+
+    /// <summary>The lesion of step <paramref name="i"/> (see <see cref="DeviceResidentStepsStageTheMasksAndFollowTheSilencedReads"/>).</summary>
+    private static void Lesions(Network<float> net, int i)
+    {
+        if (i == 2)
+        {
+            net.Silenced = new SilencedReads(net.Program.Projections.Count, net.Steps);
+            net.Silenced.Silence(1, 2);   // V1 → V1, read at t = 2
+        }
+        if (i == 4) net.Silenced!.Silence(1, 3);
+        if (i == 5) net.Silenced = null;
+    }
+
+    [TestCaseSource(nameof(IlgpuKinds))]
+    public void DataParallelStepsRunEagerlyOnTheIlgpuBackendsAndSaySo(DeviceKind kind)
+    {
+        // Two replicas that see the same slice: the summed gradients halved are each replica's own, so the replicated step
+        // ends where one process does (to the loss's rounding through the fused buffer and the batch norm's summed statistics).
+        var backend = TestBackends.Get<float>(kind);
+        var lines = new List<string>();
+        var sink = Cortex.Core.Log.Redirect(lines.Add);
+        double[][] replicated;
+        var outcomes = new List<StepOutcome>();
+        try
+        {
+            using var net = NetworkHarness.Build(backend, Yaml, seed: 7);
+            net.Replicas = new MirroredReplicas(2);
+            using var adam = new AdamW<float>(net.Parameters);
+            using var step = new TrainingStep<float>(net, adam);
+            Assert.That(step.Mode, Is.EqualTo(StepMode.Graph));
+            for (int i = 0; i < 2; i++)
+            {
+                outcomes.Add(step.Run(Images(2, seed: 20 + i), 2, [i % 3, (i + 1) % 3], [], 1e-2));
+                Assert.That(step.LastMode, Is.EqualTo(StepMode.Eager));
+                Assert.That(step.LastModeReason, Does.Contain("data-parallel over 2 replicas"));
+            }
+            replicated = [.. net.Parameters.Select(p => Data.Read(p.Value))];
+        }
+        finally
+        {
+            Cortex.Core.Log.Redirect(sink);
+        }
+        Assert.That(lines.Count(l => l.Contains("data-parallel")), Is.EqualTo(1), "said once: " + string.Join(" | ", lines));
+        Assert.That(outcomes.Select(o => o.Taken), Is.All.True);
+
+        using var single = NetworkHarness.Build(backend, Yaml, seed: 7);
+        using var singleAdam = new AdamW<float>(single.Parameters);
+        using var singleStep = new TrainingStep<float>(single, singleAdam) { Mode = StepMode.Eager };
+        for (int i = 0; i < 2; i++)
+        {
+            var outcome = singleStep.Run(Images(2, seed: 20 + i), 2, [i % 3, (i + 1) % 3], [], 1e-2);
+            Assert.That(outcomes[i].Loss, Is.EqualTo(outcome.Loss).Within(1e-5), $"loss of step {i}");
+        }
+        for (int i = 0; i < replicated.Length; i++)
+            Data.AssertClose(replicated[i], Data.Read(single.Parameters[i].Value), 1e-4, $"parameter {single.Parameters[i].Name}");
+    }
+
+    /// <summary>Replicas that all hold this replica's values: a sum is the values times the count.</summary>
+    private sealed class MirroredReplicas(int count) : IReplicas
+    {
+        public int Count => count;
+
+        public int Index => 0;
+
+        public void Sum(Span<float> values)
+        {
+            foreach (ref float v in values) v *= count;
+        }
+
+        public void Sum(Span<double> values)
+        {
+            foreach (ref double v in values) v *= count;
+        }
     }
 
     [TestCaseSource(nameof(IlgpuKinds))]
@@ -121,6 +228,11 @@ public sealed class TrainingStepModeTests
             Assert.That(failed.Mode, Is.EqualTo(StepMode.DeviceResident));
             Assert.That(failed.Reason, Does.Contain("could not be captured").And.Contain("stream is capturing"));
             Assert.That(TrainingStep<float>.Decide(StepMode.Graph, ilgpu: true, false, true, "", null).Mode, Is.EqualTo(StepMode.Graph));
+            var replicated = TrainingStep<float>.Decide(StepMode.Graph, ilgpu: true, false, true, "", null, replicas: 2);
+            Assert.That(replicated.Mode, Is.EqualTo(StepMode.Eager));
+            Assert.That(replicated.Reason, Does.Contain("data-parallel over 2 replicas"));
+            Assert.That(TrainingStep<float>.Decide(StepMode.DeviceResident, ilgpu: true, false, true, "", null, replicas: 2).Mode, Is.EqualTo(StepMode.Eager));
+            Assert.That(TrainingStep<float>.Decide(StepMode.Graph, ilgpu: true, false, true, "", null, replicas: 1).Mode, Is.EqualTo(StepMode.Graph));
         });
     }
 
@@ -153,12 +265,38 @@ public sealed class TrainingStepModeTests
             Assert.That(graph.Parameters[i], Is.EqualTo(resident.Parameters[i]), $"parameter {i}");
     }
 
+    [Test]
+    public void GraphReplaysFollowTheMasksAndTheSilencedReads()
+    {
+        // CUDA only: a lesion set, extended and removed between steps must each time drop the captured graph (the reads
+        // it queues are decided on the host), and the masks must reach every replay.
+        var backend = (IlgpuBackend<float>)TestBackends.Get<float>(DeviceKind.Cuda);
+        if (!backend.GraphsAvailable(out var why)) Assert.Ignore($"CUDA graphs unavailable: {why}");
+        var graph = Train(DeviceKind.Cuda, StepMode.Graph, "adamw", 0, steps: 6, yaml: MaskedYaml, lesions: Lesions);
+        var resident = Train(DeviceKind.Cuda, StepMode.DeviceResident, "adamw", 0, steps: 6, yaml: MaskedYaml, lesions: Lesions);
+        Assert.That(graph.Modes, Is.All.EqualTo(StepMode.Graph), string.Join(", ", graph.Reasons));
+        Assert.That(graph.Losses, Is.EqualTo(resident.Losses));
+        for (int i = 0; i < resident.Parameters.Length; i++)
+            Assert.That(graph.Parameters[i], Is.EqualTo(resident.Parameters[i]), $"parameter {i}");
+    }
+
+    [Test]
+    public void ATableOfSilencedReadsCountsItsChanges()
+    {
+        var table = new SilencedReads(3, 4);
+        Assert.That(table.Version, Is.Zero);
+        table.Silence(1, 2);
+        table.Silence(2, 4);
+        Assert.That(table.Version, Is.EqualTo(2));
+    }
+
     private sealed record Trained(double[] Losses, double[] Norms, double[][] Parameters, int StepCount, StepMode[] Modes, string[] Reasons);
 
-    private static Trained Train(DeviceKind kind, StepMode mode, string optimiser, double clip, int steps, int[]? batches = null)
+    private static Trained Train(DeviceKind kind, StepMode mode, string optimiser, double clip, int steps, int[]? batches = null, string yaml = Yaml,
+        Action<Network<float>, int>? lesions = null)
     {
         var backend = TestBackends.Get<float>(kind);
-        using var net = NetworkHarness.Build(backend, Yaml, seed: 7);
+        using var net = NetworkHarness.Build(backend, yaml, seed: 7);
         using IOptimiser<float> opt = optimiser == "sgd"
             ? new Sgd<float>(net.Parameters, new SgdOptions(Momentum: 0.9, WeightDecay: 1e-3))
             : new AdamW<float>(net.Parameters);
@@ -170,7 +308,9 @@ public sealed class TrainingStepModeTests
         for (int i = 0; i < steps; i++)
         {
             int batch = batches?[i] ?? 2;
-            var outcome = step.Run(Images(batch, seed: 20 + i), batch, [.. Enumerable.Range(0, batch).Select(b => (b + i) % 3)], [], 1e-2 * (i + 1));
+            lesions?.Invoke(net, i);
+            float[] masks = net.ShowsMask ? Images(batch, seed: 40 + i) : [];
+            var outcome = step.Run(Images(batch, seed: 20 + i), masks, batch, [.. Enumerable.Range(0, batch).Select(b => (b + i) % 3)], [], 1e-2 * (i + 1));
             Assert.That(outcome.Taken, Is.True, outcome.Failure);
             losses.Add(outcome.Loss);
             norms.Add(outcome.GradientNorm);
