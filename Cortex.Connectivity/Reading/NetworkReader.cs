@@ -13,7 +13,7 @@ namespace Cortex.Connectivity.Reading;
 public static partial class NetworkReader
 {
     /// <summary>The keys of the top level, of <c>time</c> and of <c>input</c>.</summary>
-    public static readonly string[] TopKeys = ["name", "time", "input", "areas", "projections", "readouts", "readout", "weight_tying"],
+    public static readonly string[] TopKeys = ["name", "time", "input", "areas", "projections", "readouts", "readout", "weight_tying", "precision"],
         TimeKeys = ["steps", "unroll", "dt"], InputKeys = ["name", "shape", "presentation"];
 
     /// <summary>The keys every area has, besides its kind's.</summary>

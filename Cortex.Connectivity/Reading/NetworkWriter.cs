@@ -24,6 +24,7 @@ public static class NetworkWriter
         string presentation = spec.Input.Presentation.ToString();
         yaml.AppendLine($"input: {{ name: {OptionText.Quote(spec.Input.Name)}, shape: {Shape(spec.Input.Shape)}, presentation: {presentation} }}");
         yaml.AppendLine($"weight_tying: {Graph.Schedule.Tying(spec)}");
+        if (spec.Precision is { } precision) yaml.AppendLine($"precision: {Cortex.Core.Kernels.ConvPrecisions.Name(precision)}");
         yaml.AppendLine("areas:");
         foreach (var a in spec.Areas)
         {

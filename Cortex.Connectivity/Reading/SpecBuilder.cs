@@ -30,6 +30,10 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
         if (top.Scalar("weight_tying") is { } tyingText && !TryTying(tyingText, out tying, out block))
             top.Error("weight_tying", $"unknown weight_tying '{tyingText}'; allowed: shared, untied, tied-every-k (k ≥ 1, e.g. tied-every-2)");
 
+        Cortex.Core.Kernels.ConvPrecision? precision = null;
+        if (top.Scalar("precision") is { } precisionText && (precision = Cortex.Core.Kernels.ConvPrecisions.Parse(precisionText)) is null)
+            top.Error("precision", $"unknown precision '{precisionText}'; allowed: {string.Join(", ", Cortex.Core.Kernels.ConvPrecisions.Names)}");
+
         top.Require("areas");
         var areas = List(top, "areas", [.. AreaKeys, .. AreaKinds.Standard.Keys.Select(k => k.Name)], (m, _) => Area(m, time));
         if (top.Node("areas") is YamlSequenceNode { Children.Count: 0 } or YamlScalarNode { Value: null or "" } && top.Has("areas"))
@@ -67,6 +71,7 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
         {
             Location = top.Location with { File = file }, Keys = top.Keys, Name = name, Time = time, Input = input,
             Areas = areas, Projections = projections, Readouts = readouts, WeightTying = tying, TyingBlock = block,
+            Precision = precision,
         };
     }
 

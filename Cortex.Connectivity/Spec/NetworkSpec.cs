@@ -106,6 +106,13 @@ public sealed record NetworkSpec : SpecNode
         _ => (t - 1) / TyingBlock,
     };
 
+    /// <summary>
+    /// The arithmetic of convolutions on the GPU (<c>precision: fp32 | tf32</c>); null: the device's default (TF32 on CUDA,
+    /// as PyTorch's default for convolutions; FP32 elsewhere). A command's <c>--precision</c> overrides it; the CPU path
+    /// always computes in FP32.
+    /// </summary>
+    public Cortex.Core.Kernels.ConvPrecision? Precision { get; init; }
+
     /// <summary>The file the network was read from (for messages and for resolving relative paths).</summary>
     public string File => Location.File;
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics;
 using System.Reflection;
 using Cortex.Core.Backends.Blas;
+using Cortex.Core.Kernels;
 using Cortex.Core.Tensors;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -13,9 +14,11 @@ namespace Cortex.Core.Backends;
 
 /// <summary>
 /// ILGPU kernels on a CUDA GPU (matrix products through cuBLAS) or on ILGPU's CPU accelerator (a slow
-/// simulator that runs the very same kernels, used by tests on machines without a GPU). Every kernel is
-/// queued on the accelerator's default stream; nothing returns to the host until <see cref="Download"/>
-/// or <see cref="Synchronize"/>.
+/// simulator that runs the very same kernels, used by tests on machines without a GPU). Every kernel, copy and
+/// product is queued on one stream (<see cref="Stream"/>); nothing returns to the host until <see cref="Download"/>
+/// or <see cref="Synchronize"/>. On CUDA that stream is one the backend creates (a blocking stream, ordered with the
+/// legacy default stream), because work on the legacy default stream cannot be captured into a CUDA graph
+/// (<see cref="TryCapture"/>, docs/decisions/0011-cuda-graphs.md).
 /// </summary>
 public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -23,6 +26,8 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
     private readonly ConcurrentDictionary<MethodInfo, Delegate> kernels = new();
     private readonly CublasGemm<T>? cublas;
     private readonly Dictionary<string, MemoryBuffer1D<T, Stride1D.Dense>> workspaces = new();
+    private readonly CudaGraphApi? graphs;
+    private readonly string graphsMissing = "";
 
     private IlgpuBackend(DeviceKind kind, Context context, Accelerator accelerator)
     {
@@ -31,10 +36,20 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         Accelerator = accelerator;
         if (kind == DeviceKind.Cuda)
         {
-            cublas = CublasGemm<T>.TryCreate((CudaAccelerator)accelerator, out var why);
+            var cuda = (CudaAccelerator)accelerator;
+            Stream = cuda.CreateStream(StreamFlags.CU_STREAM_DEFAULT);
+            graphs = CudaGraphApi.TryLoad(out graphsMissing);
+            cublas = CublasGemm<T>.TryCreate(cuda, (CudaStream)Stream, out var why);
             if (cublas is null)
                 Log.Warn($"cuBLAS could not be loaded ({why}); matrix products on {accelerator.Name} fall back to Cortex's own ILGPU GEMM kernel, which is far slower");
         }
+        else
+        {
+            Stream = accelerator.DefaultStream;
+            graphsMissing = "ILGPU's CPU accelerator has no CUDA graphs";
+        }
+        convPrecision = ConvPrecisions.Default(kind) == ConvPrecision.Tf32 && typeof(T) == typeof(float) ? ConvPrecision.Tf32 : ConvPrecision.Fp32;
+        Autotune = kind == DeviceKind.Cuda && Environment.GetEnvironmentVariable(AutotuneVariable) is not ("0" or "off" or "false");
         Description = kind == DeviceKind.Cuda
             ? $"cuda ({accelerator.Name}, {accelerator.MemorySize / (1 << 20)} MiB, {(cublas is null ? "ILGPU GEMM" : cublas.Description)})"
             : "ilgpu-cpu (ILGPU CPU accelerator)";
@@ -91,16 +106,55 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
             device.InstructionSet = CudaInstructionSet.ISA_80;
     }
 
+    /// <summary>Set to 0 (or off, false) to turn the measurement of convolution algorithms on CUDA off: the rule decides instead.</summary>
+    public const string AutotuneVariable = "CORTEX_CONV_AUTOTUNE";
+
     public DeviceKind Kind { get; }
+
+    private ConvPrecision convPrecision;
+
+    /// <summary>
+    /// The arithmetic of convolutions on this backend: TF32 by default on CUDA for float tensors (PyTorch's default for
+    /// cuDNN convolutions), FP32 elsewhere; double-precision tensors are never rounded (TF32 cannot be set on them).
+    /// </summary>
+    public ConvPrecision ConvPrecision
+    {
+        get => convPrecision;
+        set
+        {
+            if (value == ConvPrecision.Tf32 && typeof(T) != typeof(float))
+                throw new InvalidOperationException($"tf32 applies to single-precision tensors; this backend computes in {typeof(T).Name}");
+            convPrecision = value;
+        }
+    }
+
+    /// <summary>How convolutions are computed: <see cref="Kernels.ConvAlgorithm.Auto"/> (the default) chooses per pass and shape.</summary>
+    public ConvAlgorithm ConvAlgorithm { get; set; } = ConvAlgorithm.Auto;
+
+    /// <summary>
+    /// With <see cref="Kernels.ConvAlgorithm.Auto"/>: measure each convolution pass once per shape and precision with both
+    /// algorithms and keep the faster (logged). On by default on CUDA (<see cref="AutotuneVariable"/> turns it off); off on
+    /// the CPU accelerator, where the rule decides (TF32: implicit GEMM; FP32: im2col), so that runs are deterministic.
+    /// </summary>
+    public bool Autotune { get; set; }
+
+    /// <summary>Whether the default stream is being captured into a CUDA graph: nothing may wait for the device, or measure.</summary>
+    public bool Capturing { get; private set; }
+
+    /// <summary>The choices autotuning made (true: implicit GEMM), by pass, shape and precision.</summary>
+    internal ConcurrentDictionary<ConvChoiceKey, bool> ConvChoices { get; } = new();
 
     public string Description { get; }
 
     public Accelerator Accelerator { get; }
 
+    /// <summary>The stream every kernel, copy and product of this backend is queued on.</summary>
+    public AcceleratorStream Stream { get; }
+
     public Tensor<T> Allocate(Shape shape)
     {
         var buffer = Accelerator.Allocate1D<T>(shape.Size);
-        buffer.MemSetToZero();
+        buffer.MemSetToZero(Stream);
         return new Tensor<T>(this, shape, buffer, 0, owner: true);
     }
 
@@ -109,7 +163,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         Own("Upload", destination);
         if (source.Length != destination.Length)
             throw new ArgumentException($"Upload: {source.Length} values do not fit tensor {destination.Shape} ({destination.Length} elements)");
-        destination.View.CopyFromCPU(Accelerator.DefaultStream, source);
+        destination.View.CopyFromCPU(Stream, source);
     }
 
     public void Download(Tensor<T> source, Span<T> destination)
@@ -118,7 +172,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         if (destination.Length != source.Length)
             throw new ArgumentException($"Download: tensor {source.Shape} has {source.Length} elements, destination holds {destination.Length}");
         Accelerator.Synchronize();
-        source.View.CopyToCPU(Accelerator.DefaultStream, destination);
+        source.View.CopyToCPU(Stream, destination);
         Accelerator.Synchronize();
     }
 
@@ -127,7 +181,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         Own("Copy", source); Own("Copy", destination);
         if (source.Length != destination.Length)
             throw new ArgumentException($"Copy: source {source.Shape} and destination {destination.Shape} differ in size");
-        source.View.CopyTo(Accelerator.DefaultStream, destination.View);
+        source.View.CopyTo(Stream, destination.View);
     }
 
     public void Fill(Tensor<T> tensor, T value)
@@ -139,15 +193,30 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
     private static void FillKernel(Index1D i, ArrayView<T> x, T value) => x[i] = value;
 
     public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, Tensor<T> b, int ldb, T beta, Tensor<T> c, int ldc) =>
-        GemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1);
+        GemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, ConvPrecision.Fp32);
 
     public void GemmBatched(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, int strideA,
-        Tensor<T> b, int ldb, int strideB, T beta, Tensor<T> c, int ldc, int strideC, int batch)
+        Tensor<T> b, int ldb, int strideB, T beta, Tensor<T> c, int ldc, int strideC, int batch) =>
+        GemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch, ConvPrecision.Fp32);
+
+    /// <summary><see cref="Gemm"/> at a precision: TF32 lets cuBLAS use tensor cores (a convolution's product); elsewhere strict.</summary>
+    internal void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, Tensor<T> b, int ldb, T beta, Tensor<T> c, int ldc,
+        ConvPrecision precision) =>
+        GemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, precision);
+
+    /// <summary>
+    /// <see cref="GemmBatched(bool, bool, int, int, int, T, Tensor{T}, int, int, Tensor{T}, int, int, T, Tensor{T}, int, int, int)"/> at a
+    /// precision: TF32 switches cuBLAS to its TF32 tensor-op math for this call; Cortex's own ILGPU GEMM (no cuBLAS, or the
+    /// CPU accelerator) is always strict.
+    /// </summary>
+    internal void GemmBatched(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, int strideA,
+        Tensor<T> b, int ldb, int strideB, T beta, Tensor<T> c, int ldc, int strideC, int batch, ConvPrecision precision)
     {
         Own("Gemm", a); Own("Gemm", b); Own("Gemm", c);
         GemmArgs.Validate(transA, transB, m, n, k, a.Length, lda, b.Length, ldb, c.Length, ldc, batch, strideA, strideB, strideC);
         if (cublas is not null)
-            cublas.GemmBatched(transA, transB, m, n, k, alpha, a.View, lda, strideA, b.View, ldb, strideB, beta, c.View, ldc, strideC, batch);
+            cublas.GemmBatched(transA, transB, m, n, k, alpha, a.View, lda, strideA, b.View, ldb, strideB, beta, c.View, ldc, strideC, batch,
+                tf32: precision == ConvPrecision.Tf32);
         else
             IlgpuGemm.Run(this, transA, transB, m, n, k, alpha, a.View, lda, strideA, b.View, ldb, strideB, beta, c.View, ldc, strideC, batch);
     }
@@ -165,6 +234,8 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         {
             if (!workspaces.TryGetValue(key, out var buffer) || buffer.Length < length)
             {
+                if (Capturing)
+                    throw new InvalidOperationException($"workspace '{key}' would grow to {length} values during a graph capture (it must have reached its size before)");
                 if (buffer is not null)
                 {
                     Accelerator.Synchronize();
@@ -183,10 +254,83 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         lock (workspaces) return new Tensor<T>(this, shape, workspaces[key], 0, owner: false);
     }
 
+    /// <summary>Whether <see cref="TryCapture"/> can capture on this backend; if not, why.</summary>
+    public bool GraphsAvailable(out string why)
+    {
+        why = graphs is null ? (graphsMissing.Length > 0 ? graphsMissing : "the CUDA driver's graph API could not be loaded") : "";
+        return graphs is not null;
+    }
+
+    /// <summary>
+    /// Captures the work <paramref name="enqueue"/> queues on <see cref="Stream"/> into a CUDA graph, without running it,
+    /// and instantiates it for <see cref="Replay"/>. Returns null and says why where graphs are unavailable or the capture
+    /// failed: something in <paramref name="enqueue"/> waited for the device, read a result, allocated, grew a workspace
+    /// or used another stream (CUDA refuses those while a stream is captured; nothing was run, the caller runs the work
+    /// without a graph instead). Waits for queued work first.
+    /// </summary>
+    public CapturedWork? TryCapture(Action enqueue, out string why)
+    {
+        if (!GraphsAvailable(out why)) return null;
+        var api = graphs!;
+        Synchronize();
+        using var binding = Accelerator.BindScoped();
+        nint stream = ((CudaStream)Stream).StreamPtr;
+        int status = api.BeginCapture(stream);
+        if (status != 0)
+        {
+            why = $"cuStreamBeginCapture_v2 returned {api.Describe(status)}";
+            return null;
+        }
+        Exception? failure = null;
+        Capturing = true;
+        try
+        {
+            enqueue();
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+        finally
+        {
+            Capturing = false;
+        }
+        int end = api.EndCapture(stream, out nint graph);
+        if (failure is not null || end != 0 || graph == 0)
+        {
+            if (graph != 0) api.DestroyGraph(graph);
+            why = (failure is not null ? $"{failure.GetType().Name}: {failure.Message}; " : "") + $"cuStreamEndCapture returned {api.Describe(end)}";
+            return null;
+        }
+        status = api.Instantiate(graph, out nint exec);
+        api.DestroyGraph(graph);
+        if (status != 0)
+        {
+            why = $"cuGraphInstantiateWithFlags returned {api.Describe(status)}";
+            return null;
+        }
+        return new CapturedWork(exec, this, handle =>
+        {
+            using var scope = Accelerator.BindScoped();
+            api.DestroyExec(handle);
+        });
+    }
+
+    /// <summary>Queues the captured work again on <see cref="Stream"/> (one launch); returns at once.</summary>
+    public void Replay(CapturedWork work)
+    {
+        if (!ReferenceEquals(work.Owner, this))
+            throw new ArgumentException("Replay: the work was captured on another backend");
+        using var binding = Accelerator.BindScoped();
+        int status = graphs!.Launch(work.Exec, ((CudaStream)Stream).StreamPtr);
+        if (status != 0) throw new InvalidOperationException($"cuGraphLaunch returned {graphs.Describe(status)}");
+    }
+
     public void Dispose()
     {
         cublas?.Dispose();
         foreach (var buffer in workspaces.Values) buffer.Dispose();
+        if (!ReferenceEquals(Stream, Accelerator.DefaultStream)) Stream.Dispose();
         Accelerator.Dispose();
         context.Dispose();
     }

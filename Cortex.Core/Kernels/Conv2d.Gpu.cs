@@ -22,6 +22,9 @@ namespace Cortex.Core.Kernels;
 //   run on a few thread blocks. So the inner dimension is cut into slices multiplied as one batched product
 //   into partial sums [slices, Co, K + 1], which a last kernel adds in slice order (deterministic) into dw
 //   and dbias.
+// - Or, for any pass, the implicit GEMM (Conv2d.Gpu.Implicit*.cs): one tiled kernel that gathers its operands
+//   from the tensors, with TF32 tensor cores on CUDA (docs/decisions/0010). TF32 takes it by rule, FP32 the
+//   lowering above; on CUDA autotuning measures both once per pass and shape (UseImplicit).
 public static partial class Conv2d
 {
     /// <summary>Upper bound on the GPU workspaces of one pass (column matrix plus transposed dy), in bytes.</summary>
@@ -91,17 +94,34 @@ public static partial class Conv2d
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var l = Lowering.Of(g);
-        int k = l.K, n = l.N, co = g.OutChannels;
-        var epilogue = new Epilogue(co, n, bias is null ? 0 : 1, accumulate ? 1 : 0);
-        var biasView = bias?.View ?? w.View; // read only when HasBias
-        if (k <= Tuning.DirectMaxK)
+        if (l.K <= Tuning.DirectMaxK && gpu.ConvAlgorithm != ConvAlgorithm.ImplicitGemm)
         {
-            gpu.Launch(DirectForwardKernel, y.Length, x.View, w.View, biasView, y.View, l, Planes.Of(co, l.OutHeight, l.OutWidth), epilogue);
+            gpu.Launch(DirectForwardKernel, y.Length, x.View, w.View, (bias ?? w).View, y.View, l, Planes.Of(g.OutChannels, l.OutHeight, l.OutWidth),
+                new Epilogue(g.OutChannels, l.N, bias is null ? 0 : 1, accumulate ? 1 : 0));
             return;
         }
+        if (UseImplicit(gpu, ConvPass.Forward, g, useImplicit =>
+            {
+                var scratch = gpu.Workspace("conv.tune", y.Shape);
+                if (useImplicit) ImplicitForward(gpu, g, x, w, null, scratch, false);
+                else Im2colForward(gpu, g, x, w, null, scratch, false);
+            }))
+            ImplicitForward(gpu, g, x, w, bias, y, accumulate);
+        else
+            Im2colForward(gpu, g, x, w, bias, y, accumulate);
+    }
+
+    private static void Im2colForward<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> w, Tensor<T>? bias, Tensor<T> y, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var l = Lowering.Of(g);
+        int k = l.K, n = l.N, co = g.OutChannels;
+        var precision = gpu.ConvPrecision;
+        var epilogue = new Epilogue(co, n, bias is null ? 0 : 1, accumulate ? 1 : 0);
+        var biasView = bias?.View ?? w.View; // read only when HasBias
         if (l.IsPointwise)
         {
-            gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, x, n, k * n, accumulate ? T.One : T.Zero, y, n, co * n, g.Batch);
+            gpu.GemmBatched(false, false, co, n, k, T.One, w, k, 0, x, n, k * n, accumulate ? T.One : T.Zero, y, n, co * n, g.Batch, precision);
             if (bias is not null)
                 GpuAddBias(gpu, y, bias, new Layout(g.Batch, co, n));
             return;
@@ -123,7 +143,7 @@ public static partial class Conv2d
             var cols = gpu.Workspace("conv.cols", new Shape(k, columns));
             var product = gpu.Workspace("conv.product", new Shape(co, columns));
             gpu.Launch(Im2colKernel, cols.Length, x.View, cols.View, Unfold.Of(l, chunk));
-            gpu.Gemm(false, false, co, columns, k, T.One, w, k, cols, columns, T.Zero, product, columns);
+            gpu.Gemm(false, false, co, columns, k, T.One, w, k, cols, columns, T.Zero, product, columns, gpu.ConvPrecision);
             gpu.Launch(ScatterChannelsKernel, product.Length, product.View, bias, y.View, epilogue, chunk,
                 Planes.Of(co, chunk.Count, n));
         }
@@ -133,16 +153,32 @@ public static partial class Conv2d
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var l = Lowering.Of(g);
-        int k = l.K, n = l.N, co = g.OutChannels;
-        if (k <= Tuning.DirectMaxK)
+        if (l.K <= Tuning.DirectMaxK && gpu.ConvAlgorithm != ConvAlgorithm.ImplicitGemm)
         {
             gpu.Launch(DirectBackwardDataKernel, dx.Length, dy.View, w.View, dx.View, l, Planes.Of(l.Channels, l.Height, l.Width),
-                Divisor.Of(l.Stride), new Epilogue(co, n, 0, accumulate ? 1 : 0));
+                Divisor.Of(l.Stride), new Epilogue(g.OutChannels, l.N, 0, accumulate ? 1 : 0));
             return;
         }
+        if (UseImplicit(gpu, ConvPass.BackwardData, g, useImplicit =>
+            {
+                var scratch = gpu.Workspace("conv.tune", dx.Shape);
+                if (useImplicit) ImplicitBackwardData(gpu, g, dy, w, scratch, false);
+                else Im2colBackwardData(gpu, g, dy, w, scratch, false);
+            }))
+            ImplicitBackwardData(gpu, g, dy, w, dx, accumulate);
+        else
+            Im2colBackwardData(gpu, g, dy, w, dx, accumulate);
+    }
+
+    private static void Im2colBackwardData<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> dy, Tensor<T> w, Tensor<T> dx, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var l = Lowering.Of(g);
+        int k = l.K, n = l.N, co = g.OutChannels;
+        var precision = gpu.ConvPrecision;
         if (l.IsPointwise)
         {
-            gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy, n, co * n, accumulate ? T.One : T.Zero, dx, n, k * n, g.Batch);
+            gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy, n, co * n, accumulate ? T.One : T.Zero, dx, n, k * n, g.Batch, precision);
             return;
         }
         if (g.Stride == 1 && co <= g.InChannels)
@@ -162,7 +198,7 @@ public static partial class Conv2d
         {
             var cols = gpu.Workspace("conv.cols", new Shape(chunk.Count, k, n));
             gpu.GemmBatched(true, false, k, n, co, T.One, w, k, 0, dy.Slice(chunk.First * co * n, new Shape(chunk.Count * co * n)), n, co * n,
-                T.Zero, cols, n, k * n, chunk.Count);
+                T.Zero, cols, n, k * n, chunk.Count, precision);
             gpu.Launch(Col2imKernel, chunk.Count * l.ImageSize, cols.View, dx.View, l, chunk, Planes.Of(l.Channels, l.Height, l.Width),
                 Divisor.Of(l.Stride));
         }
@@ -171,6 +207,21 @@ public static partial class Conv2d
     private static void GpuBackwardWeights<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw, Tensor<T>? dbias)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (UseImplicit(gpu, ConvPass.BackwardWeights, g, useImplicit =>
+            {
+                var scratch = gpu.Workspace("conv.tune", dw.Shape);
+                if (useImplicit) ImplicitBackwardWeights(gpu, g, x, dy, scratch, null);
+                else Im2colBackwardWeights(gpu, g, x, dy, scratch, null);
+            }))
+            ImplicitBackwardWeights(gpu, g, x, dy, dw, dbias);
+        else
+            Im2colBackwardWeights(gpu, g, x, dy, dw, dbias);
+    }
+
+    private static void Im2colBackwardWeights<T>(IlgpuBackend<T> gpu, Conv2dGeometry g, Tensor<T> x, Tensor<T> dy, Tensor<T> dw, Tensor<T>? dbias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var precision = gpu.ConvPrecision;
         var l = Lowering.Of(g);
         int k = l.K, n = l.N, co = g.OutChannels;
         int rows = dbias is null ? k : k + 1; // a row of ones makes the last column of the product Σ dy: the bias gradient
@@ -187,12 +238,12 @@ public static partial class Conv2d
             var partials = gpu.Workspace("conv.partials", new Shape(split.Count, co, rows));
             if (split.Full > 0)
                 gpu.GemmBatched(false, true, co, rows, split.Length, T.One, dyt, columns, split.Length, cols, columns, split.Length,
-                    T.Zero, partials, rows, size, split.Full);
+                    T.Zero, partials, rows, size, split.Full, precision);
             if (split.Tail > 0)
             {
                 int at = split.Full * split.Length;
                 gpu.Gemm(false, true, co, rows, split.Tail, T.One, dyt.Slice(at, new Shape(dyt.Length - at)), columns,
-                    cols.Slice(at, new Shape(cols.Length - at)), columns, T.Zero, partials.Slice(split.Full * size, new Shape(size)), rows);
+                    cols.Slice(at, new Shape(cols.Length - at)), columns, T.Zero, partials.Slice(split.Full * size, new Shape(size)), rows, precision);
             }
             gpu.Launch(AddSlicesKernel, size, partials.View, dw.View, (dbias ?? dw).View, new Slices(split.Count, size, k, rows));
         }

@@ -12,7 +12,8 @@ public sealed record AdamWOptions(double Beta1 = 0.9, double Beta2 = 0.999, doub
 /// Adam with decoupled weight decay (Loshchilov &amp; Hutter), with PyTorch's semantics. At step t:
 /// p ← p − lr·λ·p (skipped for parameters that opt out); m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²;
 /// p ← p − (lr / (1 − β1ᵗ))·m / (√v / √(1 − β2ᵗ) + ε). The step count and the bias corrections live on the
-/// host and reach the kernel as scalars.
+/// host and reach the kernel as scalars (<see cref="Optimiser{T}.Step"/>), or through device memory for a
+/// device-resident step (<see cref="IOptimiser{T}.EnqueueUpdate"/>: [guard, lr, lr / (1 − β1ᵗ), 1 / √(1 − β2ᵗ), 1 − lr·λ]).
 /// </summary>
 public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -63,6 +64,30 @@ public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointI
         }
     }
 
+    public override int ScalarCount => 5;
+
+    protected override void WriteStepScalars(Span<T> scalars, T learningRate, int step)
+    {
+        double lr = double.CreateChecked(learningRate);
+        scalars[2] = T.CreateChecked(lr / (1 - Math.Pow(Options.Beta1, step)));
+        scalars[3] = T.CreateChecked(1 / Math.Sqrt(1 - Math.Pow(Options.Beta2, step)));
+        scalars[4] = T.CreateChecked(1 - lr * Options.WeightDecay);
+    }
+
+    protected override void EnqueueUpdate(IlgpuBackend<T> gpu, Tensor<T> scalars)
+    {
+        for (int n = 0; n < Parameters.Count; n++)
+        {
+            var p = Parameters[n];
+            // The step's own values are read on the device; these never change (Decay, StepSize and InvSqrtCorrection2 are placeholders).
+            var c = new Coefficients(Decay: T.One, Beta1: T.CreateChecked(Options.Beta1), OneMinusBeta1: T.CreateChecked(1 - Options.Beta1),
+                Beta2: T.CreateChecked(Options.Beta2), OneMinusBeta2: T.CreateChecked(1 - Options.Beta2), StepSize: T.Zero, InvSqrtCorrection2: T.One,
+                Epsilon: T.CreateChecked(Options.Epsilon));
+            gpu.Launch(DeviceScalarKernel, p.Value.Length, p.Value.View, p.Gradient.View, firstMoment[n].View, secondMoment[n].View, scalars.View, c,
+                p.ApplyWeightDecay ? 1 : 0);
+        }
+    }
+
     /// <summary>
     /// The scalars of one step for one parameter: Decay = 1 − lr·λ, StepSize = lr / (1 − β1ᵗ),
     /// InvSqrtCorrection2 = 1 / √(1 − β2ᵗ).
@@ -76,6 +101,15 @@ public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointI
         m = c.Beta1 * m + c.OneMinusBeta1 * g;
         v = c.Beta2 * v + c.OneMinusBeta2 * g * g;
         return p * c.Decay - c.StepSize * m / (T.Sqrt(v) * c.InvSqrtCorrection2 + c.Epsilon);
+    }
+
+    /// <summary><see cref="Kernel"/> with the step's values read from s = [guard, lr, StepSize, InvSqrtCorrection2, Decay]; nothing where the guard is not 1.</summary>
+    private static void DeviceScalarKernel(Index1D i, ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v, ArrayView<T> s, Coefficients fixedPart,
+        int applyDecay)
+    {
+        if (s[GuardIndex] != T.One) return;
+        var c = fixedPart with { Decay = applyDecay != 0 ? s[4] : T.One, StepSize = s[2], InvSqrtCorrection2 = s[3] };
+        Kernel(i, p, g, m, v, c);
     }
 
     private static void Kernel(Index1D i, ArrayView<T> p, ArrayView<T> g, ArrayView<T> m, ArrayView<T> v, Coefficients c)

@@ -59,6 +59,45 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
     /// <summary>Updates every parameter; <see cref="StepCount"/> already counts this step.</summary>
     protected abstract void Update(T learningRate);
 
+    /// <summary>Index of the guard among the device scalars; the learning rate follows it.</summary>
+    public const int GuardIndex = 0, LearningRateIndex = 1;
+
+    public abstract int ScalarCount { get; }
+
+    public void WriteScalars(Span<T> scalars, T learningRate)
+    {
+        if (scalars.Length != ScalarCount)
+            throw new ArgumentException($"{Name}: {scalars.Length} scalars given, {ScalarCount} needed");
+        if (!(learningRate >= T.Zero) || T.IsInfinity(learningRate))
+            throw new ArgumentOutOfRangeException(nameof(learningRate), $"{Name}: learning rate must be finite and ≥ 0, got {learningRate}");
+        scalars[GuardIndex] = T.One;
+        scalars[LearningRateIndex] = learningRate;
+        WriteStepScalars(scalars, learningRate, StepCount + 1);
+    }
+
+    public void EnqueueUpdate(Tensor<T> scalars)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        if (scalars.Length != ScalarCount)
+            throw new ArgumentException($"{Name}: the scalars tensor {scalars.Shape} must hold {ScalarCount} values");
+        if (scalars.Backend is not Backends.IlgpuBackend<T> gpu)
+            throw new NotSupportedException($"{Name}: the device-resident update runs on the ILGPU backends; the CPU path updates with Step");
+        foreach (var p in Parameters) Backends.Check.SameBackend(Name, scalars, p.Value);
+        EnqueueUpdate(gpu, scalars);
+    }
+
+    public void Advance()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        StepCount++;
+    }
+
+    /// <summary>Writes the values of step <paramref name="step"/> past the guard and the learning rate.</summary>
+    protected abstract void WriteStepScalars(Span<T> scalars, T learningRate, int step);
+
+    /// <summary>Queues the update kernels, each reading the step's values from <paramref name="scalars"/> and skipping where the guard is not 1.</summary>
+    protected abstract void EnqueueUpdate(Backends.IlgpuBackend<T> gpu, Tensor<T> scalars);
+
     /// <summary>
     /// A zeroed state tensor shaped like the parameter, on its backend, freed with this optimiser; listed in
     /// <see cref="State"/> as "<paramref name="kind"/>/parameter name" so that checkpoints can save and restore it.

@@ -59,6 +59,28 @@ public sealed class Sgd<T> : Optimiser<T> where T : unmanaged, IFloatingPointIee
         }
     }
 
+    public override int ScalarCount => 2;
+
+    protected override void WriteStepScalars(Span<T> scalars, T learningRate, int step) { }
+
+    protected override void EnqueueUpdate(IlgpuBackend<T> gpu, Tensor<T> scalars)
+    {
+        for (int n = 0; n < Parameters.Count; n++)
+        {
+            var p = Parameters[n];
+            var c = new Coefficients(T.Zero, T.CreateChecked(Options.Momentum), p.ApplyWeightDecay ? T.CreateChecked(Options.WeightDecay) : T.Zero,
+                Options.Nesterov ? 1 : 0);
+            gpu.Launch(DeviceScalarKernel, p.Value.Length, p.Value.View, p.Gradient.View, (velocity[n] ?? p.Value).View, scalars.View, c);
+        }
+    }
+
+    /// <summary><see cref="Kernel"/> with the learning rate read from s = [guard, lr]; nothing where the guard is not 1.</summary>
+    private static void DeviceScalarKernel(Index1D i, ArrayView<T> p, ArrayView<T> g, ArrayView<T> v, ArrayView<T> s, Coefficients fixedPart)
+    {
+        if (s[GuardIndex] != T.One) return;
+        Kernel(i, p, g, v, fixedPart with { LearningRate = s[LearningRateIndex] });
+    }
+
     /// <summary>The scalars of one step for one parameter.</summary>
     internal readonly record struct Coefficients(T LearningRate, T Momentum, T WeightDecay, int Nesterov);
 

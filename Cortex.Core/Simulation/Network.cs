@@ -105,6 +105,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <summary>Whether some step shows a mask: a forward pass then needs one mask per image beside the images.</summary>
     public bool ShowsMask => program.ShowsMask;
 
+    /// <summary>
     /// When set, this network is one replica of a data-parallel run and every batch it is given is its slice of a global batch:
     /// batch normalisation in training normalises with the statistics of the global batch (its per-channel sums are summed
     /// over the replicas, forward and backward), and <see cref="TrainingStep{T}"/> sums gradients and losses over the replicas.
@@ -120,6 +121,9 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
+    /// <summary>Counts the arenas made: device work captured against one (a CUDA graph) is stale once this changes.</summary>
+    public int ArenaVersion { get; private set; }
+
     /// <summary>Makes the arena for <paramref name="batch"/> (if it is not already), after checking the memory estimate against the device.</summary>
     public void Reserve(int batch)
     {
@@ -132,6 +136,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             arena.Dispose();
         }
         simulator = null;
+        ArenaVersion++;
         arena = new StateArena<T>(Backend, batch) { Replicas = replicas };
         simulator = new Simulator<T>(program, arena) { Profiler = profiler, Silenced = silenced };
         uploadedWeights = new LossWeights?[program.Readouts.Count];
@@ -151,6 +156,13 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// </summary>
     public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch, bool training)
     {
+        UploadInputs(images, masks, batch);
+        return Run(training);
+    }
+
+    /// <summary>Checks images [B, …input shape] and masks (as <see cref="CheckMasks"/>), makes the arena for the batch and uploads both.</summary>
+    private void UploadInputs(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch)
+    {
         long perImage = program.InputShape.Aggregate(1L, (a, d) => a * d);
         if (images.Length != batch * perImage)
             throw new ArgumentException($"{Name}: {images.Length} input values are not {batch} images of [{string.Join(", ", program.InputShape)}] ({batch * perImage} values)");
@@ -158,7 +170,6 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         Reserve(batch);
         Backend.Upload(images, simulator!.Input);
         if (ShowsMask) Backend.Upload(masks, simulator.Mask);
-        return Run(training);
     }
 
     /// <summary>
@@ -212,6 +223,30 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     /// <param name="weights">Weights per readout replacing the readouts' own; null: theirs.</param>
     public LossResult Loss(ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups = default, IReadOnlyList<LossWeights>? weights = null)
     {
+        StageLabels(labels, coarseGroups, weights);
+        EnqueueLoss();
+        return ReadLoss();
+    }
+
+    /// <summary>
+    /// Uploads what a training step needs from the host before any of its device work — the images [B, …], the masks
+    /// [B, …] when the presentation shows one (<see cref="ShowsMask"/>; empty otherwise), the labels and, where a readout's
+    /// loss needs them, its weights and the coarse groups — so that the step's device work (<see cref="ForwardStaged"/>,
+    /// <see cref="EnqueueLoss"/>, backward, the update) reads nothing from the host and can be captured into a CUDA graph
+    /// and replayed. Makes the arena for the batch first (<see cref="Reserve"/>).
+    /// </summary>
+    public void Stage(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch, ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups)
+    {
+        UploadInputs(images, masks, batch);
+        StageLabels(labels, coarseGroups, null);
+    }
+
+    /// <summary>Runs T steps on the staged images (<see cref="Stage"/>); queues device work only.</summary>
+    public void ForwardStaged(bool training) => Run(training);
+
+    /// <summary>Uploads the labels, and each readout's loss weights and coarse groups where they changed or are needed.</summary>
+    private void StageLabels(ReadOnlySpan<int> labels, ReadOnlySpan<int> coarseGroups, IReadOnlyList<LossWeights>? weights)
+    {
         var sim = Bound();
         if (labels.Length != sim.Batch)
             throw new ArgumentException($"{Name}: {labels.Length} labels for a batch of {sim.Batch}");
@@ -221,8 +256,6 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         for (int b = 0; b < host.Length; b++) host[b] = T.CreateChecked(labels[b]);
         foreach (var r in program.Readouts) SoftmaxCrossEntropy.ValidateLabels<T>(host, r.Classes);
         Backend.Upload(host, sim.Labels);
-        T scale = T.CreateChecked(1.0 / sim.Batch);
-        var perReadout = new double[program.Readouts.Count];
         for (int r = 0; r < program.Readouts.Count; r++)
         {
             var readout = program.Readouts[r];
@@ -237,10 +270,35 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
                 uploadedWeights[r] = w;
             }
             if (w.NeedsGroups) UploadGroups(r, coarseGroups);
+        }
+    }
+
+    /// <summary>
+    /// Queues the scheduled loss of every readout on the staged labels: probabilities, per-image losses, ∂L/∂logits and
+    /// each readout's summed loss, all on the device, with the loss weights staged with the labels; nothing is read back
+    /// (<see cref="ReadLoss"/> does).
+    /// </summary>
+    public void EnqueueLoss()
+    {
+        var sim = Bound();
+        T scale = T.CreateChecked(1.0 / sim.Batch);
+        for (int r = 0; r < program.Readouts.Count; r++)
+        {
+            var m = sim.Readouts[r];
             SoftmaxCrossEntropy.Scheduled(m.Logits.All, sim.Labels, m.Groups, m.FineWeights, m.CoarseWeights, m.Probabilities.All, m.ImageLosses.All,
                 m.LogitGradients.All, scale);
             Reduce.SumOverAxes(m.ImageLosses.All, 1, 1, m.ImageLosses.All.Length, m.Loss, accumulate: false);
         }
+    }
+
+    /// <summary>Each readout's summed loss [1] from the last <see cref="EnqueueLoss"/>, on the device (read it with <see cref="ReadLoss"/>).</summary>
+    public IReadOnlyList<Tensor<T>> LossTotals => [.. Bound().Readouts.Select(r => r.Loss)];
+
+    /// <summary>Reads back the loss of the last <see cref="EnqueueLoss"/> (waits for the device).</summary>
+    public LossResult ReadLoss()
+    {
+        var sim = Bound();
+        var perReadout = new double[program.Readouts.Count];
         for (int r = 0; r < perReadout.Length; r++)
             perReadout[r] = double.CreateChecked(sim.Readouts[r].Loss.ToArray()[0]) / sim.Batch;
         return new LossResult(perReadout.Sum(), perReadout);

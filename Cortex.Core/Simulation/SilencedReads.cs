@@ -29,8 +29,18 @@ public sealed class SilencedReads
     /// <summary>How many (projection, step) entries are silenced.</summary>
     public int Count => silenced.Count(s => s);
 
+    /// <summary>
+    /// Counts the calls to <see cref="Silence"/>: work queued under this table (a captured training step) is stale once
+    /// it changes.
+    /// </summary>
+    public int Version { get; private set; }
+
     /// <summary>Silences projection <paramref name="projection"/> at the target's step <paramref name="step"/> (1..T).</summary>
-    public void Silence(int projection, int step) => silenced[Index(projection, step)] = true;
+    public void Silence(int projection, int step)
+    {
+        silenced[Index(projection, step)] = true;
+        Version++;
+    }
 
     /// <summary>Whether projection <paramref name="projection"/> is silenced at step <paramref name="step"/> (1..T).</summary>
     public bool IsSilenced(int projection, int step) => silenced[Index(projection, step)];

@@ -28,7 +28,11 @@ public static class ConvBenchmark
 
     public sealed record Report(string Device, int Batch, int GemmSize, int Repeats, double SgemmGflopPerSecond, int SgemmSampleCount, IReadOnlyList<Row> Rows,
         double ForwardGflopPerSecond, double BackwardGflopPerSecond, double TotalGflop, double TotalMilliseconds, double TotalGflopPerSecond,
-        double PercentOfSgemm, DateTime MeasuredUtc, string Machine);
+        double PercentOfSgemm, DateTime MeasuredUtc, string Machine)
+    {
+        /// <summary>The arithmetic of the convolutions (<see cref="ConvPrecisions.Describe"/>); the sgemm rate is always strict FP32.</summary>
+        public string Precision { get; init; } = "";
+    }
 
     public static Report Run(IBackend<float> backend, int batch, int gemmSize, int repeats, Action<string> progress)
     {
@@ -68,7 +72,8 @@ public static class ConvBenchmark
             rows[i] = rows[i] with { PercentOfSgemm = 100 * rows[i].GflopPerSecond / sgemm };
         double total = fwdFlop + bwdFlop, totalMs = fwdMs + bwdMs;
         return new Report(backend.Description, batch, gemmSize, repeats, sgemm, sgemmSamples.Count, rows, fwdFlop / fwdMs * 1e3, bwdFlop / bwdMs * 1e3,
-            total, totalMs, total / totalMs * 1e3, 100 * total / totalMs * 1e3 / sgemm, DateTime.UtcNow, MachineDescription());
+            total, totalMs, total / totalMs * 1e3, 100 * total / totalMs * 1e3 / sgemm, DateTime.UtcNow, MachineDescription())
+        { Precision = ConvPrecisions.Describe(backend) };
     }
 
     /// <summary>GFLOP/s of <paramref name="count"/> timed n×n×n single-precision products on this backend.</summary>

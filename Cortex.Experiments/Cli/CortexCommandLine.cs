@@ -2,6 +2,7 @@ using System.CommandLine;
 using Cortex.Connectivity;
 using Cortex.Connectivity.Validation;
 using Cortex.Core.Backends;
+using Cortex.Core.Kernels;
 using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
@@ -87,6 +88,30 @@ public static class CortexCommandLine
     {
         Description = $"where to compute: {string.Join("|", Devices.Names)} (default: the {Devices.EnvironmentVariable} environment variable, else auto)",
     };
+
+    /// <summary>The --precision option of every command that trains, evaluates or measures.</summary>
+    public static Option<string?> PrecisionOption() => new("--precision")
+    {
+        Description = "arithmetic of the convolutions on a GPU: fp32 | tf32 (default: the network file's precision key, else tf32 on CUDA — " +
+            "PyTorch's default for convolutions — and fp32 elsewhere; the CPU path always computes in fp32)",
+    };
+
+    /// <summary>The precision --precision names (null when it is not given), or a user error naming the allowed words.</summary>
+    public static ConvPrecision? ParsePrecision(string? flag) => flag is null ? null
+        : ConvPrecisions.Parse(flag) ?? throw new UserError($"--precision: unknown precision '{flag}'; allowed: {string.Join(", ", ConvPrecisions.Names)}");
+
+    /// <summary>
+    /// Sets the convolutions of <paramref name="backend"/> to --precision, else to the network file's key, else to the
+    /// device's default, and says which and why on <paramref name="log"/>; returns the words that describe it.
+    /// </summary>
+    public static string ApplyPrecision<T>(IBackend<T> backend, ConvPrecision? flag, ConvPrecision? file, TextWriter log)
+        where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        string used = ConvPrecisions.Apply(backend, flag ?? file);
+        string source = flag is not null ? "--precision" : file is not null ? "the network file's precision key" : "the device's default";
+        log.WriteLine($"precision: convolutions {used} ({source})");
+        return used;
+    }
 
     /// <summary>
     /// A Spectre console on the current standard output (which tests may redirect); 110 columns wide when the

@@ -42,10 +42,15 @@ public static class EvalCommand
         };
         var json = new Option<FileInfo?>("--json") { Description = "also write the evaluation (and the lesion's paired tests) as JSON to this file" };
         var device = CortexCommandLine.DeviceOption();
-        var command = new Command("eval", "Evaluate a checkpoint at every time step on the test set, intact or lesioned") { file, data, dataset, batch, lesion, stimulus, json, device };
+        var precision = CortexCommandLine.PrecisionOption();
+        var command = new Command("eval", "Evaluate a checkpoint at every time step on the test set, intact or lesioned")
+        {
+            file, data, dataset, batch, lesion, stimulus, json, device, precision,
+        };
         command.SetAction(r =>
         {
             int batchSize = OptionValues.Positive(r.GetValue(batch), "--batch");
+            var precisionFlag = CortexCommandLine.ParsePrecision(r.GetValue(precision));
             var lesions = (r.GetValue(lesion) ?? []).Select(text => OptionValues.Parse(() => Lesion.Parse(text), "--lesion")).ToList();
             var given = r.GetValue(stimulus) is { } stimulusText ? OptionValues.Parse(() => StimulusCondition.Parse(stimulusText), "--test-stimulus") : null;
             string? jsonPath = r.GetValue(json) is { } target ? OutputFile.Check("--json", target.FullName) : null;
@@ -70,6 +75,7 @@ public static class EvalCommand
             if (problems.Count > 0) throw new UserError(string.Join(Environment.NewLine, problems));
 
             using var backend = Devices.Create<float>(kind);
+            CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
             using var network = NetworkBuilder.Build(loaded, backend, checkpoint.Metadata.Seed);
             WeightLoader.Load(checkpoint, network);
             Console.WriteLine($"stimulus: {condition}; presentation: {loaded.Spec.Input.Presentation}");

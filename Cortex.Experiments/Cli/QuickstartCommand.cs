@@ -48,10 +48,11 @@ public static class QuickstartCommand
             if (problems.Count > 0) throw new UserError(string.Join(Environment.NewLine, problems));
             using var backend = Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
+            CortexCommandLine.ApplyPrecision(backend, null, null, Console.Out);
             var root = RunFolder.CreateUnique(output, $"quickstart-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             InternalErrorReport.RunFolder = root.Path;
             var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory,
-                "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value)));
+                "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value))) with { Precision = Cortex.Core.Kernels.ConvPrecisions.Describe(backend) };
             root.AppendHistory(new RunEvent(RunEvent.Start, DateTime.UtcNow, environment.CommandLine, environment));
             var results = new List<TrainingSession.Result>();
             foreach (var (name, loaded) in networks)

@@ -50,6 +50,7 @@ public static class TrainCommand
         var resume = new Option<FileInfo?>("--resume") { Description = "continue from this checkpoint exactly where it stopped (flags not given are taken from it)" };
         var allow = new Option<bool>(AllowChanges) { Description = "with --resume: continue although the network or settings differ from the checkpoint's (the differences are recorded)" };
         var device = CortexCommandLine.DeviceOption();
+        var precision = CortexCommandLine.PrecisionOption();
         var distributed = new Option<bool>(Distributed)
         {
             Description = "data-parallel over the MPI ranks of mpiexec.mpich -n N (or srun --mpi=pmi2): every global batch of --batch images is split " +
@@ -58,7 +59,7 @@ public static class TrainCommand
         var command = new Command("train", "Train a network on images by backpropagation through time, evaluating every time step")
         {
             file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, stimulus, seed, limit, data, dataset, output, name, resume, allow, device,
-            distributed,
+            precision, distributed,
         };
         command.SetAction(r =>
         {
@@ -99,6 +100,7 @@ public static class TrainCommand
             int limitValue = OptionValues.NonNegative(
                 !Given(limit) && recorded?.GetValueOrDefault("limit") is { } l && int.TryParse(l, out int n) ? n : r.GetValue(limit), "--limit");
 
+            var precisionFlag = CortexCommandLine.ParsePrecision(r.GetValue(precision));
             var loaded = CortexCommandLine.LoadNetwork(r.GetValue(file)!);
             var target = Target(checkpoint, loaded.Spec.Name, r.GetValue(output)!, Given(output), r.GetValue(name));
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
@@ -133,6 +135,7 @@ public static class TrainCommand
                 ? Devices.Create<float>(kind, mpi.Launch.LocalRank, Math.Max(1, Environment.ProcessorCount / mpi.Launch.LocalRanks))
                 : Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
+            CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
             if (mpi is { IsMpi: true }) Console.WriteLine($"{Distributed}: {mpi.Size} ranks, {options.BatchSize / mpi.Size} images of each batch of {options.BatchSize} per rank; {mpi.LibraryVersion}");
             if (mpi is { IsRoot: false })
             {

@@ -17,6 +17,12 @@ public sealed record RunEnvironment(
     string CommandLine)
 {
     /// <summary>
+    /// The arithmetic of the run's convolutions, as <see cref="Cortex.Core.Kernels.ConvPrecisions.Describe"/> words it
+    /// ("tf32 (tensor cores)", "fp32", "fp32 (the CPU path computes in fp32)", …); null in records written before it was kept.
+    /// </summary>
+    public string? Precision { get; init; }
+
+    /// <summary>
     /// The environment of this process. <paramref name="device"/> is the backend's description;
     /// the commit comes from <c>git rev-parse HEAD</c> in <paramref name="repository"/> (default: the working
     /// folder), "unknown" when git or the repository is missing. <paramref name="commandLine"/> is what the user typed

@@ -66,7 +66,8 @@ public sealed class TrainingSession
         if (sourceMetrics is not null) MetricsLog.ReadCsv(sourceMetrics);   // a damaged file is refused before any folder is made
 
         var run = folder();
-        var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine);
+        var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine)
+            with { Precision = Cortex.Core.Kernels.ConvPrecisions.Describe(backend) };
         if (run.IsNew) run.WriteRun(config, environment, RunSettings.Record(options, network.Name));
         var notes = new List<string>(resume?.Notes ?? []);
         if (distributed is not null) notes.Add(distributed);

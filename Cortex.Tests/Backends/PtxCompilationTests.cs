@@ -45,6 +45,28 @@ public sealed class PtxCompilationTests
         Assert.That(compiled.PTXAssembly, Does.Contain(".entry"));
     }
 
+    private static IEnumerable<TestCaseData> GroupedKernels() =>
+        Cortex.Core.Kernels.Conv2d.ImplicitKernelMethods().Select(m => new TestCaseData(m).SetArgDisplayNames($"Conv2d.{Describe(m)}"));
+
+    [Test]
+    public void GroupedKernelsAreFound() => Assert.That(GroupedKernels().Count(), Is.EqualTo(12));
+
+    /// <summary>
+    /// The explicitly grouped kernels (shared-memory tiles, group barriers): the implicit-GEMM convolution for each pass,
+    /// each fragment product over float and the strict one over double. The tensor-core instantiations must carry the
+    /// inline mma.sync and cvt.rna.tf32 instructions; no other may.
+    /// </summary>
+    [TestCaseSource(nameof(GroupedKernels))]
+    public void GroupedKernelCompilesToPtx(MethodInfo kernel)
+    {
+        var compiled = (PTXCompiledKernel)Ptx.Value.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(kernel), KernelSpecialization.Empty);
+        bool tensorCores = kernel.GetGenericArguments()[2] == typeof(Cortex.Core.Kernels.Tf32TensorCores);
+        Assert.That(compiled.PTXAssembly, Does.Contain(".entry").And.Contain(".shared"));
+        Assert.That(compiled.PTXAssembly.Contains("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"), Is.EqualTo(tensorCores));
+        Assert.That(compiled.PTXAssembly.Contains("cvt.rna.tf32.f32"), Is.EqualTo(tensorCores));
+        Assert.That(compiled.PTXAssembly, Does.Contain("bar.sync"));
+    }
+
     private static readonly Lazy<PTXBackend> Ptx = new(() =>
     {
         var context = Context.Create(b => b.EnableAlgorithms().Optimize(OptimizationLevel.O2));
@@ -116,4 +138,6 @@ public sealed class PtxCompilationTests
 
     private static string Describe(MethodInfo m) =>
         m.Name + (m.IsGenericMethod ? "<" + string.Join(", ", m.GetGenericArguments().Select(a => a.IsGenericType ? a.Name.Split('`')[0] + "<" + a.GetGenericArguments()[0].Name + ">" : a.Name)) + ">" : "");
+
+    // Explicitly grouped kernels take no index; the implicit-GEMM ones are listed by Conv2d.ImplicitKernelMethods.
 }

@@ -61,7 +61,7 @@ public sealed class ReaderErrorTests
         Assert.That(errors, Has.Some.EqualTo("test.yaml:2:19 time.unrol: unknown key; did you mean 'unroll'?"));
         Assert.That(errors, Has.Some.Contains("areas[0].shpe: unknown key; did you mean 'shape'?"));
         Assert.That(errors, Has.None.Contains("areas[0].shape: missing required key"), "a misspelt required key is reported once");
-        Assert.That(errors, Has.Some.Contains("wibble: unknown key; allowed: name, time, input, areas, projections, readouts, readout, weight_tying"));
+        Assert.That(errors, Has.Some.Contains("wibble: unknown key; allowed: name, time, input, areas, projections, readouts, readout, weight_tying, precision"));
     }
 
     [Test]
@@ -94,7 +94,7 @@ public sealed class ReaderErrorTests
     {
         Assert.That(Networks.Errors(yaml, "empty.yaml"), Is.EqualTo(new[]
         {
-            "empty.yaml:1:1 (document): empty file; expected a mapping with the keys name, time, input, areas, projections, readouts, weight_tying",
+            "empty.yaml:1:1 (document): empty file; expected a mapping with the keys name, time, input, areas, projections, readouts, weight_tying, precision",
         }));
     }
 

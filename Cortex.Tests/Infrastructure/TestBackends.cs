@@ -30,7 +30,17 @@ public static class TestBackends
         lock (Made)
         {
             if (!Made.TryGetValue((kind, typeof(T)), out var backend))
-                Made[(kind, typeof(T))] = backend = Devices.Create<T>(kind);
+            {
+                var made = Devices.Create<T>(kind);
+                // Tests compare with the CPU path at strict tolerances: convolutions in FP32, chosen by rule, unless a test
+                // asks for TF32 (ImplicitGemmConvTests) or for autotuning itself.
+                if (made is IlgpuBackend<T> gpu)
+                {
+                    gpu.ConvPrecision = Cortex.Core.Kernels.ConvPrecision.Fp32;
+                    gpu.Autotune = false;
+                }
+                Made[(kind, typeof(T))] = backend = made;
+            }
             return (IBackend<T>)backend;
         }
     }

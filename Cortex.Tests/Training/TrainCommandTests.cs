@@ -24,10 +24,14 @@ public sealed class TrainCommandTests
         foreach (var file in new[] { "config.yaml", "run.json", "history.jsonl", "metrics.csv", "metrics.json", "accuracy-per-step.png", "accuracy-per-step.svg", "checkpoint.ckpt" })
             Assert.That(File.Exists(Path.Combine(run, file)), Is.True, file);
         Assert.That(File.ReadAllText(Path.Combine(run, "metrics.csv")), Does.Contain("test").And.Contain("accuracy"));
+        Assert.That(output, Does.Contain("precision: convolutions fp32 (the CPU path computes in fp32) (the device's default)"));
+        using (var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "run.json"))))
+            Assert.That(json.RootElement.ToString(), Does.Contain("fp32 (the CPU path computes in fp32)"), "run.json says the precision");
 
-        (code, output, error) = Cli.Run("eval", Path.Combine(run, "checkpoint.ckpt"), "--data", w.Data, "--device", "cpu");
+        (code, output, error) = Cli.Run("eval", Path.Combine(run, "checkpoint.ckpt"), "--data", w.Data, "--device", "cpu", "--precision", "fp32");
         Assert.That(code, Is.EqualTo(0), error);
         Assert.That(output, Does.Contain("t = 2").And.Contain("early exit"));
+        Assert.That(output, Does.Contain("precision: convolutions fp32 (the CPU path computes in fp32) (--precision)"));
     }
 
     [Test]
