@@ -102,7 +102,8 @@ public static class TrainCommand
 
             var precisionFlag = CortexCommandLine.ParsePrecision(r.GetValue(precision));
             var loaded = CortexCommandLine.LoadNetwork(r.GetValue(file)!);
-            var target = Target(checkpoint, loaded.Spec.Name, r.GetValue(output)!, Given(output), r.GetValue(name));
+            // Rank 0 alone checks and makes the run folder: another rank could find it made already.
+            var target = mpi is { IsRoot: false } ? null : Target(checkpoint, loaded.Spec.Name, r.GetValue(output)!, Given(output), r.GetValue(name));
             var kind = CortexCommandLine.ResolveDevice(r.GetValue(device), Console.Out);
             var (datasetUsed, train, test, source) = LoadData(datasetName, r.GetValue(data), limitValue, strictLimit: true);
             Console.WriteLine(source);
@@ -144,7 +145,7 @@ public static class TrainCommand
             }
             RunFolder Open()
             {
-                var folder = target();
+                var folder = target!();
                 InternalErrorReport.RunFolder = folder.Path;
                 return folder;
             }

@@ -179,12 +179,14 @@ public sealed class MpiProcessTests
     }
 
     [Test]
-    public void ABatchThatDoesNotSplitOverTheRanksIsRefusedOnEveryRank()
+    public void ABatchThatDoesNotSplitOverTheRanksIsRefused()
     {
+        // Every rank makes the check; rank 0 prints its message and aborts the job, which may end another rank before it
+        // gets as far (under load it does), so only rank 0's message is certain.
         var (code, output) = Mpi(2, [.. w.Train(network, "--name", "odd", "--batch", "7"), "--distributed"]);
         Assert.That(code, Is.EqualTo(2), output);
-        foreach (int rank in new[] { 0, 1 })
-            Assert.That(output, Does.Contain($"cortex (rank {rank} of 2): --batch 7: --distributed splits every batch evenly over the 2 ranks; use a multiple of 2"));
+        Assert.That(output, Does.Contain("cortex (rank 0 of 2): --batch 7: --distributed splits every batch evenly over the 2 ranks; use a multiple of 2"));
+        Assert.That(output, Does.Not.Contain("   at "), "no stack trace");
         Assert.That(Directory.Exists(Path.Combine(w.Out, "odd")), Is.False, "nothing is written");
     }
 
