@@ -12,8 +12,8 @@ namespace Cortex.Experiments.Benchmarks;
 /// Training throughput of a network (by default the reference BLT) at a batch size: forward (training mode),
 /// backward through time, and the optimiser update, timed separately; achieved GFLOP/s counted from the
 /// ledger's synaptic operations (2 FLOPs per multiply–accumulate forward, twice that backward: 6 per MAC in
-/// all); and the sgemm rate measured in the same run between the repetitions, sustained over windows as long as a
-/// training step (and, for reference, the peak of single products).
+/// all); and, measured in the same run between the repetitions over windows as long as a training step, the sgemm rate
+/// (and, for reference, the peak of single products) and on the CPU the FMA peak (<see cref="FmaPeak"/>).
 /// </summary>
 public static class TrainBenchmark
 {
@@ -25,6 +25,12 @@ public static class TrainBenchmark
 
         /// <summary>Training GFLOP/s as a percentage of <see cref="SgemmPeakGflopPerSecond"/>.</summary>
         public double PercentOfSgemmPeak => 100 * GflopPerSecond / SgemmPeakGflopPerSecond;
+
+        /// <summary>On the CPU: the best FMA-peak window of a step's length (<see cref="FmaPeak.Window"/>), one taken after each timed step; else null.</summary>
+        public double? FmaPeakGflopPerSecond { get; init; }
+
+        /// <summary>Training GFLOP/s as a percentage of <see cref="FmaPeakGflopPerSecond"/>.</summary>
+        public double? PercentOfFmaPeak => 100 * GflopPerSecond / FmaPeakGflopPerSecond;
 
         /// <summary>With profiling: per-operation time of one training step (mean over the profiled steps), in first-run order.</summary>
         public IReadOnlyList<ProfileRow>? Profile { get; init; }
@@ -53,6 +59,8 @@ public static class TrainBenchmark
         for (int b = 0; b < batch; b++) labels[b] = random.Next(classes);
         var sgemm = new List<double>(ConvBenchmark.SgemmSamples(backend, gemmSize, 3));
         var windows = new List<double>();
+        var fmaWindows = new List<double>();
+        var cpu = backend as CpuBackend<float>;
         double f = 0, g = 0, u = 0;
         var forward = new List<double>();
         var backward = new List<double>();
@@ -67,8 +75,9 @@ public static class TrainBenchmark
             forward.Add(f); backward.Add(g); update.Add(u);
             sgemm.AddRange(ConvBenchmark.SgemmSamples(backend, gemmSize, 1));
             windows.Add(ConvBenchmark.SgemmWindow(backend, gemmSize, f + g + u));
+            if (cpu is not null) fmaWindows.Add(FmaPeak.Window(cpu, f + g + u));
         }
-        // The best repetition (smallest step time) against the best sgemm window of a step's length: load on a shared
+        // The best repetition (smallest step time) against the best sgemm and FMA windows of a step's length: load on a shared
         // machine only slows things down, so best against best estimates the idle machine, and equal lengths give both
         // sides the same chance of a quiet moment.
         int best = Enumerable.Range(0, forward.Count).MinBy(i => forward[i] + backward[i] + update[i]);
@@ -76,7 +85,11 @@ public static class TrainBenchmark
         double gflop = 6.0 * ledger.SynapticOpsPerImage * batch / 1e9;
         double rate = gflop / total * 1e3, sg = windows.Max();
         var report = new Report(loaded.Spec.Name, backend.Description, batch, repeats, ledger.SynapticOpsPerImage, fm, bm, um, batch / total * 1e3, rate, sg,
-            100 * rate / sg, DateTime.UtcNow, ConvBenchmark.MachineDescription()) { SgemmPeakGflopPerSecond = sgemm.Max() };
+            100 * rate / sg, DateTime.UtcNow, ConvBenchmark.MachineDescription())
+        {
+            SgemmPeakGflopPerSecond = sgemm.Max(),
+            FmaPeakGflopPerSecond = fmaWindows.Count > 0 ? fmaWindows.Max() : null,
+        };
         if (!profile) return report;
 
         var profiler = new Profiler(backend.Synchronize);

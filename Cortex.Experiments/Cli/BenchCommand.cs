@@ -6,7 +6,7 @@ using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
 
-/// <summary><c>cortex bench</c>: the sgemm rate and the convolution passes of the reference network, in one run.</summary>
+/// <summary><c>cortex bench</c>: the sgemm rate, on the CPU the FMA peak, and the convolution passes of the reference network, in one run.</summary>
 public static class BenchCommand
 {
     /// <summary>Bounds that keep a benchmark within a machine's memory and a sitting.</summary>
@@ -19,7 +19,7 @@ public static class BenchCommand
         var gemmSize = new Option<int>("--gemm-size") { Description = "n for the n×n×n sgemm that sets the machine's rate (default 1024 on CPU, 8192 on CUDA)" };
         var repeats = new Option<int>("--repeats") { Description = "timed repetitions per measurement (the best is reported)", DefaultValueFactory = _ => 5 };
         var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
-        var command = new Command("bench", "Measure sgemm and convolution forward/backward GFLOP/s on the reference network's shapes") { device, batch, gemmSize, repeats, output, CreateTrain() };
+        var command = new Command("bench", "Measure sgemm, the CPU's FMA peak and convolution forward/backward GFLOP/s on the reference network's shapes") { device, batch, gemmSize, repeats, output, CreateTrain() };
         command.SetAction(result =>
         {
             int b = OptionValues.Positive(result.GetValue(batch), "--batch", MaxBatch), r = OptionValues.Positive(result.GetValue(repeats), "--repeats", MaxRepeats);
@@ -54,7 +54,7 @@ public static class BenchCommand
         {
             Description = "after the timed steps, time every area step, projection, readout, the loss and the update (synchronising the device after each; slower) and print the table"
         };
-        var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm") { device, batch, network, gemmSize, repeats, output, profile };
+        var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm and the CPU's FMA peak") { device, batch, network, gemmSize, repeats, output, profile };
         command.SetAction(result =>
         {
             int b = OptionValues.Positive(result.GetValue(batch), "--batch", MaxBatch), r = OptionValues.Positive(result.GetValue(repeats), "--repeats", MaxRepeats);
@@ -77,6 +77,11 @@ public static class BenchCommand
             Console.WriteLine($"achieved: {report.GflopPerSecond:F1} GFLOP/s; sgemm {n}³: {report.SgemmGflopPerSecond:F1} GFLOP/s sustained over a step's length " +
                 $"(best of {report.Repeats} windows; best single product {report.SgemmPeakGflopPerSecond:F1})");
             Console.WriteLine($"training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run ({report.PercentOfSgemmPeak:F0}% of the single-product peak)");
+            if (report.FmaPeakGflopPerSecond is { } fma)
+            {
+                Console.WriteLine($"FMA peak: {fma:F1} GFLOP/s ({FmaPeak.Chains} chains of {FmaPeak.Instruction} on each of the backend's threads; best of {report.Repeats} step-long windows)");
+                Console.WriteLine($"training at {report.PercentOfFmaPeak:F0}% of the FMA peak measured in this run");
+            }
             if (report.Profile is { } rows) PrintProfile(report, rows);
             if (result.GetValue(output) is { } file)
             {
@@ -104,17 +109,26 @@ public static class BenchCommand
 
     private static void Print(ConvBenchmark.Report report)
     {
+        double? fma = report.FmaPeakGflopPerSecond;
         var table = new Table().Title($"convolutions, batch {report.Batch}, 3×3, on {report.Device}")
             .AddColumns("layer", "channels", "size", "pass", "GFLOP", "ms", "GFLOP/s", "% sgemm");
+        if (fma is not null) table.AddColumn("% FMA peak");
+        void Add(params string[] cells) => table.AddRow(fma is null ? cells[..^1] : cells);
         foreach (var row in report.Rows)
-            table.AddRow(row.Layer, row.Channels, row.Size, row.Pass, $"{row.Gflop:F2}", $"{row.Milliseconds:F2}", $"{row.GflopPerSecond:F1}", $"{row.PercentOfSgemm:F0}%");
+            Add(row.Layer, row.Channels, row.Size, row.Pass, $"{row.Gflop:F2}", $"{row.Milliseconds:F2}", $"{row.GflopPerSecond:F1}", $"{row.PercentOfSgemm:F0}%", $"{row.PercentOfFmaPeak:F0}%");
         table.AddEmptyRow();
-        table.AddRow("all", "", "", "forward", "", "", $"{report.ForwardGflopPerSecond:F1}", $"{100 * report.ForwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
-        table.AddRow("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
-        table.AddRow("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
-            $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]");
+        Add("all", "", "", "forward", "", "", $"{report.ForwardGflopPerSecond:F1}", $"{100 * report.ForwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%",
+            $"{100 * report.ForwardGflopPerSecond / fma:F0}%");
+        Add("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%",
+            $"{100 * report.BackwardGflopPerSecond / fma:F0}%");
+        Add("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
+            $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]", $"[bold]{report.PercentOfFmaPeak:F0}%[/]");
         CortexCommandLine.Out().Write(table);
         Console.WriteLine($"sgemm {report.GemmSize}³: {report.SgemmGflopPerSecond:F1} GFLOP/s (best of {report.SgemmSampleCount} samples taken before and between the layers)");
-        Console.WriteLine($"convolution forward + backward: {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run");
+        if (fma is not null)
+            Console.WriteLine($"FMA peak: {fma:F1} GFLOP/s ({FmaPeak.Chains} chains of {FmaPeak.Instruction} on each of the backend's threads; " +
+                $"best of {report.FmaSampleCount} windows of {ConvBenchmark.FmaWindowMilliseconds:F0} ms taken with the sgemm samples)");
+        Console.WriteLine($"convolution forward + backward: {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the sgemm rate" +
+            (fma is null ? "" : $", {report.PercentOfFmaPeak:F0}% of the FMA peak") + " measured in this run");
     }
 }
