@@ -254,6 +254,22 @@ public sealed class Conv2dTests
             Data.AssertClose(actual[i], expected[i], 1e-4, $"output {i}");
     }
 
+    [TestCase(2, 8, 28, 28, 32, 1)]
+    [TestCase(2, 33, 14, 14, 64, 1)]
+    [TestCase(1, 64, 28, 28, 32, 2)]
+    public void FloatCpuRowTilesOverwriteWhenNotAccumulating(int batch, int ci, int h, int w, int co, int stride)
+    {
+        // Where every output channel is in a row tile, the tiles are stored straight into y (and, backward, dx) under a mask;
+        // without accumulate nothing that was there survives: fresh outputs are the reference less its priors.
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var g = new Conv2dGeometry(batch, ci, h, w, co, 3, 3, stride, 1);
+        var actual = Run(cpu, g, seed: 9, prior: false);
+        var expected = Reference(g, seed: 9);
+        var priors = Priors(g, seed: 9);
+        for (int i = 0; i < actual.Length; i++)
+            Data.AssertClose(actual[i], expected[i].Zip(priors[i], (e, p) => e - p).ToArray(), 1e-4, $"output {i}");
+    }
+
     [TestCase(3, 5, 14, 14, 64)]
     [TestCase(17, 3, 9, 11, 5)]
     public void WeightGradientDoesNotDependOnTheThreadCount(int batch, int ci, int h, int w, int co)
