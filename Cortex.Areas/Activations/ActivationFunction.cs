@@ -1,6 +1,7 @@
 using System.Numerics;
 using Cortex.Areas.Options;
 using Cortex.Core.Kernels;
+using Cortex.Core.Simulation;
 using Cortex.Core.Tensors;
 
 namespace Cortex.Areas.Activations;
@@ -26,13 +27,19 @@ public abstract class ActivationFunction : IRegistryEntry
     /// <summary>dx = f'(x)·dy (or += when <paramref name="accumulate"/>), given the forward input x and output y.</summary>
     public abstract void Backward<T>(Tensor<T> x, Tensor<T> y, Tensor<T> dy, Tensor<T> dx, bool accumulate = false) where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>Training batch normalisation of x into n, then a = f(n), in one pass (<see cref="BatchNorm.ForwardTraining{T, TAct}"/>).</summary>
+    /// <summary>
+    /// Training batch normalisation of x into n, then a = f(n), in one pass (<see cref="BatchNorm.ForwardTraining{T, TAct}(Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, T, T)"/>);
+    /// with <paramref name="replicas"/> of more than one, x is one replica's slice and the statistics are the global batch's.
+    /// </summary>
     public abstract void BatchNormTraining<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> n, Tensor<T> a, Tensor<T> mean, Tensor<T> invStd,
-        Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon) where T : unmanaged, IFloatingPointIeee754<T>;
+        Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon, IReplicas? replicas = null) where T : unmanaged, IFloatingPointIeee754<T>;
 
-    /// <summary>Backward through a = f(BN(x)) from da: dx is overwritten, dγ and dβ accumulate (<see cref="BatchNorm.Backward{T, TAct}"/>).</summary>
+    /// <summary>
+    /// Backward through a = f(BN(x)) from da: dx is overwritten, dγ and dβ accumulate (<see cref="BatchNorm.Backward{T, TAct}(Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, Tensor{T}, bool)"/>);
+    /// with <paramref name="replicas"/> of more than one, through the global batch's statistics.
+    /// </summary>
     public abstract void BatchNormBackward<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> mean, Tensor<T> invStd, Tensor<T> n, Tensor<T> a, Tensor<T> da,
-        Tensor<T> scratch, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta) where T : unmanaged, IFloatingPointIeee754<T>;
+        Tensor<T> scratch, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, IReplicas? replicas = null) where T : unmanaged, IFloatingPointIeee754<T>;
 }
 
 /// <summary>
@@ -61,9 +68,18 @@ internal sealed class ActivationOf<TSingle, TDouble>(string word, string summary
     }
 
     public override void BatchNormTraining<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> n, Tensor<T> a, Tensor<T> mean, Tensor<T> invStd,
-        Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon)
+        Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon, IReplicas? replicas = null)
     {
-        if (Precision.IsSingle<T>())
+        if (replicas is { Count: > 1 })
+        {
+            if (Precision.IsSingle<T>())
+                BatchNorm.ForwardTraining<float, TSingle>(F(x), F(gamma), F(beta), F(n), F(a), F(mean), F(invStd), F(runningMean), F(runningVar),
+                    float.CreateChecked(momentum), float.CreateChecked(epsilon), replicas);
+            else
+                BatchNorm.ForwardTraining<double, TDouble>(D(x), D(gamma), D(beta), D(n), D(a), D(mean), D(invStd), D(runningMean), D(runningVar),
+                    double.CreateChecked(momentum), double.CreateChecked(epsilon), replicas);
+        }
+        else if (Precision.IsSingle<T>())
             BatchNorm.ForwardTraining<float, TSingle>(F(x), F(gamma), F(beta), F(n), F(a), F(mean), F(invStd), F(runningMean), F(runningVar),
                 float.CreateChecked(momentum), float.CreateChecked(epsilon));
         else
@@ -72,9 +88,16 @@ internal sealed class ActivationOf<TSingle, TDouble>(string word, string summary
     }
 
     public override void BatchNormBackward<T>(Tensor<T> x, Tensor<T> gamma, Tensor<T> mean, Tensor<T> invStd, Tensor<T> n, Tensor<T> a, Tensor<T> da,
-        Tensor<T> scratch, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta)
+        Tensor<T> scratch, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, IReplicas? replicas = null)
     {
-        if (Precision.IsSingle<T>())
+        if (replicas is { Count: > 1 })
+        {
+            if (Precision.IsSingle<T>())
+                BatchNorm.Backward<float, TSingle>(F(x), F(gamma), F(mean), F(invStd), F(n), F(a), F(da), F(dx), F(dgamma), F(dbeta), accumulate: false, replicas);
+            else
+                BatchNorm.Backward<double, TDouble>(D(x), D(gamma), D(mean), D(invStd), D(n), D(a), D(da), D(dx), D(dgamma), D(dbeta), accumulate: false, replicas);
+        }
+        else if (Precision.IsSingle<T>())
             BatchNorm.Backward<float, TSingle>(F(x), F(gamma), F(mean), F(invStd), F(n), F(a), F(da), F(scratch), F(dx), F(dgamma), F(dbeta), accumulate: false);
         else
             BatchNorm.Backward<double, TDouble>(D(x), D(gamma), D(mean), D(invStd), D(n), D(a), D(da), D(scratch), D(dx), D(dgamma), D(dbeta), accumulate: false);

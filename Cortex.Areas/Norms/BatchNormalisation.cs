@@ -12,7 +12,9 @@ namespace Cortex.Areas.Norms;
 /// averaged; momentum 0.1, ε = 10⁻⁵). <c>per-step</c>: its own γ, β ([T, C]) and running averages for every time step
 /// (time-specific batch norm); <c>shared</c>: one set for all steps — one batch-norm module called at every step, each
 /// step normalised with its own batch statistics, the running averages updated at every step. Training normalises and
-/// applies f in one pass; inference uses the running averages.
+/// applies f in one pass; inference uses the running averages. In a data-parallel run (<see cref="BoundMemory{T}.Replicas"/>) the
+/// batch statistics are those of the global batch, summed over the replicas forward and backward (synchronised batch norm),
+/// so that N replicas train as one process on the global batch would.
 /// </summary>
 /// <param name="perStep">Whether γ, β and the running averages are kept per step.</param>
 public sealed class BatchNormalisation(bool perStep) : NormKind
@@ -99,7 +101,7 @@ public sealed class BatchNormalisation(bool perStep) : NormKind
                 var n = m.History(r.normalised)[t];
                 if (training)
                 {
-                    f.BatchNormTraining(x, v.Gamma, v.Beta, n, a, m.History(r.mean)[t], m.History(r.invStd)[t], v.Mean, v.Var, momentum, epsilon);
+                    f.BatchNormTraining(x, v.Gamma, v.Beta, n, a, m.History(r.mean)[t], m.History(r.invStd)[t], v.Mean, v.Var, momentum, epsilon, m.Replicas);
                     return;
                 }
                 BatchNorm.ForwardInference(x, v.Gamma, v.Beta, n, v.Mean, v.Var, epsilon);
@@ -110,7 +112,7 @@ public sealed class BatchNormalisation(bool perStep) : NormKind
             {
                 var v = at[t];
                 f.BatchNormBackward(x, v.Gamma, m.History(r.mean)[t], m.History(r.invStd)[t], m.History(r.normalised)[t], a, da, m.Tensor(r.scratch), dx,
-                    v.DGamma, v.DBeta);
+                    v.DGamma, v.DBeta, m.Replicas);
             }
         }
     }

@@ -32,7 +32,7 @@ public sealed class LinearReadout : ReadoutKind
         .. SourceResampling.Keys(upsampling: false),
         new("loss", string.Join(" | ", LossSchedule.Words), "the training's --loss (final)", "its loss schedule over its read steps"),
         new("step_weights", "list of numbers ≥ 0, one per read step", "equal", "weights of every-step; normalised to sum to 1"),
-        new("loss_weight", "number > 0", "1", "its weight in the network's loss; weights are normalised over the readouts"),
+        new("loss_weight", "number ≥ 0", "1", "its weight in the network's loss; weights are normalised over the readouts; 0: evaluated, not trained (another readout must have a weight > 0)"),
     ];
 
     /// <inheritdoc/>
@@ -58,8 +58,16 @@ public sealed class LinearReadout : ReadoutKind
         {
             Classes = classes, Steps = word == 1 ? StepChoice.Final : list is { Count: > 0 } ? StepChoice.List : StepChoice.All,
             StepList = list is { Count: > 0 } ? [.. list.Distinct().Order()] : [], GlobalAverage = average, Resampling = resampling, Loss = loss,
-            LossWeight = reader.Positive("loss_weight") ?? 1.0,
+            LossWeight = ReadLossWeight(reader),
         };
+    }
+
+    private static double ReadLossWeight(IOptionReader reader)
+    {
+        if (reader.Number("loss_weight") is not { } weight) return 1.0;
+        if (weight >= 0) return weight;
+        reader.Error("loss_weight", $"loss_weight must be ≥ 0 (0: evaluated, not trained), got {OptionText.Number(weight)}");
+        return 1.0;
     }
 
     private static LossSchedule? ReadLoss(IOptionReader reader)
@@ -203,8 +211,8 @@ public sealed class LinearReadout : ReadoutKind
         public override string Describe()
         {
             string loss = o.Loss is { } l ? $", loss {l}" : "";
-            return $"{o.Resampling.Describe().Trim()}{(o.Resampling.IsNone ? "" : " then ")}{(o.GlobalAverage ? "global average" : "whole state")} → {o.Classes} classes{loss}"
-                + (o.LossWeight == 1 ? "" : $" ×{OptionText.Number(o.LossWeight)}");
+            string weight = o.LossWeight == 1 ? "" : o.LossWeight == 0 ? ", evaluated, not trained (loss_weight 0)" : $" ×{OptionText.Number(o.LossWeight)}";
+            return $"{o.Resampling.Describe().Trim()}{(o.Resampling.IsNone ? "" : " then ")}{(o.GlobalAverage ? "global average" : "whole state")} → {o.Classes} classes{loss}{weight}";
         }
 
         public override IReadoutOp<T> Create<T>(ParameterStore<T> store, int area, LossWeights loss, int seed) => new Op<T>(this, store, area, loss, seed);

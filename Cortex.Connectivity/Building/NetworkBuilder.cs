@@ -50,7 +50,7 @@ public static class NetworkBuilder
                 Name = spec.Name,
                 Steps = steps,
                 InputShape = spec.Input.Shape.Dimensions,
-                InputShown = [.. Enumerable.Range(0, steps + 1).Select(spec.Input.IsPresentedAt)],
+                InputAt = [.. Enumerable.Range(0, steps + 1).Select(spec.Input.At)],
                 WeightCopy = [.. Enumerable.Range(0, steps + 1).Select(t => t == 0 ? 0 : spec.WeightCopyAt(t))],
                 Areas = areas,
                 UpdateOrder = [.. graph.UpdateOrder.Select(n => n.Index)],

@@ -175,14 +175,15 @@ public sealed record Ledger
             Network = spec.Name, Steps = steps, Unroll = spec.Time.Unroll.ToString().ToLowerInvariant(), WeightTying = Schedule.Tying(spec),
             WeightCopies = spec.WeightCopies, Areas = areas, Projections = projections, Readouts = readouts, SynapticOpsPerStep = ops, EffectiveDepth = effective,
             OtherParameters = areaModels.Sum(m => m.Parameters.Where(p => !p.Synaptic).Sum(p => p.Values)) + graph.Readouts.Sum(r => r.Parameters),
-            Arena = batch => SimulatorMemory.Values(batch, steps, inputShape, areaShapes, readoutShapes) + plans.Sum(p => p.Values(batch, steps)),
+            Arena = batch => SimulatorMemory.Values(batch, steps, inputShape, Enumerable.Range(1, steps).Any(t => spec.Input.At(t) == StepInput.Mask),
+                areaShapes, readoutShapes) + plans.Sum(p => p.Values(batch, steps)),
         };
     }
 
     /// <summary>
     /// depth[node, t]: the longest chain of synaptic layers from the input to node at step t, by dynamic programming over
     /// (area, step) with areas in update order (so zero-delay sources are final before their targets). The input has
-    /// depth 0 at the steps it is shown. A read adds one layer, and the area's kind adds its own layers between its drive
+    /// depth 0 at the steps it shows the image or a mask. A read adds one layer, and the area's kind adds its own layers between its drive
     /// and its state; a kind whose state depends on h(t − 1) directly (a leak: 0 layers; a convolution of the state: 1)
     /// carries the depth of h(t − 1) forward.
     /// </summary>
@@ -193,7 +194,7 @@ public sealed record Ledger
         var depth = new int?[graph.Nodes.Count, steps + 1];
         for (int t = 1; t <= steps; t++)
         {
-            if (graph.Spec.Input.IsPresentedAt(t)) depth[0, t] = 0;
+            if (graph.Spec.Input.At(t) != StepInput.Blank) depth[0, t] = 0;
             foreach (var update in schedule.Updates[t - 1])
             {
                 var model = update.Area.Model!;

@@ -1,5 +1,6 @@
 using System.Text;
 using Cortex.Connectivity.Spec;
+using Cortex.Core.Simulation;
 
 namespace Cortex.Connectivity.Graph;
 
@@ -17,6 +18,9 @@ public enum SourceRead
 
     /// <summary>The input after the image is taken away (zeros), or before step 1.</summary>
     Blank,
+
+    /// <summary>The input after the image is taken away, when a mask takes its place (<c>first-k-then-mask</c>).</summary>
+    Mask,
 }
 
 /// <summary>
@@ -32,11 +36,11 @@ public readonly record struct ScheduledRead(int Step, GraphProjection Projection
 {
     /// <summary>
     /// Whether the read can carry a nonzero signal, and so costs synaptic operations: a computed state, the image
-    /// while shown, or a learned initial state. A zero initial state and a blank input are skipped.
+    /// while shown, a mask, or a learned initial state. A zero initial state and a blank input are skipped.
     /// </summary>
     public bool IsActive => Reads switch
     {
-        SourceRead.State or SourceRead.Image => true,
+        SourceRead.State or SourceRead.Image or SourceRead.Mask => true,
         SourceRead.InitialState => Projection.From.Area?.Options.LearnedInitialState == true,
         _ => false,
     };
@@ -75,7 +79,7 @@ public sealed class Schedule
                 {
                     int s = t - p.Delay;
                     var what = p.From.IsInput
-                        ? spec.Input.IsPresentedAt(s) ? SourceRead.Image : SourceRead.Blank
+                        ? spec.Input.At(s) switch { StepInput.Image => SourceRead.Image, StepInput.Mask => SourceRead.Mask, _ => SourceRead.Blank }
                         : s >= 1 ? SourceRead.State : SourceRead.InitialState;
                     return new ScheduledRead(t, p, s, what, spec.WeightCopyAt(t));
                 }).ToList();
@@ -119,6 +123,7 @@ public sealed class Schedule
     {
         SourceRead.InitialState => r.IsActive ? " (learned initial state)" : " (zero initial state: inactive)",
         SourceRead.Blank => " (blank: inactive)",
+        SourceRead.Mask => " (mask)",
         _ => "",
     };
 

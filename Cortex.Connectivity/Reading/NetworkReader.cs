@@ -30,7 +30,6 @@ public static partial class NetworkReader
     /// <summary>The words of <c>unroll</c>, <c>init</c> and <c>sign</c>, in enum order.</summary>
     public static readonly string[] Unrolls = ["synchronous", "biological"], Inits = ["kaiming", "xavier"], Signs = ["none", "excitatory", "inhibitory"];
 
-    [GeneratedRegex(@"^first-(\d+)$")] private static partial Regex FirstK();
     [GeneratedRegex(@"^tied-every-(\d+)$")] private static partial Regex TiedEveryK();
 
     /// <summary>The largest network file read, in bytes (a network file is a few kilobytes).</summary>
@@ -141,16 +140,6 @@ public static partial class NetworkReader
             }
         }
         return true;
-    }
-
-    /// <summary>The presentation words: <c>every-step</c> → null, <c>first-k</c> → k.</summary>
-    internal static bool TryPresentation(string text, out int? firstSteps)
-    {
-        firstSteps = null;
-        if (text == "every-step") return true;
-        var m = FirstK().Match(text);
-        if (m.Success && int.TryParse(m.Groups[1].Value, out int k) && k >= 1) { firstSteps = k; return true; }
-        return false;
     }
 
     /// <summary>The weight-tying words: shared, untied, tied-every-k (k ≥ 1).</summary>

@@ -21,7 +21,7 @@ public static class NetworkWriter
         foreach (var line in (comment ?? "resolved network: every default written out").Split('\n')) yaml.AppendLine($"# {line}".TrimEnd());
         yaml.AppendLine($"name: {OptionText.Quote(spec.Name)}");
         yaml.AppendLine($"time: {{ steps: {spec.Time.Steps}, unroll: {Unrolls[(int)spec.Time.Unroll]}, dt: {OptionText.Number(spec.Time.Dt)} }}");
-        string presentation = spec.Input.PresentedSteps is { } k ? $"first-{k}" : "every-step";
+        string presentation = spec.Input.Presentation.ToString();
         yaml.AppendLine($"input: {{ name: {OptionText.Quote(spec.Input.Name)}, shape: {Shape(spec.Input.Shape)}, presentation: {presentation} }}");
         yaml.AppendLine($"weight_tying: {Graph.Schedule.Tying(spec)}");
         yaml.AppendLine("areas:");

@@ -123,10 +123,11 @@ internal sealed class SpecBuilder(string file, Diagnostics diagnostics)
     {
         string name = m.Name("name") ?? "image";
         var shape = m.Shape("shape", required: true) ?? AreaShape.Unknown;
-        int? first = null;
-        if (m.Scalar("presentation") is { } text && !TryPresentation(text, out first))
-            m.Error("presentation", $"unknown presentation '{text}'; allowed: every-step, first-k (k ≥ 1, e.g. first-2: the image at steps 1..2, then blank)");
-        return new InputSpec { Location = m.Location, Keys = m.Keys, Name = name, Shape = shape, PresentedSteps = first };
+        var presentation = Presentation.EveryStep;
+        if (m.Scalar("presentation") is { } text && !Presentation.TryParse(text, out presentation))
+            m.Error("presentation", $"unknown presentation '{text}'; allowed: every-step, first-k (k ≥ 1, e.g. first-2: the image at steps 1..2, then blank), " +
+                "first-k-then-mask (the image at steps 1..k, then a mask)");
+        return new InputSpec { Location = m.Location, Keys = m.Keys, Name = name, Shape = shape, Presentation = presentation };
     }
 
     private AreaSpec? Area(MappingReader m, TimeSpec time)

@@ -42,8 +42,8 @@ public sealed record TimeSpec : SpecNode
 }
 
 /// <summary>
-/// The stimulus: its shape and when it is shown. <see cref="PresentedSteps"/> = null shows the image at every
-/// step; k shows it at steps 1..k and a blank (zeros) afterwards.
+/// The stimulus: its shape and when it is shown (<see cref="Presentation"/>): at every step, at steps 1..k and a blank
+/// (zeros) afterwards, or at steps 1..k and a mask afterwards.
 /// </summary>
 public sealed record InputSpec : SpecNode
 {
@@ -53,11 +53,14 @@ public sealed record InputSpec : SpecNode
     /// <summary>One image's shape.</summary>
     public AreaShape Shape { get; init; } = AreaShape.Unknown;
 
-    /// <summary>Null: the image at every step; k: at steps 1..k, then a blank.</summary>
-    public int? PresentedSteps { get; init; }
+    /// <summary>When the image is shown: every step (the default), or steps 1..k and then a blank or a mask.</summary>
+    public Presentation Presentation { get; init; } = Presentation.EveryStep;
 
-    /// <summary>Whether the image (rather than a blank) is shown at step t (1-based).</summary>
-    public bool IsPresentedAt(int t) => t >= 1 && (PresentedSteps is not { } k || t <= k);
+    /// <summary>Whether the image (rather than a blank or a mask) is shown at step t (1-based).</summary>
+    public bool IsPresentedAt(int t) => Presentation.IsPresentedAt(t);
+
+    /// <summary>What the input holds at step t: the image, a blank or a mask (0 and below: blank).</summary>
+    public Cortex.Core.Simulation.StepInput At(int t) => Presentation.At(t);
 }
 
 /// <summary>A whole network file, after reading: typed, positioned, defaults resolved. Validate before use.</summary>

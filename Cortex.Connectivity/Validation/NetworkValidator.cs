@@ -53,6 +53,9 @@ public static class NetworkValidator
         }
         if (spec.Readouts.Count == 0 && spec.Declares("readouts"))
             diagnostics.Error(spec.At("readouts"), "no readout; give at least one (from, classes)");
+        if (spec.Readouts.Count > 0 && spec.Readouts.All(r => r.Options.LossWeight == 0))
+            diagnostics.Error(spec.Readouts[0].At("loss_weight"),
+                "every readout has loss_weight 0 (evaluated, not trained), so nothing would be trained; give at least one readout a weight > 0");
 
         ZeroDelayCycles(spec, areas, diagnostics);
         if (!diagnostics.HasErrors) Reach(spec, diagnostics);

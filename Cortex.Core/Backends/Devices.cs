@@ -40,10 +40,14 @@ public static class Devices
         }
     }
 
-    public static IBackend<T> Create<T>(DeviceKind kind) where T : unmanaged, IFloatingPointIeee754<T> => kind switch
+    /// <summary>
+    /// A backend of <paramref name="kind"/>; on CUDA, device <paramref name="cudaDevice"/> modulo the node's devices; on the CPU,
+    /// <paramref name="cpuThreads"/> threads (null: one per processor this process may run on).
+    /// </summary>
+    public static IBackend<T> Create<T>(DeviceKind kind, int cudaDevice = 0, int? cpuThreads = null) where T : unmanaged, IFloatingPointIeee754<T> => kind switch
     {
-        DeviceKind.Cpu => new CpuBackend<T>(),
-        DeviceKind.Cuda => IlgpuBackend<T>.CreateCuda(),
+        DeviceKind.Cpu => new CpuBackend<T>(cpuThreads),
+        DeviceKind.Cuda => IlgpuBackend<T>.CreateCuda(cudaDevice),
         DeviceKind.IlgpuCpu => IlgpuBackend<T>.CreateCpuSimulator(),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown device kind"),
     };

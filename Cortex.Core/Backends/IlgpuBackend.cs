@@ -40,9 +40,13 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
             : "ilgpu-cpu (ILGPU CPU accelerator)";
     }
 
-    /// <summary>The ILGPU kernels on the first CUDA device. Throws when there is none.</summary>
-    public static IlgpuBackend<T> CreateCuda()
+    /// <summary>
+    /// The ILGPU kernels on CUDA device <paramref name="ordinal"/> modulo the number of devices (0: the first; processes of a
+    /// data-parallel run on one node pass their local rank, so that each takes its own GPU). Throws when there is none.
+    /// </summary>
+    public static IlgpuBackend<T> CreateCuda(int ordinal = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(ordinal);
         var context = Context.Create(b => b.Cuda(OverrideInstructionSet).EnableAlgorithms().Optimize(OptimizationLevel.O2));
         var devices = context.GetCudaDevices();
         if (devices.Count == 0)
@@ -50,7 +54,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
             context.Dispose();
             throw new DeviceUnavailableException("cuda", "no CUDA device was found (no NVIDIA driver, or no supported GPU)");
         }
-        return new IlgpuBackend<T>(DeviceKind.Cuda, context, devices[0].CreateCudaAccelerator(context));
+        return new IlgpuBackend<T>(DeviceKind.Cuda, context, devices[ordinal % devices.Count].CreateCudaAccelerator(context));
     }
 
     /// <summary>The ILGPU kernels on ILGPU's CPU accelerator (2 threads a group: light kernels launch cheaply).</summary>

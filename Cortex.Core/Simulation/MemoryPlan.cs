@@ -102,10 +102,12 @@ public sealed class BoundMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly History<T>?[] histories;
     private readonly Tensor<T>?[] tensors;
     private readonly MemoryPlan plan;
+    private readonly StateArena<T> arena;
 
     internal BoundMemory(StateArena<T> arena, MemoryPlan plan, int steps)
     {
         this.plan = plan;
+        this.arena = arena;
         histories = new History<T>?[plan.Requests.Count];
         tensors = new Tensor<T>?[plan.Requests.Count];
         for (int i = 0; i < plan.Requests.Count; i++)
@@ -129,6 +131,9 @@ public sealed class BoundMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public History<T> History(Slot slot) => histories[slot.Index]
         ?? throw new InvalidOperationException($"memory '{plan.Requests[slot.Index].Name}' is scratch [B, …], not a history");
+
+    /// <summary>The replicas whose slices form the global batch (null: this arena holds the whole batch); see <see cref="StateArena{T}.Replicas"/>.</summary>
+    public IReplicas? Replicas => arena.Replicas;
 
     /// <summary>The tensor of a slot requested with <see cref="Extent.Scratch"/> ([B, …]) or <see cref="Extent.Fixed"/>.</summary>
     public Tensor<T> Tensor(Slot slot) => tensors[slot.Index]

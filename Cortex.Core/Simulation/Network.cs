@@ -23,6 +23,8 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private StateArena<T>? arena;
     private Simulator<T>? simulator;
     private Profiler? profiler;
+    private SilencedReads? silenced;
+    private IReplicas? replicas;
     private LossWeights?[] uploadedWeights = [];
     private int[]?[] uploadedGroups = [];
 
@@ -78,6 +80,46 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
+    /// <summary>
+    /// Reads silenced by a lesion (null: the intact network): projection p contributes exactly zero to its target at each
+    /// step t the table names, forward and backward, and costs no work there. It changes no allocation. Set it before a
+    /// forward pass (an evaluation does; training can too, through this property); it must cover this network's
+    /// projections and steps.
+    /// </summary>
+    public SilencedReads? Silenced
+    {
+        get => silenced;
+        set
+        {
+            if (value is not null && (value.Projections != program.Projections.Count || value.Steps != program.Steps))
+                throw new ArgumentException($"{Name}: silenced reads for {value.Projections} projections over {value.Steps} steps do not fit a network of " +
+                    $"{program.Projections.Count} projections over {program.Steps} steps");
+            silenced = value;
+            if (simulator is not null) simulator.Silenced = value;
+        }
+    }
+
+    /// <summary>What the input holds at each step t = 0..T (image, blank or mask), from the network file's presentation.</summary>
+    public IReadOnlyList<StepInput> InputAt => program.InputAt;
+
+    /// <summary>Whether some step shows a mask: a forward pass then needs one mask per image beside the images.</summary>
+    public bool ShowsMask => program.ShowsMask;
+
+    /// When set, this network is one replica of a data-parallel run and every batch it is given is its slice of a global batch:
+    /// batch normalisation in training normalises with the statistics of the global batch (its per-channel sums are summed
+    /// over the replicas, forward and backward), and <see cref="TrainingStep{T}"/> sums gradients and losses over the replicas.
+    /// Every replica must be built alike (same network, same seed). Null (the default): one process, the whole batch.
+    /// </summary>
+    public IReplicas? Replicas
+    {
+        get => replicas;
+        set
+        {
+            replicas = value;
+            if (arena is not null) arena.Replicas = value;
+        }
+    }
+
     /// <summary>Makes the arena for <paramref name="batch"/> (if it is not already), after checking the memory estimate against the device.</summary>
     public void Reserve(int batch)
     {
@@ -90,31 +132,62 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
             arena.Dispose();
         }
         simulator = null;
-        arena = new StateArena<T>(Backend, batch);
-        simulator = new Simulator<T>(program, arena) { Profiler = profiler };
+        arena = new StateArena<T>(Backend, batch) { Replicas = replicas };
+        simulator = new Simulator<T>(program, arena) { Profiler = profiler, Silenced = silenced };
         uploadedWeights = new LossWeights?[program.Readouts.Count];
         uploadedGroups = new int[]?[program.Readouts.Count];
     }
 
-    /// <summary>Runs T steps on images [B, …input shape] given on the host; returns every readout's logits [S, B, K], in readout order.</summary>
-    public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, int batch, bool training)
+    /// <summary>
+    /// Runs T steps on images [B, …input shape] given on the host; returns every readout's logits [S, B, K], in readout
+    /// order. A network whose presentation shows a mask needs the masks too (the other overload).
+    /// </summary>
+    public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, int batch, bool training) => Forward(images, default, batch, training);
+
+    /// <summary>
+    /// Runs T steps on images [B, …input shape] and, when the presentation shows a mask at some step
+    /// (<see cref="ShowsMask"/>), one mask per image [B, …input shape] (empty otherwise), both given on the host; returns
+    /// every readout's logits [S, B, K], in readout order.
+    /// </summary>
+    public IReadOnlyList<Tensor<T>> Forward(ReadOnlySpan<T> images, ReadOnlySpan<T> masks, int batch, bool training)
     {
         long perImage = program.InputShape.Aggregate(1L, (a, d) => a * d);
         if (images.Length != batch * perImage)
             throw new ArgumentException($"{Name}: {images.Length} input values are not {batch} images of [{string.Join(", ", program.InputShape)}] ({batch * perImage} values)");
+        CheckMasks(masks.Length, batch * perImage);
         Reserve(batch);
         Backend.Upload(images, simulator!.Input);
+        if (ShowsMask) Backend.Upload(masks, simulator.Mask);
         return Run(training);
     }
 
-    /// <summary>Runs T steps on images [B, …input shape] already on this network's backend; returns every readout's logits [S, B, K].</summary>
-    public IReadOnlyList<Tensor<T>> Forward(Tensor<T> images, bool training)
+    /// <summary>
+    /// Runs T steps on images [B, …input shape] already on this network's backend, with one mask per image of the same
+    /// shape when the presentation shows a mask (<see cref="ShowsMask"/>; null otherwise); returns every readout's logits [S, B, K].
+    /// </summary>
+    public IReadOnlyList<Tensor<T>> Forward(Tensor<T> images, bool training, Tensor<T>? masks = null)
     {
         if (images.Shape.Rank != program.InputShape.Length + 1 || !images.Shape.Dims[1..].SequenceEqual(program.InputShape))
             throw new ArgumentException($"{Name}: input must be [B, {string.Join(", ", program.InputShape)}], got {images.Shape}");
+        if (masks is not null && masks.Shape != images.Shape)
+            throw new ArgumentException($"{Name}: masks must have the images' shape {images.Shape}, got {masks.Shape}");
+        CheckMasks(masks?.Length ?? 0, images.Length);
         Reserve(images.Shape[0]);
         Backend.Copy(images, simulator!.Input);
+        if (masks is not null) Backend.Copy(masks, simulator.Mask);
         return Run(training);
+    }
+
+    private void CheckMasks(long given, long expected)
+    {
+        if (ShowsMask && given != expected)
+        {
+            var steps = Enumerable.Range(1, Steps).Where(t => program.InputAt[t] == StepInput.Mask);
+            throw new ArgumentException($"{Name}: the input shows a mask at steps {string.Join(", ", steps)}, so a forward pass needs one mask per image " +
+                $"({expected} values), got {given}");
+        }
+        if (!ShowsMask && given != 0)
+            throw new ArgumentException($"{Name}: masks were given, but the presentation shows none (no step's input is a mask)");
     }
 
     private IReadOnlyList<Tensor<T>> Run(bool training)

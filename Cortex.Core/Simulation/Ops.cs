@@ -174,8 +174,11 @@ public sealed record CompiledProgram<T> where T : unmanaged, IFloatingPointIeee7
     /// <summary>The shape of one image.</summary>
     public required int[] InputShape { get; init; }
 
-    /// <summary>InputShown[t] for t = 0..T: whether the image (not a blank) is shown at t.</summary>
-    public required bool[] InputShown { get; init; }
+    /// <summary>InputAt[t] for t = 0..T (index 0: <see cref="StepInput.Blank"/>, before the first step): what the input holds at t.</summary>
+    public required StepInput[] InputAt { get; init; }
+
+    /// <summary>Whether some step shows a mask (the arena then holds one per image, and a forward pass needs the masks).</summary>
+    public bool ShowsMask => InputAt.Contains(StepInput.Mask);
 
     /// <summary>WeightCopy[t] for t = 1..T (index 0 unused): the weight copy step t uses.</summary>
     public required int[] WeightCopy { get; init; }

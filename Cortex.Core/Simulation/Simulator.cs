@@ -45,11 +45,13 @@ public sealed class ReadoutMemory<T> where T : unmanaged, IFloatingPointIeee754<
 /// <summary>
 /// The only time loop. Forward: for t = 1..T, areas in update order; each input of an area is the sum of the
 /// projections into it, every projection reading its source at t − delay (t − delay &lt; 1: the source's initial
-/// state, or a blank for the image); then the area's step function gives h(t); then the readouts of step t.
+/// state, or a blank for the input; the input at s ≥ 1: what <see cref="CompiledProgram{T}.InputAt"/> says it holds — the
+/// image, a blank or the mask); then the area's step function gives h(t); then the readouts of step t.
 /// Backward through time runs the same schedule in reverse (t = T..1, areas in reverse update order), so that
 /// ∂L/∂h(t) of an area is complete before its own step is differentiated: every later use (readouts at t,
 /// zero-delay targets at t, delayed targets at t' &gt; t, the area's own step t + 1) has already added to it.
-/// Reads that cannot carry a signal — a blank image, a zero initial state — are skipped both ways. The simulator
+/// Reads that cannot carry a signal — a blank input, a zero initial state — and reads silenced by a lesion
+/// (<see cref="Silenced"/>) are skipped both ways, so they cost nothing and contribute exactly zero. The simulator
 /// knows areas, projections and readouts only through their interfaces and their memory plans: all memory is bound
 /// once from a <see cref="StateArena{T}"/>; nothing is allocated per step.
 /// </summary>
@@ -57,6 +59,7 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly CompiledProgram<T> program;
     private readonly IProjectionOp<T>[][] into;
+    private readonly int[][] intoIndex;
     private readonly BoundMemory<T>[][] intoMemory;
     private readonly (int Readout, int Read)[][] readsAt;
     private readonly bool[][] received;
@@ -72,14 +75,16 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
         Areas = [.. program.Areas.Select(a => new AreaMemory<T>(arena, steps, a))];
         Projections = [.. program.Projections.Select(p => arena.Bind(p.Memory, steps))];
         Readouts = [.. program.Readouts.Select(r => new ReadoutMemory<T>(arena, steps, r))];
-        inputs = arena.Bind(SimulatorMemory.InputPlan(program.InputShape), steps);
+        inputs = arena.Bind(SimulatorMemory.InputPlan(program.InputShape, program.ShowsMask), steps);
         into = new IProjectionOp<T>[program.Areas.Count + 1][];
+        intoIndex = new int[program.Areas.Count + 1][];
         intoMemory = new BoundMemory<T>[program.Areas.Count + 1][];
         received = new bool[program.Areas.Count + 1][];
         for (int node = 1; node <= program.Areas.Count; node++)
         {
             var indices = Enumerable.Range(0, program.Projections.Count).Where(i => program.Projections[i].Wiring.Target == node).ToArray();
             into[node] = [.. indices.Select(i => program.Projections[i])];
+            intoIndex[node] = indices;
             intoMemory[node] = [.. indices.Select(i => Projections[i])];
             received[node] = new bool[program.Areas[node - 1].Inputs];
         }
@@ -103,8 +108,18 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Each readout's memory, in program order.</summary>
     public IReadOnlyList<ReadoutMemory<T>> Readouts { get; }
 
-    /// <summary>The image shown at every presented step. // [B, C, H, W] or [B, N]</summary>
+    /// <summary>
+    /// Reads silenced by a lesion, consulted forward and backward (null: none). Set it through
+    /// <see cref="Network{T}.Silenced"/>, which checks that it fits the program.
+    /// </summary>
+    public SilencedReads? Silenced { get; set; }
+
+    /// <summary>The image shown at every step whose input is <see cref="StepInput.Image"/>. // [B, C, H, W] or [B, N]</summary>
     public Tensor<T> Input => inputs.Tensor(new Slot(0));
+
+    /// <summary>The mask shown at every step whose input is <see cref="StepInput.Mask"/> (only when the program shows one). // [B, C, H, W] or [B, N]</summary>
+    public Tensor<T> Mask => program.ShowsMask ? inputs.Tensor(new Slot(3))
+        : throw new InvalidOperationException($"{program.Name}: no step shows a mask, so the arena holds none");
 
     /// <summary>∂L/∂image summed over the steps at which it is shown (written by <see cref="Backward"/>).</summary>
     public Tensor<T> InputGradient => inputs.Tensor(new Slot(1));
@@ -133,7 +148,7 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                 for (int i = 0; i < projections.Length; i++)
                 {
                     var p = projections[i];
-                    var source = SourceAt(p.Wiring, t);
+                    var source = SourceAt(intoIndex[node][i], p.Wiring, t);
                     if (source is null) continue;
                     clock = profiler?.Start() ?? 0;
                     int input = p.Wiring.Input;
@@ -210,7 +225,7 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
                 for (int i = 0; i < projections.Length; i++)
                 {
                     var p = projections[i];
-                    var source = SourceAt(p.Wiring, t);
+                    var source = SourceAt(intoIndex[node][i], p.Wiring, t);
                     if (source is null || dInputs[p.Wiring.Input] is not { } dOutput) continue;
                     clock = profiler?.Start() ?? 0;
                     var (dSource, accumulate) = SourceGradientAt(p.Wiring, t, inputGradient, written);
@@ -245,23 +260,34 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
         written[a][t] = true;
     }
 
-    /// <summary>What a projection reads at step t: the state of its source at t − delay, the image, or null (blank, zero initial state).</summary>
-    private Tensor<T>? SourceAt(Wiring w, int t)
+    /// <summary>
+    /// What projection <paramref name="projection"/> (program order) reads at step t: the state of its source at t − delay,
+    /// the image or the mask; or null, and then the read is skipped both ways — a blank, a zero initial state, or a read
+    /// silenced by a lesion.
+    /// </summary>
+    private Tensor<T>? SourceAt(int projection, Wiring w, int t)
     {
+        if (Silenced is { } silenced && silenced.IsSilenced(projection, t)) return null;
         int s = t - w.Delay;
-        if (w.Source == 0) return s >= 1 && program.InputShown[s] ? Input : null;
+        if (w.Source == 0)
+            return s < 1 ? null : program.InputAt[s] switch
+            {
+                StepInput.Image => Input,
+                StepInput.Mask => Mask,
+                _ => null,
+            };
         if (s >= 1) return Areas[w.Source - 1].State[s];
         return program.Areas[w.Source - 1].LearnedInitialState ? Areas[w.Source - 1].State[0] : null;
     }
 
     /// <summary>
-    /// Where a projection's source gradient goes at step t (the input's gradient when asked for, else null; or the source
-    /// area's DState[t − delay]), and whether it adds there: always into the input's gradient (cleared up front), and into
-    /// a state's gradient unless it is the first contribution (<see cref="Contribute"/>).
+    /// Where a projection's source gradient goes at step t (the input's gradient when asked for and the image is shown, else
+    /// null — a mask is a constant; or the source area's DState[t − delay]), and whether it adds there: always into the
+    /// input's gradient (cleared up front), and into a state's gradient unless it is the first contribution (<see cref="Contribute"/>).
     /// </summary>
     private (Tensor<T>? Gradient, bool Accumulate) SourceGradientAt(Wiring w, int t, bool inputGradient, bool[][] written)
     {
-        if (w.Source == 0) return (inputGradient ? InputGradient : null, true);
+        if (w.Source == 0) return (inputGradient && program.InputAt[t - w.Delay] == StepInput.Image ? InputGradient : null, true);
         int s = Math.Max(t - w.Delay, 0);
         return (Areas[w.Source - 1].DState[s], Contribute(written, w.Source - 1, s));
     }

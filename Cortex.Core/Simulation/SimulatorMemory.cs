@@ -4,7 +4,7 @@ namespace Cortex.Core.Simulation;
 /// The memory the simulator itself keeps, beside what each op's plan asks for: per area its states, their gradients
 /// and one history per input; per readout its logits and what the loss needs (probabilities, logit gradients, the
 /// weighted loss of each image at each read, the weights, the coarse group of each class, the readout's total); and
-/// the image, its gradient and the labels. The simulator allocates through these plans and the ledger sizes its
+/// the image, its gradient, the labels and — when the schedule shows one — the mask. The simulator allocates through these plans and the ledger sizes its
 /// estimate with them, so the two agree by construction.
 /// </summary>
 public static class SimulatorMemory
@@ -37,19 +37,27 @@ public static class SimulatorMemory
         return plan;
     }
 
-    /// <summary>The network's inputs: the image and its gradient [B, …input shape] (slots 0 and 1), and the labels [B, 1] (slot 2).</summary>
-    public static MemoryPlan InputPlan(int[] inputShape)
+    /// <summary>
+    /// The network's inputs: the image and its gradient [B, …input shape] (slots 0 and 1), the labels [B, 1] (slot 2), and,
+    /// when <paramref name="mask"/> (the schedule shows a mask at some step, <see cref="StepInput.Mask"/>), the mask
+    /// [B, …input shape] (slot 3). One mask per image serves every step that shows it, so no step allocates.
+    /// </summary>
+    public static MemoryPlan InputPlan(int[] inputShape, bool mask)
     {
         var plan = new MemoryPlan();
         plan.Scratch("image", inputShape);
         plan.Scratch("image gradient", inputShape);
         plan.Scratch("labels", [1]);
+        if (mask) plan.Scratch("mask", inputShape);
         return plan;
     }
 
-    /// <summary>Values the simulator keeps for a network at batch <paramref name="batch"/> over <paramref name="steps"/> steps (not counting the ops' own plans).</summary>
-    public static long Values(int batch, int steps, int[] inputShape, IEnumerable<(int[] Shape, int Inputs)> areas, IEnumerable<(int Reads, int Classes)> readouts)
-        => InputPlan(inputShape).Values(batch, steps)
+    /// <summary>
+    /// Values the simulator keeps for a network at batch <paramref name="batch"/> over <paramref name="steps"/> steps (not
+    /// counting the ops' own plans); <paramref name="mask"/>: the schedule shows a mask.
+    /// </summary>
+    public static long Values(int batch, int steps, int[] inputShape, bool mask, IEnumerable<(int[] Shape, int Inputs)> areas, IEnumerable<(int Reads, int Classes)> readouts)
+        => InputPlan(inputShape, mask).Values(batch, steps)
            + areas.Sum(a => AreaPlan(a.Shape, a.Inputs).Values(batch, steps))
            + readouts.Sum(r => ReadoutPlan(r.Reads, r.Classes).Values(batch, steps));
 }

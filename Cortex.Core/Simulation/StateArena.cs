@@ -48,6 +48,12 @@ public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPo
 
     public IBackend<T> Backend { get; }
 
+    /// <summary>
+    /// The replicas whose slices form the global batch this arena holds a slice of (null: one process holds the whole batch);
+    /// ops that reduce over the batch (batch normalisation) reduce over every replica's slice with it.
+    /// </summary>
+    public IReplicas? Replicas { get; internal set; }
+
     public int Batch { get; }
 
     /// <summary>A tensor of exactly this shape.</summary>

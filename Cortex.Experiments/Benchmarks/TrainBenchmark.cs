@@ -37,17 +37,31 @@ public static class TrainBenchmark
 
         /// <summary>With profiling: the wall time of one profiled training step (synchronised after every operation, so above the unprofiled step).</summary>
         public double ProfiledStepMs { get; init; }
+
+        /// <summary>Data-parallel: the replicas the global batch <see cref="Batch"/> was split over (1: one process).</summary>
+        public int Replicas { get; init; } = 1;
+
+        /// <summary>Data-parallel: the sum of the fused gradient buffer over the replicas in the best step (part of <see cref="UpdateMs"/>).</summary>
+        public double AllReduceMs { get; init; }
+
+        /// <summary>Data-parallel: the bytes of the fused gradient buffer each replica contributes per step.</summary>
+        public long AllReduceBytes { get; init; }
     }
 
     /// <summary>One operation's time per training step: family (area, projection, readout, loss, update, …), its name, forward and backward ms.</summary>
     public sealed record ProfileRow(string Family, string Name, double ForwardMs, double BackwardMs);
 
     /// <param name="profile">After the timed repetitions, run as many more with a <see cref="Profiler"/> attached and report the time of each operation.</param>
-    public static Report Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int repeats, int gemmSize, Action<string> progress, bool profile = false)
+    /// <param name="replicas">Data-parallel: the replicas <paramref name="batch"/> is split over (each times its own slice); null: one process.</param>
+    public static Report Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int repeats, int gemmSize, Action<string> progress, bool profile = false,
+        IReplicas? replicas = null)
     {
         loaded = Training.TrainingSession.WithLoss(loaded, null);
         var ledger = loaded.Ledger;
         using var network = NetworkBuilder.Build(loaded, backend, seed: 1);
+        network.Replicas = replicas;
+        int global = batch;
+        batch /= replicas?.Count ?? 1;
         using var optimiser = new AdamW<float>(network.Parameters, new AdamWOptions());
         using var step = new TrainingStep<float>(network, optimiser) { MeasurePhases = true };
         var random = new Random(1);
@@ -62,6 +76,7 @@ public static class TrainBenchmark
         var fmaWindows = new List<double>();
         var cpu = backend as CpuBackend<float>;
         double f = 0, g = 0, u = 0;
+        var reduce = new List<double>();
         var forward = new List<double>();
         var backward = new List<double>();
         var update = new List<double>();
@@ -72,7 +87,7 @@ public static class TrainBenchmark
             var times = step.Timings!;
             (f, g, u) = (times.ForwardMs, times.LossMs + times.BackwardMs, times.UpdateMs);
             if (r < 0) continue;
-            forward.Add(f); backward.Add(g); update.Add(u);
+            forward.Add(f); backward.Add(g); update.Add(u); reduce.Add(times.AllReduceMs);
             sgemm.AddRange(ConvBenchmark.SgemmSamples(backend, gemmSize, 1));
             windows.Add(ConvBenchmark.SgemmWindow(backend, gemmSize, f + g + u));
             if (cpu is not null) fmaWindows.Add(FmaPeak.Window(cpu, f + g + u));
@@ -84,11 +99,14 @@ public static class TrainBenchmark
         double fm = forward[best], bm = backward[best], um = update[best], total = fm + bm + um;
         double gflop = 6.0 * ledger.SynapticOpsPerImage * batch / 1e9;
         double rate = gflop / total * 1e3, sg = windows.Max();
-        var report = new Report(loaded.Spec.Name, backend.Description, batch, repeats, ledger.SynapticOpsPerImage, fm, bm, um, batch / total * 1e3, rate, sg,
+        var report = new Report(loaded.Spec.Name, backend.Description, global, repeats, ledger.SynapticOpsPerImage, fm, bm, um, global / total * 1e3, rate, sg,
             100 * rate / sg, DateTime.UtcNow, ConvBenchmark.MachineDescription())
         {
             SgemmPeakGflopPerSecond = sgemm.Max(),
             FmaPeakGflopPerSecond = fmaWindows.Count > 0 ? fmaWindows.Max() : null,
+            Replicas = replicas?.Count ?? 1,
+            AllReduceMs = reduce[best],
+            AllReduceBytes = replicas is { Count: > 1 } ? step.FusedBytes : 0,
         };
         if (!profile) return report;
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Cortex.Core.Backends;
 using Cortex.Experiments.Benchmarks;
+using Cortex.Experiments.Distributed;
 using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
@@ -54,18 +55,31 @@ public static class BenchCommand
         {
             Description = "after the timed steps, time every area step, projection, readout, the loss and the update (synchronising the device after each; slower) and print the table"
         };
-        var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm and the CPU's FMA peak") { device, batch, network, gemmSize, repeats, output, profile };
+        var distributed = new Option<bool>(TrainCommand.Distributed)
+        {
+            Description = "data-parallel over the MPI ranks of mpiexec.mpich -n N: --batch is the global batch, split over the ranks; adds the all-reduce's time and bytes",
+        };
+        var command = new Command("train", "Measure training throughput (forward, backward, update) of the BLT network and its GFLOP/s against sgemm and the CPU's FMA peak")
+        {
+            device, batch, network, gemmSize, repeats, output, profile, distributed,
+        };
         command.SetAction(result =>
         {
+            var mpi = result.GetValue(distributed) ? MpiSession.Start() : null;
+            if (mpi is { IsRoot: false }) Console.SetOut(TextWriter.Null);
             int b = OptionValues.Positive(result.GetValue(batch), "--batch", MaxBatch), r = OptionValues.Positive(result.GetValue(repeats), "--repeats", MaxRepeats);
             int n = OptionValues.NonNegative(result.GetValue(gemmSize), "--gemm-size", MaxGemmSize);
             var loaded = CortexCommandLine.LoadNetwork(result.GetValue(network) ?? ConfigFiles.Network("blt"));
             var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
             if (result.GetValue(output) is { } target) OutputFile.Check("--json", target.FullName);
             if (n == 0) n = kind == DeviceKind.Cuda ? 8192 : 1024;
-            using var backend = Devices.Create<float>(kind);
+            if (mpi is { Size: > 1 } && b % mpi.Size != 0) throw new UserError($"--batch {b}: {TrainCommand.Distributed} splits it evenly over the {mpi.Size} ranks; use a multiple of {mpi.Size}");
+            using var backend = mpi is { IsMpi: true }
+                ? Devices.Create<float>(kind, mpi.Launch.LocalRank, Math.Max(1, Environment.ProcessorCount / mpi.Launch.LocalRanks))
+                : Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
-            var report = TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile));
+            mpi?.Replicas?.ResetCounters();
+            var report = TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile), mpi?.Replicas);
             var table = new Table().Title($"training {report.Network}, batch {report.Batch}, on {report.Device}")
                 .AddColumns("phase", "ms per batch", "images/s");
             table.AddRow("forward (T steps)", $"{report.ForwardMs:F1}", $"{report.Batch / report.ForwardMs * 1e3:F0}");
@@ -83,6 +97,20 @@ public static class BenchCommand
                 Console.WriteLine($"training at {report.PercentOfFmaPeak:F0}% of the FMA peak measured in this run");
             }
             if (report.Profile is { } rows) PrintProfile(report, rows);
+            if (mpi?.Replicas is { } replicas)
+            {
+                int steps = r + 2 + (result.GetValue(profile) ? r : 0);
+                Console.WriteLine($"data-parallel over {replicas.Count} ranks ({mpi.LibraryVersion}), {report.Batch / replicas.Count} images per rank: " +
+                    $"gradient all-reduce {report.AllReduceMs:F2} ms for {report.AllReduceBytes:N0} bytes in the best step; all sums together " +
+                    $"(gradients and batch statistics) {replicas.Calls / (double)steps:F0} calls, {replicas.Bytes / (double)steps:N0} bytes and " +
+                    $"{replicas.Elapsed.TotalMilliseconds / steps:F2} ms per step on average (waiting for the slower rank included)");
+                // The transport alone: the ranks in step (a barrier first), the gradient buffer's size, 20 times.
+                var buffer = new float[report.AllReduceBytes / sizeof(float)];
+                mpi.Barrier();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                for (int k = 0; k < 20; k++) replicas.Sum(buffer);
+                Console.WriteLine($"all-reduce of {report.AllReduceBytes:N0} bytes with the ranks in step: {clock.Elapsed.TotalMilliseconds / 20:F3} ms (mean of 20)");
+            }
             if (result.GetValue(output) is { } file)
             {
                 OutputFile.Write("--json", file.FullName, path => File.WriteAllText(path, JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true })));

@@ -5,6 +5,7 @@ using Cortex.Core.Backends;
 using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
+using Cortex.Experiments.Distributed;
 using Cortex.Experiments.Reports;
 using Cortex.Experiments.Training;
 using Spectre.Console;
@@ -28,6 +29,7 @@ public static class CortexCommandLine
             QuickstartCommand.Create(),
             RecordCommand.Create(),
             RsaCommand.Create(),
+            VariantCommand.Create(),
         };
         return Run(root, args);
     }
@@ -37,9 +39,14 @@ public static class CortexCommandLine
     /// prints one line (<see cref="ParseErrorMessage"/>) and returns 2; a user mistake prints its message and returns
     /// 2; a divergence returns 3; anything else is a bug, reported by <see cref="InternalErrorReport"/> with 70.
     /// </summary>
+    /// <remarks>
+    /// A command that joined MPI (<see cref="MpiSession"/>) ends it here: a rank that succeeded finalises MPI, a rank that failed
+    /// prints its message (naming its rank) and aborts the whole job, so that no other rank waits for it forever.
+    /// </remarks>
     public static int Run(RootCommand root, string[] args)
     {
         InternalErrorReport.RunFolder = null;
+        int code;
         try
         {
             var parsed = root.Parse(args);
@@ -48,24 +55,29 @@ public static class CortexCommandLine
                 Console.Error.WriteLine(ParseErrorMessage.For(parsed));
                 return ExitCodes.UserError;
             }
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            code = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (Exception e) when (UserMessage(e) is { } message)
         {
-            Console.Error.WriteLine($"cortex: {message}");
-            return e is TrainingDivergedException ? ExitCodes.Diverged : ExitCodes.UserError;
+            Console.Error.WriteLine($"cortex{RankLabel()}: {message}");
+            code = e is TrainingDivergedException ? ExitCodes.Diverged : ExitCodes.UserError;
         }
         catch (Exception e)
         {
             Console.Error.WriteLine(InternalErrorReport.Write(e, args));
-            return ExitCodes.InternalError;
+            code = ExitCodes.InternalError;
         }
+        return MpiSession.Close(code);
     }
+
+    /// <summary>" (rank r of N)" in a run over several MPI ranks, so that a message says which rank failed; else empty.</summary>
+    private static string RankLabel() => MpiSession.Current is { Size: > 1 } mpi ? $" (rank {mpi.Rank} of {mpi.Size})" : "";
 
     /// <summary>The message of an exception that reports a user mistake (or a divergence) rather than a bug; null for a bug.</summary>
     public static string? UserMessage(Exception e) => e switch
     {
-        UserError or DataError or CheckpointError or RunFolderError or TrainingDivergedException or DeviceMemoryException or DeviceUnavailableException => e.Message,
+        UserError or DataError or CheckpointError or RunFolderError or TrainingDivergedException or DeviceMemoryException or DeviceUnavailableException
+            or DistributedError => e.Message,
         _ => null,
     };
 

@@ -6,6 +6,7 @@ using Cortex.Core.Backends;
 using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Recording;
+using Cortex.Experiments.Training;
 
 namespace Cortex.Experiments.Cli;
 
@@ -51,7 +52,7 @@ public static class RecordCommand
                 var stepList = Parse(() => StepSelection(r.GetValue(steps)!, network.Steps), "--steps");
                 var layout = Parse(() => StateRecorder.Plan(network, loaded, test, chosen, areaNames, stepList), "record");
                 using (var writer = Parse(() => RecordingFiles.Create(kind, path, layout), "--out"))
-                    StateRecorder.Run(network, test, layout, writer, batchSize);
+                    StateRecorder.Run(network, test, layout, writer, batchSize, RunSettings.TestCondition(checkpoint));
                 Console.WriteLine($"recorded {string.Join(", ", layout.Areas.Select(a => $"{a.Name} [{string.Join(", ", a.Shape)}]"))} at steps " +
                     $"{string.Join(", ", layout.Steps)} of {layout.Count} images of {test.Name} ({kind.ToString().ToLowerInvariant()}): {Path.GetFullPath(path)}");
             }

@@ -4,7 +4,9 @@ using Cortex.Connectivity;
 using Cortex.Core.Backends;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
+using Cortex.Experiments.Distributed;
 using Cortex.Experiments.Reports;
+using Cortex.Experiments.Stimuli;
 using Cortex.Experiments.Training;
 using Spectre.Console;
 
@@ -17,6 +19,9 @@ namespace Cortex.Experiments.Cli;
 public static class TrainCommand
 {
     public const string AllowChanges = "--allow-changes";
+
+    /// <summary>The flag of data-parallel training over MPI ranks.</summary>
+    public const string Distributed = "--distributed";
 
     public static Command Create()
     {
@@ -32,6 +37,10 @@ public static class TrainCommand
         var clip = new Option<double>("--clip") { Description = "largest global gradient norm (0: no clipping)", DefaultValueFactory = _ => 0 };
         var loss = new Option<string?>("--loss") { Description = $"loss schedule of every readout: {LossSchedule.Allowed} (default: each readout's loss key, else final)" };
         var shift = new Option<int>("--shift") { Description = "random shifts of up to this many pixels (augmentation)", DefaultValueFactory = _ => 0 };
+        var stimulus = new Option<string?>("--train-stimulus")
+        {
+            Description = "what the training images are shown as, e.g. occlusion:0.4, noise:0.3+first-2-then-mask (default: clean; see docs/experiments.md)",
+        };
         var seed = new Option<int>("--seed") { Description = "seed for initialisation, shuffling and augmentation", DefaultValueFactory = _ => 1 };
         var limit = new Option<int>("--limit") { Description = "train on the first N training images only (0: all)", DefaultValueFactory = _ => 0 };
         var data = DataOption();
@@ -41,12 +50,24 @@ public static class TrainCommand
         var resume = new Option<FileInfo?>("--resume") { Description = "continue from this checkpoint exactly where it stopped (flags not given are taken from it)" };
         var allow = new Option<bool>(AllowChanges) { Description = "with --resume: continue although the network or settings differ from the checkpoint's (the differences are recorded)" };
         var device = CortexCommandLine.DeviceOption();
+        var distributed = new Option<bool>(Distributed)
+        {
+            Description = "data-parallel over the MPI ranks of mpiexec.mpich -n N (or srun --mpi=pmi2): every global batch of --batch images is split " +
+                "evenly over the ranks, gradients are summed, batch statistics are the global batch's; rank 0 writes the run folder",
+        };
         var command = new Command("train", "Train a network on images by backpropagation through time, evaluating every time step")
         {
-            file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, seed, limit, data, dataset, output, name, resume, allow, device,
+            file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, stimulus, seed, limit, data, dataset, output, name, resume, allow, device,
+            distributed,
         };
         command.SetAction(r =>
         {
+            // MPI first, so that every rank knows its place before any check: all ranks run every check, rank 0 alone writes.
+            var mpi = r.GetValue(distributed) ? MpiSession.Start() : null;
+            if (mpi is { IsRoot: false }) Console.SetOut(TextWriter.Null);
+            if (mpi is { IsMpi: false })
+                Console.WriteLine($"{Distributed}: not started by an MPI launcher ({mpi.Launch.Evidence}); training as one process. " +
+                    $"Start N ranks with mpiexec.mpich -n N cortex train … {Distributed}");
             bool Given(Option option) => OptionValues.Given(r, option);
             bool FlagGiven(string flag) => command.Options.FirstOrDefault(o => o.Name == flag) is { } o && Given(o);
 
@@ -65,10 +86,14 @@ public static class TrainCommand
                 ClipNorm = r.GetValue(clip),
                 Loss = r.GetValue(loss) is { } lossText ? OptionValues.Parse(() => LossSchedule.Parse(lossText), "--loss") : null,
                 MaxShift = r.GetValue(shift),
+                TrainStimulus = r.GetValue(stimulus) is { } stimulusText ? OptionValues.Parse(() => StimulusCondition.Parse(stimulusText), "--train-stimulus") : null,
                 Seed = r.GetValue(seed),
             };
             if (checkpoint is not null) options = RunSettings.Continue(options, checkpoint, FlagGiven);
             options = Checked(options);
+            if (mpi is { Size: > 1 } && options.BatchSize % mpi.Size != 0)
+                throw new UserError($"--batch {options.BatchSize}: {Distributed} splits every batch evenly over the {mpi.Size} ranks; " +
+                    $"use a multiple of {mpi.Size}");
             var recorded = checkpoint is null ? null : RunSettings.Recorded(checkpoint);
             string datasetName = !Given(dataset) && recorded?.GetValueOrDefault("dataset") is { } d ? d : r.GetValue(dataset)!;
             int limitValue = OptionValues.NonNegative(
@@ -83,7 +108,7 @@ public static class TrainCommand
             if (TrainingChecks.Problems(loaded.Spec, train, test, options) is { Count: > 0 } problems)
                 throw new UserError(string.Join(Environment.NewLine, problems));
             // Every readout's loss schedule is part of the network that is trained (and so of what a resume compares).
-            try { loaded = TrainingSession.WithLoss(loaded, options.Loss); }
+            try { loaded = TrainingSession.WithStimulus(TrainingSession.WithLoss(loaded, options.Loss), options.TrainStimulus); }
             catch (Cortex.Connectivity.Validation.ConfigErrors e) { throw new UserError(string.Join(Environment.NewLine, e.Errors)); }
 
             ResumePoint? resumePoint = null;
@@ -104,8 +129,16 @@ public static class TrainCommand
                 resumePoint = new ResumePoint(checkpoint, [.. changes.Select(c => c.ToString())], notes);
             }
 
-            using var backend = Devices.Create<float>(kind);
+            using var backend = mpi is { IsMpi: true }
+                ? Devices.Create<float>(kind, mpi.Launch.LocalRank, Math.Max(1, Environment.ProcessorCount / mpi.Launch.LocalRanks))
+                : Devices.Create<float>(kind);
             Console.WriteLine($"backend: {backend.Description}");
+            if (mpi is { IsMpi: true }) Console.WriteLine($"{Distributed}: {mpi.Size} ranks, {options.BatchSize / mpi.Size} images of each batch of {options.BatchSize} per rank; {mpi.LibraryVersion}");
+            if (mpi is { IsRoot: false })
+            {
+                TrainingSession.RunReplica(loaded, backend, train, options, resumePoint, mpi.Replicas!);
+                return ExitCodes.Success;
+            }
             RunFolder Open()
             {
                 var folder = target();
@@ -113,7 +146,9 @@ public static class TrainCommand
                 return folder;
             }
             var result = TrainingSession.Run(loaded, backend, train, test, options, Open, resumePoint, Console.Out,
-                commandLine: "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value.Contains(' ') ? $"'{token.Value}'" : token.Value)));
+                commandLine: "cortex " + string.Join(' ', r.Tokens.Select(token => token.Value.Contains(' ') ? $"'{token.Value}'" : token.Value)),
+                replicas: mpi?.Replicas,
+                distributed: mpi is { IsMpi: true } ? $"data-parallel over {mpi.Size} MPI ranks ({mpi.LibraryVersion}), {options.BatchSize / mpi.Size} images per rank" : null);
             if (result.Test is { } t) PrintSteps([(result.Network, t)]);
             Console.WriteLine($"report: {result.Folder.Path}");
             return ExitCodes.Success;

@@ -4,6 +4,7 @@ using Cortex.Connectivity;
 using Cortex.Connectivity.Reading;
 using Cortex.Core.Simulation;
 using Cortex.Experiments.Data;
+using Cortex.Experiments.Stimuli;
 
 namespace Cortex.Experiments.Recording;
 
@@ -61,13 +62,18 @@ public static class StateRecorder
     /// <summary>
     /// Runs the images of <paramref name="layout"/> through the network in batches of <paramref name="batchSize"/> (the last
     /// batch padded with blank images, whose states are dropped) and writes each area's states to <paramref name="writer"/>.
+    /// The images are shown as <paramref name="stimulus"/> says (null: clean), which also makes the masks of a network whose
+    /// presentation shows one.
     /// </summary>
-    public static void Run(Network<float> network, Dataset data, RecordingLayout layout, IRecordingWriter writer, int batchSize = 100)
+    public static void Run(Network<float> network, Dataset data, RecordingLayout layout, IRecordingWriter writer, int batchSize = 100,
+        StimulusCondition? stimulus = null)
     {
+        stimulus ??= StimulusCondition.Clean;
         if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), $"batch size must be ≥ 1, got {batchSize}");
         batchSize = Math.Min(batchSize, layout.Count);
         int imageSize = data.ImageShape.Size, steps = layout.Steps.Count;
         var input = new float[batchSize * imageSize];
+        var masks = network.ShowsMask ? new float[input.Length] : [];
         var state = new float[layout.Areas.Max(a => a.Size) * batchSize];
         var block = new float[layout.Areas.Max(a => a.Size) * batchSize * steps];
         for (int first = 0; first < layout.Count; first += batchSize)
@@ -75,7 +81,10 @@ public static class StateRecorder
             int count = Math.Min(batchSize, layout.Count - first);
             Array.Fill(input, data.Background);
             for (int b = 0; b < count; b++) data.Image(layout.Images[first + b]).CopyTo(input.AsSpan(b * imageSize, imageSize));
-            network.Forward(input, batchSize, training: false);
+            int[] indices = [.. layout.Images.Skip(first).Take(count)];
+            stimulus.Apply(data, indices, input.AsSpan(0, count * imageSize));
+            if (network.ShowsMask) stimulus.MakeMasks(input.AsSpan(0, count * imageSize), masks.AsSpan(0, count * imageSize), data.ImageShape, indices);
+            network.Forward(input, masks, batchSize, training: false);
             for (int a = 0; a < layout.Areas.Count; a++)
             {
                 var area = layout.Areas[a];
@@ -93,10 +102,10 @@ public static class StateRecorder
 
     /// <summary>Plans and runs a recording into memory.</summary>
     public static RecordedStates Record(Network<float> network, LoadedNetwork loaded, Dataset data, IReadOnlyList<int> images,
-        IReadOnlyList<string>? areas = null, IReadOnlyList<int>? steps = null, int batchSize = 100)
+        IReadOnlyList<string>? areas = null, IReadOnlyList<int>? steps = null, int batchSize = 100, StimulusCondition? stimulus = null)
     {
         var recording = new RecordedStates(Plan(network, loaded, data, images, areas, steps));
-        Run(network, data, recording.Layout, recording, batchSize);
+        Run(network, data, recording.Layout, recording, batchSize, stimulus);
         return recording;
     }
 

@@ -202,11 +202,20 @@ public sealed class RunFolder
         }
     }
 
-    /// <summary>Writes config.yaml and run.json: the resolved config and the environment (once, when the run starts).</summary>
-    public void WriteRun(string resolvedConfig, RunEnvironment environment) => Guard("config.yaml and run.json", () =>
+    /// <summary>
+    /// Writes config.yaml and run.json: the resolved config, the run's settings (as its checkpoints record them: optimiser,
+    /// schedules, training stimulus, data, …; empty when not given) and the environment (once, when the run starts).
+    /// </summary>
+    public void WriteRun(string resolvedConfig, RunEnvironment environment, IReadOnlyDictionary<string, string>? settings = null) => Guard("config.yaml and run.json", () =>
     {
         Reporting.WriteText(ConfigFile, resolvedConfig);
-        Reporting.WriteText(RunFile, JsonSerializer.Serialize(new { name = Name, config = resolvedConfig, environment }, Reporting.Json));
+        Reporting.WriteText(RunFile, JsonSerializer.Serialize(new
+        {
+            name = Name,
+            config = resolvedConfig,
+            settings = settings ?? new Dictionary<string, string>(),
+            environment,
+        }, Reporting.Json));
     });
 
     /// <summary>Appends one line to history.jsonl.</summary>

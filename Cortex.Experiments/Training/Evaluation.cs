@@ -1,5 +1,7 @@
 using Cortex.Core.Simulation;
 using Cortex.Experiments.Data;
+using Cortex.Experiments.Statistics;
+using Cortex.Experiments.Stimuli;
 
 namespace Cortex.Experiments.Training;
 
@@ -43,6 +45,27 @@ public sealed record EvaluationResult(IReadOnlyList<ReadoutEvaluation> Readouts,
     /// <summary>The readout called <paramref name="name"/>.</summary>
     public ReadoutEvaluation Readout(string name) => Readouts.FirstOrDefault(r => r.Readout == name)
         ?? throw new ArgumentException($"no readout named '{name}'; readouts: {string.Join(", ", Readouts.Select(r => r.Readout))}");
+
+    /// <summary>
+    /// The same answers as per-image outcomes (what the paired tests and the outcomes file take): each readout's
+    /// predicted class and confidence for every image at every read step, with the labels.
+    /// </summary>
+    /// <param name="classes">The number of classes of each readout, in readout order.</param>
+    /// <param name="testSet">What the test images were, for people reading the outcomes.</param>
+    public PerImageOutcomes ToOutcomes(IReadOnlyList<int> classes, string testSet = "")
+    {
+        ArgumentNullException.ThrowIfNull(classes);
+        if (classes.Count != Readouts.Count) throw new ArgumentException($"{classes.Count} class counts for {Readouts.Count} readouts", nameof(classes));
+        var readouts = Readouts.Select((r, k) =>
+        {
+            var steps = r.Steps.Select(s => s.Step).ToArray();
+            var outcomes = new ReadoutOutcomes(r.Readout, classes[k], steps, Labels);
+            for (int s = 0; s < steps.Length; s++)
+                for (int i = 0; i < Images; i++) outcomes.Set(steps[s], i, r.Predicted[s][i], r.Confidence[s][i]);
+            return outcomes;
+        }).ToList();
+        return new PerImageOutcomes(readouts, testSet);
+    }
 }
 
 /// <summary>Evaluates a network at every read step of every readout.</summary>
@@ -56,18 +79,56 @@ public static class Evaluator
     /// batches of <paramref name="batchSize"/> (the last batch is padded, and the padding ignored). Probabilities and
     /// cross-entropies come from the network's own loss on the device (a fine weight of 1 at every read).
     /// </summary>
-    public static EvaluationResult Run(Network<float> network, Dataset data, int batchSize)
+    /// <param name="network">The network, built with the stimulus's presentation (<see cref="StimulusCondition.ApplyTo"/>) when it has one.</param>
+    /// <param name="data">The test images.</param>
+    /// <param name="batchSize">Images per forward pass.</param>
+    /// <param name="stimulus">
+    /// What the images are shown as: each image transformed as test image i of <paramref name="data"/> (round 0), so every
+    /// network and lesion sees the same stimuli; and, when the network's presentation shows a mask, the condition's mask.
+    /// Null: <see cref="StimulusCondition.Clean"/>.
+    /// </param>
+    /// <param name="silenced">
+    /// Reads to silence for this evaluation (a lesion: <c>LesionTable.Resolve</c> against the network's graph); null: the
+    /// network as it is. The network's own <see cref="Network{T}.Silenced"/> is restored afterwards.
+    /// </param>
+    public static EvaluationResult Run(Network<float> network, Dataset data, int batchSize, StimulusCondition? stimulus = null, SilencedReads? silenced = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(data);
+        stimulus ??= StimulusCondition.Clean;
+        if (stimulus.Presentation is { } presentation && Enumerable.Range(0, network.Steps + 1).Any(t => presentation.At(t) != network.InputAt[t]))
+            throw new ArgumentException($"{network.Name}: the stimulus {stimulus} presents {presentation}, but the network was built with another presentation; " +
+                "build it from the condition's ApplyTo(network file)");
+        var before = network.Silenced;
+        network.Silenced = silenced ?? before;
+        try
+        {
+            return Run(network, data, batchSize, stimulus);
+        }
+        finally
+        {
+            network.Silenced = before;
+        }
+    }
+
+    private static EvaluationResult Run(Network<float> network, Dataset data, int batchSize, StimulusCondition stimulus)
     {
         batchSize = Math.Min(batchSize, data.Count);
         var readouts = network.Readouts;
         var perStep = readouts.Select(r => LossWeights.PerStep(r.Steps.Count)).ToArray();
         var tallies = readouts.Select(r => new Tally(r.Steps.Count, data.Count)).ToArray();
         var iterator = new BatchIterator(data, new BatchOptions(batchSize, Seed: 0, Shuffle: false));
+        int size = data.ImageShape.Size;
+        var masks = network.ShowsMask ? new float[batchSize * size] : [];
         int seen = 0;
         for (int n = 0; n < iterator.BatchesPerEpoch; n++)
         {
             var batch = iterator.Next();
-            network.Forward(batch.Images, batchSize, training: false);
+            var shown = batch.Images.AsSpan(0, batch.Count * size);
+            var indices = batch.Indices.AsSpan(0, batch.Count);
+            stimulus.Apply(data, indices, shown);
+            if (network.ShowsMask) stimulus.MakeMasks(shown, masks.AsSpan(0, shown.Length), data.ImageShape, indices);
+            network.Forward(batch.Images, masks, batchSize, training: false);
             network.Loss(batch.Labels, default, perStep);
             for (int r = 0; r < readouts.Count; r++)
             {

@@ -1,12 +1,13 @@
 using Cortex.Areas.Readouts;
 using System.Globalization;
 using Cortex.Experiments.Checkpoints;
+using Cortex.Experiments.Stimuli;
 
 namespace Cortex.Experiments.Training;
 
 /// <summary>
 /// Everything besides the network that decides where a run goes next — optimiser and its hyperparameters, learning-rate
-/// schedule, loss schedule, epochs, batch size, augmentation, seed and the data — as text in every checkpoint's
+/// schedule, loss schedule, epochs, batch size, augmentation, the training stimulus, seed and the data — as text in every checkpoint's
 /// properties. A resume takes each setting whose flag it was not given from the checkpoint, and refuses (see
 /// <see cref="ResumeCheck"/>) any setting given a different value.
 /// </summary>
@@ -26,6 +27,8 @@ public static class RunSettings
         new("epochs", "--epochs", o => Number(o.Epochs), (o, v) => o with { Epochs = ParseInt(v) }),
         new("batch", "--batch", o => Number(o.BatchSize), (o, v) => o with { BatchSize = ParseInt(v) }),
         new("shift", "--shift", o => Number(o.MaxShift), (o, v) => o with { MaxShift = ParseInt(v) }),
+        new("train_stimulus", "--train-stimulus", o => (o.TrainStimulus ?? StimulusCondition.Clean).ToString(),
+            (o, v) => o with { TrainStimulus = StimulusCondition.Parse(v) }),
         new("seed", "--seed", o => Number(o.Seed), (o, v) => o with { Seed = ParseInt(v) }),
         new("dataset", "--dataset", o => o.Data?.Dataset, null),
         new("limit", "--limit", o => o.Data is { } d ? Number(d.Limit) : null, null),
@@ -48,6 +51,8 @@ public static class RunSettings
         var recorded = new Dictionary<string, string>(checkpoint.Metadata.Properties);
         recorded.TryAdd("seed", Number(checkpoint.Metadata.Seed));
         if (WeightLoader.OptimiserOf(checkpoint) is { } optimiser) recorded.TryAdd("optimiser", optimiser);
+        // Checkpoints older than training stimuli were written by runs that trained on clean images.
+        recorded.TryAdd("train_stimulus", StimulusCondition.Clean.ToString());
         return recorded;
     }
 
@@ -71,6 +76,23 @@ public static class RunSettings
             }
         }
         return options;
+    }
+
+    /// <summary>
+    /// The condition a checkpoint's network is tested under unless told otherwise: clean images, shown over time with the
+    /// presentation and mask it was trained with (its training stimulus without the transforms).
+    /// </summary>
+    public static StimulusCondition TestCondition(Checkpoint checkpoint)
+    {
+        if (!Recorded(checkpoint).TryGetValue("train_stimulus", out var text)) return StimulusCondition.Clean;
+        try
+        {
+            return StimulusCondition.Parse(text).WithoutTransforms();
+        }
+        catch (ArgumentException e)
+        {
+            throw new CheckpointError($"checkpoint {checkpoint.Path}: its recorded train_stimulus '{text}' cannot be read ({e.Message})");
+        }
     }
 
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);

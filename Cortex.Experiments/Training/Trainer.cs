@@ -6,6 +6,7 @@ using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Reports;
+using Cortex.Experiments.Stimuli;
 
 namespace Cortex.Experiments.Training;
 
@@ -32,6 +33,14 @@ public sealed record TrainingOptions
     public int Seed { get; init; } = 1;
     /// <summary>Random shifts of up to this many pixels (augmentation); 0: none.</summary>
     public int MaxShift { get; init; }
+    /// <summary>
+    /// What the training images are shown as (null: clean): its transforms apply to every training batch after the shifts,
+    /// image i of epoch e seeded by (the condition's seed, e, i), so each epoch brings fresh occluders and a resume sees the
+    /// ones an uninterrupted run would. Its presentation belongs to the network file: <see cref="TrainingSession.WithStimulus"/>
+    /// applies it before the network is built, so the run's resolved config states it. The test after each epoch uses its
+    /// presentation and mask without its transforms.
+    /// </summary>
+    public StimulusCondition? TrainStimulus { get; init; }
     /// <summary>A checkpoint is written every this many batches and at the end of every epoch.</summary>
     public int CheckpointEveryBatches { get; init; } = 100;
     public int EvaluationBatchSize { get; init; } = 500;
@@ -56,6 +65,13 @@ public sealed record TrainingOutcome(bool Completed, DataPosition Position, long
 /// written atomically every <see cref="TrainingOptions.CheckpointEveryBatches"/> batches and at each epoch's end, with
 /// the data position, so that <see cref="Resume"/> continues exactly where a run stopped. On the CPU a run is
 /// deterministic for a given seed.
+/// <para>
+/// Data-parallel (the network's <see cref="Network{T}.Replicas"/> set, N of them): every replica serves the same global
+/// batch from the iterator (its order depends only on seed, epoch and batch) and trains on its slice, images
+/// [r·B/N, (r + 1)·B/N) of it; the step sums gradients over the replicas. B must be a multiple of N. The training metrics
+/// of an epoch are summed over the replicas; evaluation and checkpoints are the caller's choice per replica (rank 0 passes
+/// a test set and a checkpoint path, the others null).
+/// </para>
 /// </summary>
 public sealed class Trainer : IDisposable
 {
@@ -105,9 +121,16 @@ public sealed class Trainer : IDisposable
     {
         var o = Options;
         var iterator = new BatchIterator(train, new BatchOptions(o.BatchSize, o.Seed, Shuffle: true, DropLast: true, MaxShift: o.MaxShift), start);
+        var replicas = network.Replicas;
+        int parts = replicas?.Count ?? 1, part = replicas?.Index ?? 0;
+        if (o.BatchSize % parts != 0)
+            throw new ArgumentException($"{network.Name}: a global batch of {o.BatchSize} cannot be split evenly over {parts} replicas");
+        int slice = o.BatchSize / parts, imageSize = train.ImageShape.Size;
         var groups = train.Coarse is { } g ? g.FineToCoarse.ToArray() : [];
         long totalSteps = (long)o.Epochs * iterator.BatchesPerEpoch;
         var tests = new List<EvaluationResult>();
+        var stimulus = o.TrainStimulus ?? StimulusCondition.Clean;
+        var masks = network.ShowsMask ? new float[o.BatchSize * imageSize] : [];
         int batchesThisRun = 0;
         var clock = Stopwatch.StartNew();
         long imagesThisRun = 0;
@@ -121,22 +144,29 @@ public sealed class Trainer : IDisposable
                 return new TrainingOutcome(false, iterator.Position, optimiser.StepCount, tests, imagesThisRun / clock.Elapsed.TotalSeconds);
             var position = iterator.Position;
             var batch = iterator.Next();
-            var outcome = step.Run(batch.Images, o.BatchSize, batch.Labels, groups, o.LearningRate.At(optimiser.StepCount, totalSteps, iterator.BatchesPerEpoch));
+            var indices = batch.Indices.AsSpan(0, batch.Count);
+            var shown = batch.Images.AsSpan(0, batch.Count * imageSize);
+            stimulus.Apply(train, indices, shown, round: position.Epoch + 1);
+            if (network.ShowsMask) stimulus.MakeMasks(shown, masks, train.ImageShape, indices, round: position.Epoch + 1);
+            var outcome = step.Run(batch.Images.AsSpan(part * slice * imageSize, slice * imageSize),
+                network.ShowsMask ? masks.AsSpan(part * slice * imageSize, slice * imageSize) : [], slice, batch.Labels.AsSpan(part * slice, slice), groups,
+                o.LearningRate.At(optimiser.StepCount, totalSteps, iterator.BatchesPerEpoch));
             if (!outcome.Taken) throw Divergence.Stopped(network, position, optimiser.StepCount + 1, outcome.Failure!, checkpointPath);
             for (int r = 0; r < readouts.Count; r++)
             {
                 lossSums[r] += outcome.ReadoutLosses[r];
-                correctSums[r] += LastStepCorrect(r, batch);
+                correctSums[r] += LastStepCorrect(r, batch.Labels.AsSpan(part * slice, slice));
             }
             batchesThisRun++;
             imagesThisRun += o.BatchSize;
             lossCount++;
             int epoch = position.Epoch + 1;
             progress?.Update(epoch, (long)position.Epoch * iterator.BatchesPerEpoch * o.BatchSize + (position.Batch + 1L) * o.BatchSize,
-                lossSums.Sum() / lossCount, correctSums[0] / (lossCount * (double)o.BatchSize));
+                lossSums.Sum() / lossCount, correctSums[0] / (lossCount * (double)slice));
             bool endOfEpoch = iterator.Position.Epoch != position.Epoch;
             if (endOfEpoch)
             {
+                if (parts > 1) replicas!.Sum(correctSums);
                 metrics.Add(epoch, "train", null, "loss", lossSums.Sum() / lossCount);
                 for (int r = 0; r < readouts.Count; r++)
                 {
@@ -148,15 +178,16 @@ public sealed class Trainer : IDisposable
                 lossCount = 0;
                 if (test is not null)
                 {
-                    var result = Evaluator.Run(network, test, o.EvaluationBatchSize);
+                    var result = Evaluator.Run(network, test, o.EvaluationBatchSize, stimulus.WithoutTransforms());
                     tests.Add(result);
                     Record(metrics, epoch, "test", result);
                     foreach (var r in result.Readouts)
                         progress?.Line($"epoch {epoch}: {(result.Readouts.Count > 1 ? r.Readout + " " : "")}test accuracy per step {string.Join("  ", r.Steps.Select(s => $"t{s.Step} {100 * s.Accuracy:F1}%"))}");
                 }
             }
-            if (checkpointPath is not null && (endOfEpoch || batchesThisRun % o.CheckpointEveryBatches == 0))
-                Save(checkpointPath, iterator.Position);
+            bool checkpoint = endOfEpoch || batchesThisRun % o.CheckpointEveryBatches == 0;
+            if (checkpoint && parts > 1) EnsureReplicasAgree(replicas!, iterator.Position);
+            if (checkpointPath is not null && checkpoint) Save(checkpointPath, iterator.Position);
         }
         return new TrainingOutcome(true, iterator.Position, optimiser.StepCount, tests, imagesThisRun / clock.Elapsed.TotalSeconds);
     }
@@ -202,19 +233,38 @@ public sealed class Trainer : IDisposable
     }
 
     /// <summary>Images of the batch whose top class at readout r's last read is the label (from the probabilities the loss left on the device).</summary>
-    private int LastStepCorrect(int r, Batch batch)
+    private int LastStepCorrect(int r, ReadOnlySpan<int> labels)
     {
         var readout = network.Readouts[r];
         int classes = readout.Classes;
         var last = network.Probabilities(r).Step(readout.Steps.Count - 1).ToArray();
         int correct = 0;
-        for (int b = 0; b < batch.Count; b++)
+        for (int b = 0; b < labels.Length; b++)
         {
             int best = 0;
             for (int c = 1; c < classes; c++) if (last[b * classes + c] > last[b * classes + best]) best = c;
-            if (best == batch.Labels[b]) correct++;
+            if (best == labels[b]) correct++;
         }
         return correct;
+    }
+
+    /// <summary>
+    /// Checks, at every checkpoint, that every replica holds the same weights (as the same summed gradients must leave them):
+    /// each contributes a 20-bit fingerprint of its parameters' bits, and a sum that is not Count times its own means some
+    /// replica differs — a fault in the transport, reported as a bug rather than trained on.
+    /// </summary>
+    private void EnsureReplicasAgree(Cortex.Core.Simulation.IReplicas replicas, DataPosition position)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (var p in network.Parameters)
+            foreach (float v in p.Value.ToArray())
+                hash = (hash ^ BitConverter.SingleToUInt32Bits(v)) * 1099511628211UL;
+        double mine = hash % (1UL << 20);
+        Span<double> sum = [mine];
+        replicas.Sum(sum);
+        if (sum[0] != mine * replicas.Count)
+            throw new InvalidOperationException($"{network.Name}: at {position} the weights of replica {replicas.Index} of {replicas.Count} differ from " +
+                "another replica's, although every replica applied the same summed gradients");
     }
 
     /// <summary>Frees the optimiser's state.</summary>

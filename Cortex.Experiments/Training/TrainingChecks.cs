@@ -31,6 +31,7 @@ public static class TrainingChecks
                 problems.Add($"{which} {loss}: needs coarse classes, but {train.Name} has none" +
                     (DatasetKind.Known.FirstOrDefault(k => k.Coarse is not null) is { } with ? $" ({with.Name} has them)" : ""));
         }
+        if (options.TrainStimulus?.Problem(train) is { } stimulus) problems.Add($"--train-stimulus: {stimulus}");
         var image = train.ImageShape;
         int largestShift = Math.Min(image[1], image[2]) / 2;
         if (options.MaxShift > largestShift)

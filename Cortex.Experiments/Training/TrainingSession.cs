@@ -32,16 +32,32 @@ public sealed class TrainingSession
         return NetworkLoader.Validate(loaded.Spec with { Readouts = readouts });
     }
 
+    /// <summary>
+    /// The network as it will be trained under a training stimulus: its presentation replaced by the stimulus's when it
+    /// has one (<see cref="Stimuli.StimulusCondition.ApplyTo"/>), so that the resolved config states how the images were
+    /// shown over time; unchanged for null or a stimulus without a presentation.
+    /// </summary>
+    public static LoadedNetwork WithStimulus(LoadedNetwork loaded, Stimuli.StimulusCondition? stimulus) => stimulus?.ApplyTo(loaded) ?? loaded;
+
     /// <summary>Trains <paramref name="loaded"/> and writes its run folder.</summary>
     /// <param name="folder">Makes (or, for a resume in place, opens) the run folder; called once every check has passed.</param>
     /// <param name="commandLine">What the user typed, for the run's history (default: this process's arguments).</param>
+    /// <param name="replicas">
+    /// In a data-parallel run, the replicas; this process must be replica 0, which writes the run folder, the checkpoints and the
+    /// metrics and evaluates (the others run <see cref="RunReplica"/>). Null: one process.
+    /// </param>
+    /// <param name="distributed">How the run is distributed, recorded in the run's history (e.g. the MPI ranks and library).</param>
     public static Result Run(LoadedNetwork loaded, IBackend<float> backend, Dataset train, Dataset? test, TrainingOptions options,
-        Func<RunFolder> folder, ResumePoint? resume, TextWriter log, bool liveProgress = true, string? commandLine = null)
+        Func<RunFolder> folder, ResumePoint? resume, TextWriter log, bool liveProgress = true, string? commandLine = null,
+        Cortex.Core.Simulation.IReplicas? replicas = null, string? distributed = null)
     {
+        if (replicas is { Index: not 0 })
+            throw new ArgumentException($"replica {replicas.Index} of {replicas.Count} writes no run folder; it runs {nameof(RunReplica)}");
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        loaded = WithLoss(loaded, options.Loss);
+        loaded = WithStimulus(WithLoss(loaded, options.Loss), options.TrainStimulus);
         string config = NetworkWriter.Write(loaded.Spec);
         using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
+        network.Replicas = replicas;
         using var trainer = new Trainer(network, options, config);
         if (resume is not null) trainer.Resume(resume.Checkpoint);
         string? source = resume?.Checkpoint.Path is { } from ? Path.GetDirectoryName(Path.GetFullPath(from)) : null;
@@ -51,8 +67,9 @@ public sealed class TrainingSession
 
         var run = folder();
         var environment = RunEnvironment.Capture(backend.Description, options.Seed, AppContext.BaseDirectory, commandLine);
-        if (run.IsNew) run.WriteRun(config, environment);
+        if (run.IsNew) run.WriteRun(config, environment, RunSettings.Record(options, network.Name));
         var notes = new List<string>(resume?.Notes ?? []);
+        if (distributed is not null) notes.Add(distributed);
         MetricsLog metrics;
         if (resume is null) metrics = run.OpenMetrics(null, out _);
         else
@@ -98,5 +115,21 @@ public sealed class TrainingSession
             }
         }
         return new Result(network.Name, run, outcome, last, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// A replica other than replica 0 of a data-parallel run: builds the same network from the same seed, resumes from the same
+    /// checkpoint, and trains on its slice of every global batch in step with the others. It writes nothing and evaluates
+    /// nothing (replica 0 does both); its weights stay equal to replica 0's.
+    /// </summary>
+    public static TrainingOutcome RunReplica(LoadedNetwork loaded, IBackend<float> backend, Dataset train, TrainingOptions options,
+        ResumePoint? resume, Cortex.Core.Simulation.IReplicas replicas)
+    {
+        loaded = WithLoss(loaded, options.Loss);
+        using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
+        network.Replicas = replicas;
+        using var trainer = new Trainer(network, options, NetworkWriter.Write(loaded.Spec));
+        if (resume is not null) trainer.Resume(resume.Checkpoint);
+        return trainer.Train(train, null, null, new MetricsLog(network.Name), null);
     }
 }

@@ -11,7 +11,8 @@ using ILGPU.Runtime.Cuda;
 namespace Cortex.Tests.Backends;
 
 /// <summary>
-/// Every ILGPU kernel in Cortex.Core, at every precision and kind it can be instantiated with, compiles
+/// Every ILGPU kernel in Cortex.Core, at every precision and kind it can be instantiated with (the structs of Cortex.Core
+/// and of Cortex.Areas, such as the activations and the modulatory modes), compiles
 /// to PTX for an H100 (sm_90). This runs without a GPU, so a kernel that the CPU accelerator accepts but
 /// the CUDA backend would reject (an unsupported call, a managed allocation) fails here, in CI.
 /// </summary>
@@ -20,13 +21,14 @@ public sealed class PtxCompilationTests
     private static IEnumerable<TestCaseData> Kernels()
     {
         var assembly = typeof(IBackend<>).Assembly;
+        Type[] structs = [.. new[] { assembly, typeof(Cortex.Areas.Options.OptionKey).Assembly }.SelectMany(a => a.GetTypes()).Where(t => t.IsValueType && !t.IsEnum)];
         const BindingFlags all = BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
         foreach (var type in assembly.GetTypes())
             foreach (var method in type.GetMethods(all))
             {
                 var parameters = method.GetParameters();
                 if (parameters.Length == 0 || parameters[0].ParameterType != typeof(Index1D) || method.ReturnType != typeof(void)) continue;
-                foreach (var instance in Instantiate(method, assembly))
+                foreach (var instance in Instantiate(method, structs))
                     yield return new TestCaseData(instance).SetArgDisplayNames($"{type.Name}.{Describe(instance)}");
             }
     }
@@ -51,9 +53,9 @@ public sealed class PtxCompilationTests
 
     /// <summary>
     /// Closes a generic kernel over float and double, and each further type parameter over every struct in
-    /// the assembly that satisfies its constraints (e.g. each activation).
+    /// <paramref name="structs"/> that satisfies its constraints (e.g. each activation, each modulatory mode).
     /// </summary>
-    private static IEnumerable<MethodInfo> Instantiate(MethodInfo method, Assembly assembly)
+    private static IEnumerable<MethodInfo> Instantiate(MethodInfo method, Type[] structs)
     {
         if (!method.IsGenericMethodDefinition)
         {
@@ -72,8 +74,8 @@ public sealed class PtxCompilationTests
             foreach (var argument in arguments)
             {
                 if (argument.Name == "T") { choices.Add([precision]); continue; }
-                choices.Add(assembly.GetTypes()
-                    .Where(t => t.IsValueType && !t.IsEnum && (t.IsGenericTypeDefinition ? t.GetGenericArguments().Length == 1 : true))
+                choices.Add(structs
+                    .Where(t => !t.IsGenericTypeDefinition || t.GetGenericArguments().Length == 1)
                     .Select(t => t.IsGenericTypeDefinition ? TryClose(t, precision) : t)
                     .Where(t => t is not null && argument.GetGenericParameterConstraints().All(c => Satisfies(t, c, precision)))
                     .Select(t => t!)

@@ -1,3 +1,5 @@
+using Cortex.Connectivity.Spec;
+using Cortex.Core.Simulation;
 using Cortex.Core.Tensors;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Stimuli;
@@ -103,37 +105,20 @@ public sealed class StimulusTests
     }
 
     [Test]
-    public void PresentationSchedules()
+    public void PresentationWordsSayWhatEachStepShows()
     {
-        var shape = new Shape(2, 1, 2, 2);
-        float[] images = [1, 2, 3, 4, 5, 6, 7, 8];
-        Assert.That(Presentation.EveryStep.Input(5, images, shape), Is.EqualTo(images));
-
-        var brief = Presentation.FirstSteps(2);
-        Assert.That(brief.Input(0, images, shape), Is.EqualTo(images));
-        Assert.That(brief.Input(1, images, shape), Is.EqualTo(images));
-        Assert.That(brief.Input(2, images, shape, blank: -0.4f), Is.All.EqualTo(-0.4f));
-        Assert.That(brief.ToString(), Is.EqualTo("first:2"));
-
-        var noisy = StepStimulus.Transformed(new GaussianNoise(0.1));
-        var list = Presentation.PerStep(StepStimulus.Blank, StepStimulus.Image, noisy, noisy);
-        Assert.That(list.Input(0, images, shape), Is.All.EqualTo(0f));
-        Assert.That(list.Input(1, images, shape), Is.EqualTo(images));
-        var third = list.Input(2, images, shape, seed: 3);
-        Assert.That(third, Is.Not.EqualTo(images));
-        Assert.That(third.Select((v, i) => Math.Abs(v - images[i])).Max(), Is.LessThan(0.6));
-        Assert.That(list.Input(3, images, shape, seed: 3), Is.Not.EqualTo(third), "each step draws fresh noise");
-        Assert.That(list.Input(2, images, shape, seed: 3), Is.EqualTo(third), "and the same step the same noise");
-        Assert.That(Assert.Throws<ArgumentOutOfRangeException>(() => list.At(4))!.Message, Does.Contain("lists 4 steps, step index 4"));
-    }
-
-    [Test]
-    public void PresentationsParse()
-    {
-        Assert.That(Presentation.Parse("every").ToString(), Is.EqualTo("every"));
-        Assert.That(Presentation.Parse("first:3").At(3).IsBlank, Is.True);
-        Assert.That(Presentation.Parse("image, blank,image").ToString(), Is.EqualTo("image,blank,image"));
-        Assert.That(Assert.Throws<ArgumentException>(() => Presentation.Parse("image,grey"))!.Message, Does.Contain("unknown step 'grey'"));
+        var masked = Presentation.Parse("first-2-then-mask");
+        Assert.Multiple(() =>
+        {
+            Assert.That(Enumerable.Range(0, 5).Select(Presentation.EveryStep.At), Is.EqualTo(new[] { StepInput.Blank, StepInput.Image, StepInput.Image, StepInput.Image, StepInput.Image }));
+            Assert.That(Enumerable.Range(1, 4).Select(Presentation.Parse("first-2").At), Is.EqualTo(new[] { StepInput.Image, StepInput.Image, StepInput.Blank, StepInput.Blank }));
+            Assert.That(Enumerable.Range(1, 4).Select(masked.At), Is.EqualTo(new[] { StepInput.Image, StepInput.Image, StepInput.Mask, StepInput.Mask }));
+            Assert.That(masked.ToString(), Is.EqualTo("first-2-then-mask"));
+            Assert.That(Presentation.Parse("first-3").ToString(), Is.EqualTo("first-3"));
+            Assert.That(Presentation.Parse("every-step"), Is.EqualTo(Presentation.EveryStep));
+            foreach (var bad in new[] { "first-0", "first-2-then-grey", "every", "first-k" })
+                Assert.That(() => Presentation.Parse(bad), Throws.ArgumentException.With.Message.Contains($"unknown presentation '{bad}'").And.Message.Contains("first-k-then-mask"));
+        });
     }
 
     [Test]
