@@ -60,6 +60,9 @@ public static partial class Conv2d
         bool straight = rowTiles && outChannels % RowChannels == 0;
         int rowChannels = straight || rowTiles && (rows - 1) * wide + wo + 2 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
         var transposed = rowChannels > 0 ? TransposeWeights(w, wOffset, outChannels, k) : null;
+        // Few taps and rows 17 to 32 wide (the 1→32 convolution of an image): plane tiles, stored straight into y too.
+        bool planes = rowChannels == 0 && PlanesApply(l) && outChannels % PlaneChannels == 0;
+        var high = FirstLanes(Math.Clamp(wo - 16, 0, 16));
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
         int next = -1;
@@ -79,6 +82,18 @@ public static partial class Conv2d
                 fixed (float* pw = &w[wOffset], py = y, pwt = transposed, pb = bias, px = x)
                 fixed (int* off = offsets)
                 {
+                    if (planes)
+                    {
+                        float* y0 = py + yOffset + (long)image * outChannels * n + row0 * wo;
+                        float* upcoming = blocks == 1 && following < batch ? px + xOffset + (long)following * l.ImageSize : null;
+                        for (int c = 0; c < outChannels; c += PlaneChannels)
+                        {
+                            PrefetchPart(upcoming, l.ImageSize, c / PlaneChannels, outChannels / PlaneChannels);
+                            for (int r = 0; r < count; r++)
+                                PlaneTile(pw + c * k, k, pp + r * wide, off, y0 + (long)c * n + r * wo, n, pb is null ? null : pb + biasOffset + c, accumulate, high);
+                        }
+                        continue;
+                    }
                     if (straight)
                     {
                         float* y0 = py + yOffset + (long)image * outChannels * n + row0 * wo;
@@ -212,18 +227,46 @@ public static partial class Conv2d
                     && ((g.InHeight - ph + s - 1) / s - 1) * wide + 16 <= widePixels)
                     transposed[ph * s + pw] = TransposeWeights(taps[ph * s + pw], 0, ci, co * rowsOf[ph].Count * colsOf[pw].Count);
         int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
+        bool paired = s == 2 && g.InWidth == 2 * RowPixels && ci % RowChannels == 0 && transposed.All(t => t is not null);
         int workers = Math.Min(cpu.Threads, g.Batch);
         int next = -1;
         cpu.For(workers, _ =>
         {
             int pAligned = (pLength + 15) / 16 * 16;
             // The outputs of all phases, plus a tail that the last row's 16-wide loads may read.
-            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16 + RowChannels * RowPixels), po = pp + pAligned;
+            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16 + 2 * RowChannels * RowPixels + 2 * 256), po = pp + pAligned;
             float* pt = po + phases * ci * widePixels + 16;
             new Span<float>(pp, pAligned + phases * ci * widePixels + 16).Clear();
-            for (int image; (image = Interlocked.Increment(ref next)) < g.Batch;)
+            for (int image = Interlocked.Increment(ref next), following; image < g.Batch; image = following)
             {
+                following = Interlocked.Increment(ref next);
                 FillWide(dy.AsSpan(dyOffset + image * imageOut, imageOut), l, ph1, 0, ha0 + spanH - 1, wide, new Span<float>(pp, pLength));
+                if (paired)
+                {
+                    // Stride 2 into rows 28 wide, every channel in row tiles: the two column phases of each output row are
+                    // computed one after the other and stored interleaved straight into dx, row by row.
+                    fixed (float* pdx = dx, pdy = dy)
+                        for (int ih = 0; ih < g.InHeight; ih++)
+                        {
+                            int ph = ih % 2, r = ih / 2;
+                            fixed (float* w0 = transposed[2 * ph], w1 = transposed[2 * ph + 1])
+                            fixed (int* o0 = offsets[2 * ph], o1 = offsets[2 * ph + 1])
+                                for (int c = 0; c < ci; c += RowChannels)
+                                {
+                                    float* dst = pdx + dxOffset + (long)(image * ci + c) * planeIn + ih * g.InWidth;
+                                    for (int q = 0; q < RowChannels; q++)
+                                    {
+                                        Sse.Prefetch0(dst + (long)q * planeIn);
+                                        Sse.Prefetch0(dst + (long)q * planeIn + 2 * RowPixels - 1);
+                                    }
+                                    if (c == 0 && following < g.Batch) PrefetchPart(pdy + dyOffset + (long)following * imageOut, imageOut, ih, g.InHeight);
+                                    RowTile(w0 + c, ci, co * rowsOf[ph].Count * colsOf[0].Count, pp + r * wide, o0, pt);
+                                    RowTile(w1 + c, ci, co * rowsOf[ph].Count * colsOf[1].Count, pp + r * wide, o1, pt + RowChannels * RowPixels);
+                                    StoreInterleaved(pt, pt + RowChannels * RowPixels, pt + 2 * RowChannels * RowPixels, dst, planeIn, accumulate);
+                                }
+                        }
+                    continue;
+                }
                 for (int ph = 0; ph < s; ph++)
                     for (int pw = 0; pw < s; pw++)
                     {
@@ -279,6 +322,38 @@ public static partial class Conv2d
         foreach (var t in transposed)
             if (t is not null) System.Buffers.ArrayPool<float>.Shared.Return(t);
         return true;
+    }
+
+    /// <summary>
+    /// Two tiles of <see cref="RowTile"/> (t0, t1: 14 pixels × 32 channels each) interleaved into 28-wide rows of dx:
+    /// dst[c·ldd + 2j] (+)= t0[j·32 + c], dst[c·ldd + 2j + 1] (+)= t1[j·32 + c] for c &lt; 32, j &lt; 14, through
+    /// <paramref name="scratch"/> (512 floats): each half of the channels is transposed, then each row re-interleaved.
+    /// </summary>
+    private static unsafe void StoreInterleaved(float* t0, float* t1, float* scratch, float* dst, int ldd, bool accumulate)
+    {
+        var lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var hi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        var twelve = Vector512.Create(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0).AsSingle();
+        for (int half = 0; half < 2; half++)
+        {
+            Transpose16(t0 + 16 * half, RowChannels, scratch, 16);
+            Transpose16(t1 + 16 * half, RowChannels, scratch + 256, 16);
+            float* row = dst + (long)16 * half * ldd;
+            for (int c = 0; c < 16; c++, row += ldd)
+            {
+                var a = Vector512.Load(scratch + 16 * c);
+                var b = Vector512.Load(scratch + 256 + 16 * c);
+                var v0 = Avx512F.PermuteVar16x32x2(a, lo, b);
+                var v1 = Avx512F.PermuteVar16x32x2(a, hi, b);
+                if (accumulate)
+                {
+                    v0 += Vector512.Load(row);
+                    v1 += Avx512F.MaskLoad(row + 16, twelve, Vector512<float>.Zero);
+                }
+                v0.Store(row);
+                Avx512F.MaskStore(row + 16, twelve, v1);
+            }
+        }
     }
 
     /// <summary>dst[2j] = a[j], dst[2j + 1] = b[j] for j &lt; pairs (or += when accumulating); a and b may be read up to 15 past pairs.</summary>
