@@ -249,8 +249,7 @@ public static partial class Conv2d
                 AddWeightGradient(task, sum, cols);
         });
         var target = dw.Span;
-        foreach (var sum in partial.InOrder)
-            TensorPrimitives.Add(target, sum.AsSpan(0, co * k), target);
+        TensorPrimitives.Add(target, partial.Total(cpu).AsSpan(0, co * k), target);
         return false;
 
         void AddWeightGradient(int task, T[] sum, T[] cols)
@@ -364,10 +363,10 @@ public static partial class Conv2d
 /// <summary>
 /// Partial sums of a reduction over tasks that several workers run: the tasks are cut into at most
 /// <see cref="MaxRanges"/> contiguous ranges, each range (whichever worker runs it) sums into its own partial, cleared by
-/// <see cref="Begin"/>, and the caller adds the partials in range order, so the result depends neither on scheduling nor on
-/// the number of threads.
+/// <see cref="Begin"/>, and <see cref="Total"/> adds the partials in range order, so the result depends neither on scheduling
+/// nor on the number of threads.
 /// </summary>
-internal sealed class OrderedPartials<T> : IDisposable where T : unmanaged
+internal sealed class OrderedPartials<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     public const int MaxRanges = 16;
     private readonly int tasks;
@@ -394,8 +393,21 @@ internal sealed class OrderedPartials<T> : IDisposable where T : unmanaged
         return ((int)((long)r * tasks / Count), (int)((long)(r + 1) * tasks / Count), partials[r]);
     }
 
-    /// <summary>The partials, in range order.</summary>
-    public IEnumerable<T[]> InOrder => partials;
+    /// <summary>
+    /// The partials added up in range order, ((p₀ + p₁) + p₂) + …, into the first one, which is returned: element ranges split
+    /// over the backend's threads, each element summed in the same order whatever the split.
+    /// </summary>
+    public T[] Total(CpuBackend<T> cpu)
+    {
+        var total = partials[0];
+        if (Count > 1)
+            CpuParallel.Chunks(cpu, Length, (start, length) =>
+            {
+                var target = total.AsSpan(start, length);
+                for (int r = 1; r < Count; r++) TensorPrimitives.Add(target, partials[r].AsSpan(start, length), target);
+            });
+        return total;
+    }
 
     public void Dispose()
     {

@@ -15,10 +15,10 @@ namespace Cortex.Core.Kernels;
 // broadcasting one weight per output channel. The wide rows cost (Kw − 1)/OutWidth extra work; im2col's
 // K-fold copy of the input is gone.
 // Where the wide rows waste most (14-wide outputs: 16 columns computed for 14, rounded up to whole vectors), the
-// lanes hold output channels instead: RowTile keeps 32 output channels × the 14 pixels of one output row in 28
-// accumulators (RowTile28: 16 channels × 28 pixels) and broadcasts each input pixel from P, so only real pixels are
-// computed; the weight gradient does the same over the real pixels of every row (WeightsRows, any width, output
-// channels a multiple of 32).
+// lanes hold output channels instead: RowTile keeps 32 output channels × 14 pixels of one output row (a 28-wide row is
+// two such tiles) in 28 accumulators and broadcasts each input pixel from P, so only real pixels are computed, and the
+// tile is stored transposed straight into y; the weight gradient does the same over the real pixels of every row
+// (WeightsRows, any width, output channels a multiple of 32).
 public static partial class Conv2d
 {
     private const int TileChannels = 4;
@@ -52,36 +52,79 @@ public static partial class Conv2d
 
         var offsets = new int[k];
         ph.Offsets(l, plane, wide, offsets);
-        // Rows 14 or 28 wide (with at least RowMinTaps taps) go through RowTile or RowTile28 (no throw-away columns) for
-        // each whole group of 32 output channels, with the weights transposed to [K, Co]; the channels left over take the
-        // wide tiles.
-        bool row28 = wo == 2 * RowPixels;
-        int rowChannels = (wo == RowPixels || row28) && k >= RowMinTaps && (rows - 1) * wide + wo + 2 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
+        // Rows 14 or 28 wide (with at least RowMinTaps taps) go through RowTile (no throw-away columns) for each whole group
+        // of 32 output channels, with the weights transposed to [K, Co]. When that is every channel, the tiles are stored
+        // straight into y (14 lanes at a time, adding bias and what y held); otherwise the channels left over take the wide
+        // tiles, and every channel goes through the wide output buffer.
+        bool rowTiles = (wo == RowPixels || wo == 2 * RowPixels) && k >= RowMinTaps;
+        bool straight = rowTiles && outChannels % RowChannels == 0;
+        int rowChannels = straight || rowTiles && (rows - 1) * wide + wo + 2 <= widePixels ? outChannels / RowChannels * RowChannels : 0;
         var transposed = rowChannels > 0 ? TransposeWeights(w, wOffset, outChannels, k) : null;
+        // Few taps and rows 17 to 32 wide (the 1→32 convolution of an image): plane tiles, stored straight into y too.
+        bool planes = rowChannels == 0 && PlanesApply(l) && outChannels % PlaneChannels == 0;
+        var high = FirstLanes(Math.Clamp(wo - 16, 0, 16));
 
         int workers = Math.Min(cpu.Threads, batch * blocks);
         int next = -1;
         cpu.For(workers, _ =>
         {
-            int pAligned = (pLength + 15) / 16 * 16;
-            float* pp = ThreadScratch(pAligned + outChannels * widePixels + RowChannels * RowPixels), po = pp + pAligned;
-            float* pt = po + outChannels * widePixels;
+            int pAligned = (pLength + 15) / 16 * 16, oLength = straight ? 0 : outChannels * widePixels;
+            float* pp = ThreadScratch(pAligned + oLength + RowChannels * RowPixels), po = pp + pAligned;
+            float* pt = po + oLength;
             new Span<float>(pp, pLength).Clear();
-            for (int task; (task = Interlocked.Increment(ref next)) < batch * blocks;)
+            // Each worker claims its next task before it computes this one, so that (one image per task) the next image can be
+            // fetched into the cache a piece per output row meanwhile.
+            for (int task = Interlocked.Increment(ref next), following; task < batch * blocks; task = following)
             {
+                following = Interlocked.Increment(ref next);
                 int image = task / blocks, row0 = task % blocks * rows, count = Math.Min(rows, l.OutHeight - row0);
                 FillWide(x.AsSpan(xOffset + image * l.ImageSize, l.ImageSize), l, ph, row0, rows + ph.SpanH - 1, wide, new Span<float>(pp, pLength));
-                fixed (float* pw = &w[wOffset], py = y, pwt = transposed)
+                fixed (float* pw = &w[wOffset], py = y, pwt = transposed, pb = bias, px = x)
                 fixed (int* off = offsets)
                 {
+                    if (planes)
+                    {
+                        float* y0 = py + yOffset + (long)image * outChannels * n + row0 * wo;
+                        float* upcoming = blocks == 1 && following < batch ? px + xOffset + (long)following * l.ImageSize : null;
+                        for (int c = 0; c < outChannels; c += PlaneChannels)
+                        {
+                            PrefetchPart(upcoming, l.ImageSize, c / PlaneChannels, outChannels / PlaneChannels);
+                            for (int r = 0; r < count; r++)
+                                PlaneTile(pw + c * k, k, pp + r * wide, off, y0 + (long)c * n + r * wo, n, pb is null ? null : pb + biasOffset + c, accumulate, high);
+                        }
+                        continue;
+                    }
+                    if (straight)
+                    {
+                        float* y0 = py + yOffset + (long)image * outChannels * n + row0 * wo;
+                        float* b0 = pb is null ? null : pb + biasOffset;
+                        float* upcoming = blocks == 1 && following < batch ? px + xOffset + (long)following * l.ImageSize : null;
+                        for (int r = 0; r < count; r++)
+                            for (int j = 0, part = r; j < wo; j += RowPixels)
+                                for (int c = 0; c < outChannels; c += RowChannels)
+                                {
+                                    // y is far larger than the caches: ask for the tile's 32 rows of y while it is computed.
+                                    float* dst = y0 + (long)c * n + r * wo + j;
+                                    for (int q = 0; q < RowChannels; q++)
+                                    {
+                                        Sse.Prefetch0(dst + (long)q * n);
+                                        Sse.Prefetch0(dst + (long)q * n + RowPixels - 1);
+                                    }
+                                    if (j == 0 && c == 0) PrefetchPart(upcoming, l.ImageSize, part, count);
+                                    RowTile(pwt + c, outChannels, k, pp + r * wide + j, off, pt);
+                                    StoreRowTile(pt, dst, n, b0 is null ? null : b0 + c, accumulate);
+                                }
+                        continue;
+                    }
                     for (int r = 0; r < count && rowChannels > 0; r++)
-                        if (row28)
-                            for (int c = 0; c < rowChannels; c += 16)
-                                RowTile28(pwt + c, outChannels, k, pp + r * wide, off, po + c * widePixels + r * wide, widePixels, pt);
-                        else
-                            for (int j = 0; j < wo; j += RowPixels)
-                                for (int c = 0; c < rowChannels; c += RowChannels)
-                                    RowTile(pwt + c, outChannels, k, pp + r * wide + j, off, po + c * widePixels + r * wide + j, widePixels, pt);
+                        for (int j = 0; j < wo; j += RowPixels)
+                            for (int c = 0; c < rowChannels; c += RowChannels)
+                            {
+                                RowTile(pwt + c, outChannels, k, pp + r * wide + j, off, pt);
+                                float* o = po + c * widePixels + r * wide + j;
+                                Transpose16(pt, RowChannels, o, widePixels);
+                                Transpose16(pt + 16, RowChannels, o + 16 * widePixels, widePixels);
+                            }
                     for (int t = 0; t < pixelTiles && rowChannels < outChannels; t++)
                     {
                         // The last tile may need only half its pixels (e.g. 14 rows of 16 = 3½ tiles).
@@ -104,15 +147,29 @@ public static partial class Conv2d
                 }
             }
         });
+        if (transposed is not null) System.Buffers.ArrayPool<float>.Shared.Return(transposed);
     }
 
-    /// <summary>w [Co, K] (from <paramref name="offset"/>) as [K, Co]: each tap's output channels side by side, as <see cref="RowTile"/> reads them.</summary>
-    private static float[] TransposeWeights(float[] w, int offset, int outChannels, int k)
+    /// <summary>
+    /// w [Co, K] (from <paramref name="offset"/>) as [K, Co] in an array from the shared pool (return it when done): each tap's
+    /// output channels side by side, as <see cref="RowTile"/> reads them. By 16×16 blocks in registers where both sizes allow.
+    /// </summary>
+    private static unsafe float[] TransposeWeights(float[] w, int offset, int outChannels, int k)
     {
-        var result = new float[k * outChannels];
-        for (int c = 0; c < outChannels; c++)
-            for (int i = 0; i < k; i++)
-                result[i * outChannels + c] = w[offset + c * k + i];
+        var result = System.Buffers.ArrayPool<float>.Shared.Rent(k * outChannels);
+        fixed (float* src = &w[offset], dst = result)
+        {
+            if (outChannels % 16 == 0 && k % 16 == 0)
+            {
+                for (int c = 0; c < outChannels; c += 16)
+                    for (int i = 0; i < k; i += 16)
+                        Transpose16(src + (long)c * k + i, k, true, dst + (long)i * outChannels + c, outChannels);
+                return result;
+            }
+            for (int c = 0; c < outChannels; c++)
+                for (int i = 0; i < k; i++)
+                    dst[i * outChannels + c] = src[c * k + i];
+        }
         return result;
     }
 
@@ -170,18 +227,46 @@ public static partial class Conv2d
                     && ((g.InHeight - ph + s - 1) / s - 1) * wide + 16 <= widePixels)
                     transposed[ph * s + pw] = TransposeWeights(taps[ph * s + pw], 0, ci, co * rowsOf[ph].Count * colsOf[pw].Count);
         int planeIn = g.InHeight * g.InWidth, imageOut = g.OutHeight * g.OutWidth * co;
+        bool paired = s == 2 && g.InWidth == 2 * RowPixels && ci % RowChannels == 0 && transposed.All(t => t is not null);
         int workers = Math.Min(cpu.Threads, g.Batch);
         int next = -1;
         cpu.For(workers, _ =>
         {
             int pAligned = (pLength + 15) / 16 * 16;
             // The outputs of all phases, plus a tail that the last row's 16-wide loads may read.
-            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16 + RowChannels * RowPixels), po = pp + pAligned;
+            float* pp = ThreadScratch(pAligned + phases * ci * widePixels + 16 + 2 * RowChannels * RowPixels + 2 * 256), po = pp + pAligned;
             float* pt = po + phases * ci * widePixels + 16;
             new Span<float>(pp, pAligned + phases * ci * widePixels + 16).Clear();
-            for (int image; (image = Interlocked.Increment(ref next)) < g.Batch;)
+            for (int image = Interlocked.Increment(ref next), following; image < g.Batch; image = following)
             {
+                following = Interlocked.Increment(ref next);
                 FillWide(dy.AsSpan(dyOffset + image * imageOut, imageOut), l, ph1, 0, ha0 + spanH - 1, wide, new Span<float>(pp, pLength));
+                if (paired)
+                {
+                    // Stride 2 into rows 28 wide, every channel in row tiles: the two column phases of each output row are
+                    // computed one after the other and stored interleaved straight into dx, row by row.
+                    fixed (float* pdx = dx, pdy = dy)
+                        for (int ih = 0; ih < g.InHeight; ih++)
+                        {
+                            int ph = ih % 2, r = ih / 2;
+                            fixed (float* w0 = transposed[2 * ph], w1 = transposed[2 * ph + 1])
+                            fixed (int* o0 = offsets[2 * ph], o1 = offsets[2 * ph + 1])
+                                for (int c = 0; c < ci; c += RowChannels)
+                                {
+                                    float* dst = pdx + dxOffset + (long)(image * ci + c) * planeIn + ih * g.InWidth;
+                                    for (int q = 0; q < RowChannels; q++)
+                                    {
+                                        Sse.Prefetch0(dst + (long)q * planeIn);
+                                        Sse.Prefetch0(dst + (long)q * planeIn + 2 * RowPixels - 1);
+                                    }
+                                    if (c == 0 && following < g.Batch) PrefetchPart(pdy + dyOffset + (long)following * imageOut, imageOut, ih, g.InHeight);
+                                    RowTile(w0 + c, ci, co * rowsOf[ph].Count * colsOf[0].Count, pp + r * wide, o0, pt);
+                                    RowTile(w1 + c, ci, co * rowsOf[ph].Count * colsOf[1].Count, pp + r * wide, o1, pt + RowChannels * RowPixels);
+                                    StoreInterleaved(pt, pt + RowChannels * RowPixels, pt + 2 * RowChannels * RowPixels, dst, planeIn, accumulate);
+                                }
+                        }
+                    continue;
+                }
                 for (int ph = 0; ph < s; ph++)
                     for (int pw = 0; pw < s; pw++)
                     {
@@ -195,7 +280,12 @@ public static partial class Conv2d
                             int first = prt is null ? 0 : rowChannels;
                             for (int r = 0; r < ha && prt is not null; r++)
                                 for (int c = 0; c < rowChannels; c += RowChannels)
-                                    RowTile(prt + c, ci, k, pp + r * wide, off, pout + c * widePixels + r * wide, widePixels, pt);
+                                {
+                                    RowTile(prt + c, ci, k, pp + r * wide, off, pt);
+                                    float* o = pout + c * widePixels + r * wide;
+                                    Transpose16(pt, RowChannels, o, widePixels);
+                                    Transpose16(pt + 16, RowChannels, o + 16 * widePixels, widePixels);
+                                }
                             for (int t = 0; t < tiles && first < ci; t++)
                             {
                                 bool half = ha * wide - t * TilePixels <= TilePixels / 2;
@@ -229,7 +319,41 @@ public static partial class Conv2d
                         }
             }
         });
+        foreach (var t in transposed)
+            if (t is not null) System.Buffers.ArrayPool<float>.Shared.Return(t);
         return true;
+    }
+
+    /// <summary>
+    /// Two tiles of <see cref="RowTile"/> (t0, t1: 14 pixels × 32 channels each) interleaved into 28-wide rows of dx:
+    /// dst[c·ldd + 2j] (+)= t0[j·32 + c], dst[c·ldd + 2j + 1] (+)= t1[j·32 + c] for c &lt; 32, j &lt; 14, through
+    /// <paramref name="scratch"/> (512 floats): each half of the channels is transposed, then each row re-interleaved.
+    /// </summary>
+    private static unsafe void StoreInterleaved(float* t0, float* t1, float* scratch, float* dst, int ldd, bool accumulate)
+    {
+        var lo = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        var hi = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+        var twelve = Vector512.Create(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0).AsSingle();
+        for (int half = 0; half < 2; half++)
+        {
+            Transpose16(t0 + 16 * half, RowChannels, scratch, 16);
+            Transpose16(t1 + 16 * half, RowChannels, scratch + 256, 16);
+            float* row = dst + (long)16 * half * ldd;
+            for (int c = 0; c < 16; c++, row += ldd)
+            {
+                var a = Vector512.Load(scratch + 16 * c);
+                var b = Vector512.Load(scratch + 256 + 16 * c);
+                var v0 = Avx512F.PermuteVar16x32x2(a, lo, b);
+                var v1 = Avx512F.PermuteVar16x32x2(a, hi, b);
+                if (accumulate)
+                {
+                    v0 += Vector512.Load(row);
+                    v1 += Avx512F.MaskLoad(row + 16, twelve, Vector512<float>.Zero);
+                }
+                v0.Store(row);
+                Avx512F.MaskStore(row + 16, twelve, v1);
+            }
+        }
     }
 
     /// <summary>dst[2j] = a[j], dst[2j + 1] = b[j] for j &lt; pairs (or += when accumulating); a and b may be read up to 15 past pairs.</summary>
@@ -264,6 +388,12 @@ public static partial class Conv2d
     /// images per group make each register tile run longer between its load, reduction and store of accumulators).
     /// </summary>
     private const int WeightGroupElements = 1 << 18;
+
+    /// <summary>
+    /// The same for the channel-vector weight gradient (256 KiB, one 28×28 image of 32 channels or two of 14×14 with 64): small enough
+    /// that the next group's inputs, fetched while a group computes, fit in L2 beside it.
+    /// </summary>
+    private const int RowWeightGroupElements = 1 << 16;
 
     /// <summary>
     /// dw[co, k] += Σ_b Σ_pixels dy[b, co, pixel] · x window, for a stride-1 lowering on float host arrays. dy is
@@ -344,15 +474,14 @@ public static partial class Conv2d
                 }
             }
         });
+        var total = partial.Total(cpu);
         for (int co = 0; co < outChannels; co++)
         {
             var target = dw.AsSpan(dwOffset + co * k, k);
-            foreach (var sum in partial.InOrder)
-                TensorPrimitives.Add(target, sum.AsSpan(co * kPad, k), target);
+            TensorPrimitives.Add(target, total.AsSpan(co * kPad, k), target);
         }
         if (dbias is not null)
-            foreach (var sum in partial.InOrder)
-                TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), sum.AsSpan(coPad * kPad, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
+            TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), total.AsSpan(coPad * kPad, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
     }
 
     /// <summary>
@@ -374,7 +503,7 @@ public static partial class Conv2d
         int pLength = (ph.Channels * plane + 15) / 16 * 16;
         int pixels = rows * wo, dLength = (pixels + 16) * outChannels;
         int tapTiles = (k + RowPixels - 1) / RowPixels, kPad = tapTiles * RowPixels;
-        int group = blocks == 1 ? Math.Clamp(WeightGroupElements / (pLength + dLength), 1, 8) : 1;
+        int group = blocks == 1 ? Math.Clamp(RowWeightGroupElements / (pLength + dLength), 1, 8) : 1;
         int units = batch * blocks, tasks = (units + group - 1) / group;
         var offsets = new int[kPad]; // taps past K read P[0] and are never stored
         ph.Offsets(l, plane, wide, offsets);
@@ -392,6 +521,8 @@ public static partial class Conv2d
                 for (int task = first; task < end; task++)
                 {
                     int images = Math.Min(group, units - task * group), count = rows;
+                    // While this task computes, the next one's images of x and dy are fetched into the cache, a piece per tile.
+                    int ahead = blocks == 1 && task + 1 < end ? Math.Min(group, units - (task + 1) * group) : 0;
                     for (int g = 0; g < images; g++)
                     {
                         int unit = task * group + g, image = unit / blocks, row0 = unit % blocks * rows;
@@ -406,23 +537,37 @@ public static partial class Conv2d
                                     sum[kPad * outChannels + co] += TensorPrimitives.Sum(new ReadOnlySpan<float>(source + (long)co * n, count * wo));
                         }
                     }
-                    fixed (float* ps = sum)
+                    fixed (float* ps = sum, px = x, pdy = dy)
                     fixed (int* off = offsets)
-                        for (int c = 0; c < outChannels; c += RowChannels)
-                            for (int t = 0; t < tapTiles; t++)
+                    {
+                        float* nextX = ahead > 0 ? px + xOffset + (long)(task + 1) * group * l.ImageSize : null;
+                        float* nextDy = ahead > 0 ? pdy + dyOffset + (long)(task + 1) * group * outChannels * n : null;
+                        int parts = outChannels / RowChannels * tapTiles;
+                        for (int c = 0, part = 0; c < outChannels; c += RowChannels)
+                            for (int t = 0; t < tapTiles; t++, part++)
+                            {
+                                PrefetchPart(nextX, ahead * l.ImageSize, part, parts);
+                                PrefetchPart(nextDy, ahead * outChannels * n, part, parts);
                                 WeightRowTile(pd + c, outChannels, pp, off + t * RowPixels, images, count, wo, wide, dLength, pLength,
                                     ps + t * RowPixels * outChannels + c, outChannels, Math.Min(RowPixels, k - t * RowPixels));
+                            }
+                    }
                 }
             }
         });
-        var target = dw.AsSpan(dwOffset, outChannels * k);
-        foreach (var sum in partial.InOrder)
-            for (int co = 0; co < outChannels; co++)
-                for (int i = 0; i < k; i++)
-                    target[co * k + i] += sum[i * outChannels + co];
+        // The total is [K, Co]: transposed into dw by blocks of output channels, one per thread.
+        var total = partial.Total(cpu);
+        int channelBlocks = Math.Min(cpu.Threads, outChannels / 16);
+        cpu.For(channelBlocks, block =>
+        {
+            for (int co = block * outChannels / channelBlocks, end = (block + 1) * outChannels / channelBlocks; co < end; co++)
+            {
+                var target = dw.AsSpan(dwOffset + co * k, k);
+                for (int i = 0; i < k; i++) target[i] += total[i * outChannels + co];
+            }
+        });
         if (dbias is not null)
-            foreach (var sum in partial.InOrder)
-                TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), sum.AsSpan(kPad * outChannels, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
+            TensorPrimitives.Add(dbias.AsSpan(dbiasOffset, outChannels), total.AsSpan(kPad * outChannels, outChannels), dbias.AsSpan(dbiasOffset, outChannels));
     }
 
     /// <summary>dst[p·channels + c] = src[c·ld + p] for c &lt; channels (a multiple of 16), p &lt; pixels: planes to pixel-major rows, by 16×16 blocks.</summary>
@@ -606,7 +751,12 @@ public static partial class Conv2d
         private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
     }
 
-    /// <summary>P[c, i, j] = image[c, row0 + i − PadH, j − PadW] (zero outside) for i &lt; rows, j &lt; wide; the s² phases of <see cref="Phases"/> at stride s.</summary>
+    /// <summary>
+    /// P[c, i, j] = image[c, row0 + i − PadH, j − PadW] (zero outside) for i &lt; rows, j &lt; wide; the s² phases of <see cref="Phases"/>
+    /// at stride s. At stride 1 only the rows are written, never the columns left and right of the image: those must be zero
+    /// already (every caller clears its buffers once per job, and no tile writes to them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe void FillWide(ReadOnlySpan<float> image, Lowering l, Phases ph, int row0, int rows, int wide, Span<float> p)
     {
         if (ph.Stride > 1)
@@ -614,7 +764,10 @@ public static partial class Conv2d
             FillPhases(image, l, ph, row0, rows, wide, p);
             return;
         }
-        int lo = Math.Clamp(l.PadW, 0, wide), hi = Math.Clamp(l.Width + l.PadW, lo, wide);
+        int lo = Math.Clamp(l.PadW, 0, wide), hi = Math.Clamp(l.Width + l.PadW, lo, wide), count = hi - lo;
+        // Rows of a few vectors: whole vectors, then the rest under a mask.
+        int whole = count / 16 * 16;
+        var tail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count - whole)).AsSingle();
         fixed (float* from = image, to = p)
         {
             float* dst = to;
@@ -627,12 +780,23 @@ public static partial class Conv2d
                         new Span<float>(dst, wide).Clear();
                         continue;
                     }
-                    // The borders are a few columns: plain stores beat span calls on rows this short.
-                    for (int j = 0; j < lo; j++) dst[j] = 0f;
-                    CopyRow(from + (c * l.Height + ih) * l.Width + lo - l.PadW, dst + lo, hi - lo, 0f, false);
-                    for (int j = hi; j < wide; j++) dst[j] = 0f;
+                    float* src = from + (c * l.Height + ih) * l.Width + lo - l.PadW, at = dst + lo;
+                    int j = 0;
+                    for (; j < whole; j += 16) Vector512.Load(src + j).Store(at + j);
+                    if (j < count) Avx512F.MaskStore(at + j, tail, Avx512F.MaskLoad(src + j, tail, Vector512<float>.Zero));
                 }
         }
+    }
+
+    /// <summary>Prefetches part <paramref name="part"/> of <paramref name="parts"/> of the floats [start, start + length): spread over a
+    /// task's steps, so that the next task's input arrives in the cache while this one computes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchPart(float* start, int length, int part, int parts)
+    {
+        if (start is null) return;
+        int lines = (length + 15) / 16;
+        for (int line = (int)((long)part * lines / parts), end = (int)((long)(part + 1) * lines / parts); line < end; line++)
+            Sse.Prefetch0(start + 16 * line);
     }
 
     private static readonly Vector512<int> Even = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
@@ -753,13 +917,14 @@ public static partial class Conv2d
     }
 
     /// <summary>
-    /// o[c·ldo + j] = Σ_i w[i·ldw + c] · p[offsets[i] + j] for c &lt; 32, j &lt; 14: 32 output channels (two vectors) × 14
-    /// pixels of one output row in 28 accumulators, each pixel's input broadcast. Unlike <see cref="Tile"/> it computes no
-    /// throw-away columns (a 14-wide row is 14 outputs, not 16), at the price of transposing the tile on the way out
-    /// through <paramref name="t"/> (448 floats).
+    /// t[j·32 + c] = Σ_i w[i·ldw + c] · p[offsets[i] + j] for c &lt; 32, j &lt; 14: 32 output channels (two vectors) × 14
+    /// pixels of one output row in 28 accumulators, each pixel's input broadcast, left in t (448 floats) pixel by pixel for
+    /// the caller to transpose (<see cref="Transpose16(float*, int, float*, int)"/>, <see cref="StoreRowTile"/>). Unlike
+    /// <see cref="Tile"/> it computes no throw-away columns (a 14-wide row is 14 outputs, not 16). Per tap it loads two weight
+    /// vectors and broadcasts 14 pixels for 28 multiply–adds: few enough loads that two 512-bit FMA pipes stay busy.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void RowTile(float* w, int ldw, int k, float* p, int* offsets, float* o, int ldo, float* t)
+    private static unsafe void RowTile(float* w, int ldw, int k, float* p, int* offsets, float* t)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
         Vector512<float> a7 = default, a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default;
@@ -800,85 +965,6 @@ public static partial class Conv2d
         a11.Store(t + 352); b11.Store(t + 368);
         a12.Store(t + 384); b12.Store(t + 400);
         a13.Store(t + 416); b13.Store(t + 432);
-        Transpose16(t, RowChannels, o, ldo);
-        Transpose16(t + 16, RowChannels, o + 16 * ldo, ldo);
-    }
-
-    /// <summary>
-    /// o[c·ldo + j] = Σ_i w[i·ldw + c] · p[offsets[i] + j] for c &lt; 16, j &lt; 28: <see cref="RowTile"/> for rows 28 wide, 16 output
-    /// channels (one vector) × 28 pixels in 28 accumulators, so each weight vector is loaded once per 28 multiply–adds.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void RowTile28(float* w, int ldw, int k, float* p, int* offsets, float* o, int ldo, float* t)
-    {
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default;
-        Vector512<float> a7 = default, a8 = default, a9 = default, a10 = default, a11 = default, a12 = default, a13 = default;
-        Vector512<float> a14 = default, a15 = default, a16 = default, a17 = default, a18 = default, a19 = default, a20 = default;
-        Vector512<float> a21 = default, a22 = default, a23 = default, a24 = default, a25 = default, a26 = default, a27 = default;
-        for (int i = 0; i < k; i++)
-        {
-            float* s = p + offsets[i];
-            var w0 = Vector512.Load(w + (nint)i * ldw);
-            Vector512<float> x;
-            x = Vector512.Create(s[0]); a0 = Avx512F.FusedMultiplyAdd(w0, x, a0);
-            x = Vector512.Create(s[1]); a1 = Avx512F.FusedMultiplyAdd(w0, x, a1);
-            x = Vector512.Create(s[2]); a2 = Avx512F.FusedMultiplyAdd(w0, x, a2);
-            x = Vector512.Create(s[3]); a3 = Avx512F.FusedMultiplyAdd(w0, x, a3);
-            x = Vector512.Create(s[4]); a4 = Avx512F.FusedMultiplyAdd(w0, x, a4);
-            x = Vector512.Create(s[5]); a5 = Avx512F.FusedMultiplyAdd(w0, x, a5);
-            x = Vector512.Create(s[6]); a6 = Avx512F.FusedMultiplyAdd(w0, x, a6);
-            x = Vector512.Create(s[7]); a7 = Avx512F.FusedMultiplyAdd(w0, x, a7);
-            x = Vector512.Create(s[8]); a8 = Avx512F.FusedMultiplyAdd(w0, x, a8);
-            x = Vector512.Create(s[9]); a9 = Avx512F.FusedMultiplyAdd(w0, x, a9);
-            x = Vector512.Create(s[10]); a10 = Avx512F.FusedMultiplyAdd(w0, x, a10);
-            x = Vector512.Create(s[11]); a11 = Avx512F.FusedMultiplyAdd(w0, x, a11);
-            x = Vector512.Create(s[12]); a12 = Avx512F.FusedMultiplyAdd(w0, x, a12);
-            x = Vector512.Create(s[13]); a13 = Avx512F.FusedMultiplyAdd(w0, x, a13);
-            x = Vector512.Create(s[14]); a14 = Avx512F.FusedMultiplyAdd(w0, x, a14);
-            x = Vector512.Create(s[15]); a15 = Avx512F.FusedMultiplyAdd(w0, x, a15);
-            x = Vector512.Create(s[16]); a16 = Avx512F.FusedMultiplyAdd(w0, x, a16);
-            x = Vector512.Create(s[17]); a17 = Avx512F.FusedMultiplyAdd(w0, x, a17);
-            x = Vector512.Create(s[18]); a18 = Avx512F.FusedMultiplyAdd(w0, x, a18);
-            x = Vector512.Create(s[19]); a19 = Avx512F.FusedMultiplyAdd(w0, x, a19);
-            x = Vector512.Create(s[20]); a20 = Avx512F.FusedMultiplyAdd(w0, x, a20);
-            x = Vector512.Create(s[21]); a21 = Avx512F.FusedMultiplyAdd(w0, x, a21);
-            x = Vector512.Create(s[22]); a22 = Avx512F.FusedMultiplyAdd(w0, x, a22);
-            x = Vector512.Create(s[23]); a23 = Avx512F.FusedMultiplyAdd(w0, x, a23);
-            x = Vector512.Create(s[24]); a24 = Avx512F.FusedMultiplyAdd(w0, x, a24);
-            x = Vector512.Create(s[25]); a25 = Avx512F.FusedMultiplyAdd(w0, x, a25);
-            x = Vector512.Create(s[26]); a26 = Avx512F.FusedMultiplyAdd(w0, x, a26);
-            x = Vector512.Create(s[27]); a27 = Avx512F.FusedMultiplyAdd(w0, x, a27);
-        }
-        a0.Store(t + 0);
-        a1.Store(t + 16);
-        a2.Store(t + 32);
-        a3.Store(t + 48);
-        a4.Store(t + 64);
-        a5.Store(t + 80);
-        a6.Store(t + 96);
-        a7.Store(t + 112);
-        a8.Store(t + 128);
-        a9.Store(t + 144);
-        a10.Store(t + 160);
-        a11.Store(t + 176);
-        a12.Store(t + 192);
-        a13.Store(t + 208);
-        a14.Store(t + 224);
-        a15.Store(t + 240);
-        a16.Store(t + 256);
-        a17.Store(t + 272);
-        a18.Store(t + 288);
-        a19.Store(t + 304);
-        a20.Store(t + 320);
-        a21.Store(t + 336);
-        a22.Store(t + 352);
-        a23.Store(t + 368);
-        a24.Store(t + 384);
-        a25.Store(t + 400);
-        a26.Store(t + 416);
-        a27.Store(t + 432);
-        Transpose16(t, 16, o, ldo);
-        Transpose16(t + 14 * 16, 16, o + 14, ldo);
     }
 
     /// <summary>
@@ -887,12 +973,52 @@ public static partial class Conv2d
     /// </summary>
     private static unsafe void Transpose16(float* src, int lds, float* dst, int ldd) => Transpose16(src, lds, false, dst, ldd);
 
+    /// <summary>As above, reading 16 rows of src when <paramref name="sixteen"/> (a full 16×16 transpose), 14 otherwise.</summary>
+    private static unsafe void Transpose16(float* src, int lds, bool sixteen, float* dst, int ldd) => Transpose16(src, lds, sixteen, dst, ldd, new WholeRows());
+
     /// <summary>
-    /// As above, reading 16 rows of src when <paramref name="sixteen"/> (a full 16×16 transpose), 14 otherwise. Compiled on
-    /// its own at full optimisation: inlined into the large tile kernels it would exhaust their inlining budget.
+    /// The tile of <see cref="RowTile"/> in t (14 pixels × 32 channels) into the planes of y: dst[c·ldd + j] (+)= t[j·32 + c]
+    /// (+ bias[c] when bias is given) for c &lt; 32, j &lt; 14, by masked stores of 14 lanes, so nothing next to the row is touched.
+    /// </summary>
+    private static unsafe void StoreRowTile(float* t, float* dst, int ldd, float* bias, bool accumulate)
+    {
+        Transpose16(t, RowChannels, false, dst, ldd, new FourteenLanes(bias, accumulate));
+        Transpose16(t + 16, RowChannels, false, dst + 16 * ldd, ldd, new FourteenLanes(bias is null ? null : bias + 16, accumulate));
+    }
+
+    /// <summary>How <see cref="Transpose16{TRows}"/> writes each row c of the transposed block at <c>at</c>.</summary>
+    private unsafe interface IRowWriter
+    {
+        void Write(Vector512<float> row, float* at, int c);
+    }
+
+    /// <summary>All 16 floats of each row.</summary>
+    private readonly unsafe struct WholeRows : IRowWriter
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Write(Vector512<float> row, float* at, int c) => row.Store(at);
+    }
+
+    /// <summary>The first 14 floats of each row (masked), added to what is there when accumulating, plus bias[c] when given.</summary>
+    private readonly unsafe struct FourteenLanes(float* bias, bool accumulate) : IRowWriter
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Write(Vector512<float> row, float* at, int c)
+        {
+            var mask = Vector512.Create(-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 0).AsSingle();
+            if (accumulate) row += Avx512F.MaskLoad(at, mask, Vector512<float>.Zero);
+            if (bias is not null) row += Vector512.Create(bias[c]);
+            Avx512F.MaskStore(at, mask, row);
+        }
+    }
+
+    /// <summary>
+    /// The 16×16 transpose in registers (rows 14 and 15 of src read as zero unless <paramref name="sixteen"/>), each row of the
+    /// result written by <paramref name="rows"/>. Compiled on its own at full optimisation: inlined into the large tile kernels
+    /// it would exhaust their inlining budget.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    private static unsafe void Transpose16(float* src, int lds, bool sixteen, float* dst, int ldd)
+    private static unsafe void Transpose16<TRows>(float* src, int lds, bool sixteen, float* dst, int ldd, TRows rows) where TRows : struct, IRowWriter
     {
         var r0 = Vector512.Load(src); var r1 = Vector512.Load(src + lds); var r2 = Vector512.Load(src + 2 * lds); var r3 = Vector512.Load(src + 3 * lds);
         var r4 = Vector512.Load(src + 4 * lds); var r5 = Vector512.Load(src + 5 * lds); var r6 = Vector512.Load(src + 6 * lds); var r7 = Vector512.Load(src + 7 * lds);
@@ -912,14 +1038,14 @@ public static partial class Conv2d
         t4 = Avx512F.Shuffle4x128(r0, r4, 0xdd); t5 = Avx512F.Shuffle4x128(r1, r5, 0xdd); t6 = Avx512F.Shuffle4x128(r2, r6, 0xdd); t7 = Avx512F.Shuffle4x128(r3, r7, 0xdd);
         t8 = Avx512F.Shuffle4x128(r8, r12, 0x88); t9 = Avx512F.Shuffle4x128(r9, r13, 0x88); t10 = Avx512F.Shuffle4x128(r10, r14, 0x88); t11 = Avx512F.Shuffle4x128(r11, r15, 0x88);
         t12 = Avx512F.Shuffle4x128(r8, r12, 0xdd); t13 = Avx512F.Shuffle4x128(r9, r13, 0xdd); t14 = Avx512F.Shuffle4x128(r10, r14, 0xdd); t15 = Avx512F.Shuffle4x128(r11, r15, 0xdd);
-        Avx512F.Shuffle4x128(t0, t8, 0x88).Store(dst); Avx512F.Shuffle4x128(t1, t9, 0x88).Store(dst + ldd);
-        Avx512F.Shuffle4x128(t2, t10, 0x88).Store(dst + 2 * ldd); Avx512F.Shuffle4x128(t3, t11, 0x88).Store(dst + 3 * ldd);
-        Avx512F.Shuffle4x128(t4, t12, 0x88).Store(dst + 4 * ldd); Avx512F.Shuffle4x128(t5, t13, 0x88).Store(dst + 5 * ldd);
-        Avx512F.Shuffle4x128(t6, t14, 0x88).Store(dst + 6 * ldd); Avx512F.Shuffle4x128(t7, t15, 0x88).Store(dst + 7 * ldd);
-        Avx512F.Shuffle4x128(t0, t8, 0xdd).Store(dst + 8 * ldd); Avx512F.Shuffle4x128(t1, t9, 0xdd).Store(dst + 9 * ldd);
-        Avx512F.Shuffle4x128(t2, t10, 0xdd).Store(dst + 10 * ldd); Avx512F.Shuffle4x128(t3, t11, 0xdd).Store(dst + 11 * ldd);
-        Avx512F.Shuffle4x128(t4, t12, 0xdd).Store(dst + 12 * ldd); Avx512F.Shuffle4x128(t5, t13, 0xdd).Store(dst + 13 * ldd);
-        Avx512F.Shuffle4x128(t6, t14, 0xdd).Store(dst + 14 * ldd); Avx512F.Shuffle4x128(t7, t15, 0xdd).Store(dst + 15 * ldd);
+        rows.Write(Avx512F.Shuffle4x128(t0, t8, 0x88), dst, 0); rows.Write(Avx512F.Shuffle4x128(t1, t9, 0x88), dst + ldd, 1);
+        rows.Write(Avx512F.Shuffle4x128(t2, t10, 0x88), dst + 2 * ldd, 2); rows.Write(Avx512F.Shuffle4x128(t3, t11, 0x88), dst + 3 * ldd, 3);
+        rows.Write(Avx512F.Shuffle4x128(t4, t12, 0x88), dst + 4 * ldd, 4); rows.Write(Avx512F.Shuffle4x128(t5, t13, 0x88), dst + 5 * ldd, 5);
+        rows.Write(Avx512F.Shuffle4x128(t6, t14, 0x88), dst + 6 * ldd, 6); rows.Write(Avx512F.Shuffle4x128(t7, t15, 0x88), dst + 7 * ldd, 7);
+        rows.Write(Avx512F.Shuffle4x128(t0, t8, 0xdd), dst + 8 * ldd, 8); rows.Write(Avx512F.Shuffle4x128(t1, t9, 0xdd), dst + 9 * ldd, 9);
+        rows.Write(Avx512F.Shuffle4x128(t2, t10, 0xdd), dst + 10 * ldd, 10); rows.Write(Avx512F.Shuffle4x128(t3, t11, 0xdd), dst + 11 * ldd, 11);
+        rows.Write(Avx512F.Shuffle4x128(t4, t12, 0xdd), dst + 12 * ldd, 12); rows.Write(Avx512F.Shuffle4x128(t5, t13, 0xdd), dst + 13 * ldd, 13);
+        rows.Write(Avx512F.Shuffle4x128(t6, t14, 0xdd), dst + 14 * ldd, 14); rows.Write(Avx512F.Shuffle4x128(t7, t15, 0xdd), dst + 15 * ldd, 15);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -7,8 +7,9 @@ namespace Cortex.Experiments.Benchmarks;
 
 /// <summary>
 /// The machine's sgemm rate and the achieved rate of every convolution pass of the reference network
-/// (docs/performance.md), measured in one run so that ratios are meaningful on a noisy shared machine.
-/// FLOPs are counted as 2·B·Co·Ho·Wo·Ci·Kh·Kw per pass (bias and im2col work are not counted).
+/// (docs/performance.md), measured in one run so that ratios are meaningful on a noisy shared machine; on the CPU also
+/// the FMA peak (<see cref="FmaPeak"/>), the physical limit. FLOPs are counted as 2·B·Co·Ho·Wo·Ci·Kh·Kw per pass (bias
+/// and im2col work are not counted).
 /// </summary>
 public static class ConvBenchmark
 {
@@ -24,7 +25,12 @@ public static class ConvBenchmark
         new("V2→V1 (upsampled)", 64, 32, 28),
     ];
 
-    public sealed record Row(string Layer, string Channels, string Size, string Pass, double Gflop, double Milliseconds, double GflopPerSecond, double PercentOfSgemm);
+    /// <summary>How long each sample of the FMA peak runs: about as long as one 1024³ product, or a convolution pass at batch 128.</summary>
+    public const double FmaWindowMilliseconds = 10;
+
+    /// <summary>One pass of one layer; <see cref="PercentOfFmaPeak"/> is null off the CPU.</summary>
+    public sealed record Row(string Layer, string Channels, string Size, string Pass, double Gflop, double Milliseconds, double GflopPerSecond, double PercentOfSgemm,
+        double? PercentOfFmaPeak = null);
 
     public sealed record Report(string Device, int Batch, int GemmSize, int Repeats, double SgemmGflopPerSecond, int SgemmSampleCount, IReadOnlyList<Row> Rows,
         double ForwardGflopPerSecond, double BackwardGflopPerSecond, double TotalGflop, double TotalMilliseconds, double TotalGflopPerSecond,
@@ -32,6 +38,15 @@ public static class ConvBenchmark
     {
         /// <summary>The arithmetic of the convolutions (<see cref="ConvPrecisions.Describe"/>); the sgemm rate is always strict FP32.</summary>
         public string Precision { get; init; } = "";
+
+        /// <summary>On the CPU: the best FMA-peak window (<see cref="FmaPeak.Window"/>, <see cref="FmaWindowMilliseconds"/> each), sampled with sgemm; else null.</summary>
+        public double? FmaPeakGflopPerSecond { get; init; }
+
+        /// <summary>The FMA-peak windows taken.</summary>
+        public int FmaSampleCount { get; init; }
+
+        /// <summary>Convolutions forward + backward as a percentage of <see cref="FmaPeakGflopPerSecond"/>.</summary>
+        public double? PercentOfFmaPeak => 100 * TotalGflopPerSecond / FmaPeakGflopPerSecond;
     }
 
     public static Report Run(IBackend<float> backend, int batch, int gemmSize, int repeats, Action<string> progress)
@@ -41,6 +56,10 @@ public static class ConvBenchmark
         // used, as each convolution pass's best time is: on a shared machine the load drifts and only slows
         // things down, so best against best estimates the idle machine, and interleaving keeps the two fair.
         var sgemmSamples = new List<double>(SgemmSamples(backend, gemmSize, repeats));
+        // On the CPU the FMA peak is sampled alongside, in windows about as long as a product.
+        var cpu = backend as CpuBackend<float>;
+        var fmaSamples = new List<double>();
+        if (cpu is not null) fmaSamples.AddRange(FmaWindows(cpu, repeats));
         var rows = new List<Row>();
         double fwdFlop = 0, fwdMs = 0, bwdFlop = 0, bwdMs = 0;
         foreach (var layer in ReferenceLayers)
@@ -66,15 +85,24 @@ public static class ConvBenchmark
             fwdFlop += gflop; fwdMs += f;
             bwdFlop += 2 * gflop; bwdMs += d + g;
             sgemmSamples.AddRange(SgemmSamples(backend, gemmSize, 1));
+            if (cpu is not null) fmaSamples.AddRange(FmaWindows(cpu, 1));
         }
         double sgemm = sgemmSamples.Max();
+        double? fma = fmaSamples.Count > 0 ? fmaSamples.Max() : null;
         for (int i = 0; i < rows.Count; i++)
-            rows[i] = rows[i] with { PercentOfSgemm = 100 * rows[i].GflopPerSecond / sgemm };
+            rows[i] = rows[i] with { PercentOfSgemm = 100 * rows[i].GflopPerSecond / sgemm, PercentOfFmaPeak = 100 * rows[i].GflopPerSecond / fma };
         double total = fwdFlop + bwdFlop, totalMs = fwdMs + bwdMs;
         return new Report(backend.Description, batch, gemmSize, repeats, sgemm, sgemmSamples.Count, rows, fwdFlop / fwdMs * 1e3, bwdFlop / bwdMs * 1e3,
             total, totalMs, total / totalMs * 1e3, 100 * total / totalMs * 1e3 / sgemm, DateTime.UtcNow, MachineDescription())
-        { Precision = ConvPrecisions.Describe(backend) };
+        {
+            Precision = ConvPrecisions.Describe(backend),
+            FmaPeakGflopPerSecond = fma,
+            FmaSampleCount = fmaSamples.Count,
+        };
     }
+
+    private static IEnumerable<double> FmaWindows(CpuBackend<float> cpu, int count) =>
+        Enumerable.Range(0, count).Select(_ => FmaPeak.Window(cpu, FmaWindowMilliseconds)).ToArray();
 
     /// <summary>GFLOP/s of <paramref name="count"/> timed n×n×n single-precision products on this backend.</summary>
     public static IEnumerable<double> SgemmSamples(IBackend<float> backend, int n, int count)

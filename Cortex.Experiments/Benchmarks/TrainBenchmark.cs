@@ -12,10 +12,11 @@ namespace Cortex.Experiments.Benchmarks;
 /// Training throughput of a network (by default the reference BLT) at a batch size: forward (training mode),
 /// backward through time, and the optimiser update, timed separately; achieved GFLOP/s counted from the
 /// ledger's synaptic operations (2 FLOPs per multiply–accumulate forward, twice that backward: 6 per MAC in
-/// all); and the sgemm rate measured in the same run between the repetitions, sustained over windows as long as a
-/// training step (and, for reference, the peak of single products). Each repetition times the phases in an eager step
-/// (each phase waits for the device) and, where the backend runs steps otherwise (device-resident, or replayed as a CUDA
-/// graph), the whole step as training runs it; the images per second and GFLOP/s come from the whole step.
+/// all); and, measured in the same run between the repetitions over windows as long as a training step, the sgemm rate
+/// (and, for reference, the peak of single products) and on the CPU the FMA peak (<see cref="FmaPeak"/>). Each repetition
+/// times the phases in an eager step (each phase waits for the device) and, where the backend runs steps otherwise
+/// (device-resident, or replayed as a CUDA graph), the whole step as training runs it; the images per second and GFLOP/s
+/// come from the whole step, and the sgemm and FMA windows are as long as it.
 /// </summary>
 public static class TrainBenchmark
 {
@@ -39,6 +40,12 @@ public static class TrainBenchmark
 
         /// <summary>Training GFLOP/s as a percentage of <see cref="SgemmPeakGflopPerSecond"/>.</summary>
         public double PercentOfSgemmPeak => 100 * GflopPerSecond / SgemmPeakGflopPerSecond;
+
+        /// <summary>On the CPU: the best FMA-peak window of a step's length (<see cref="FmaPeak.Window"/>), one taken after each timed step; else null.</summary>
+        public double? FmaPeakGflopPerSecond { get; init; }
+
+        /// <summary>Training GFLOP/s as a percentage of <see cref="FmaPeakGflopPerSecond"/>.</summary>
+        public double? PercentOfFmaPeak => 100 * GflopPerSecond / FmaPeakGflopPerSecond;
 
         /// <summary>With profiling: per-operation time of one training step (mean over the profiled steps), in first-run order.</summary>
         public IReadOnlyList<ProfileRow>? Profile { get; init; }
@@ -83,6 +90,8 @@ public static class TrainBenchmark
         for (int b = 0; b < batch; b++) labels[b] = random.Next(classes);
         var sgemm = new List<double>(ConvBenchmark.SgemmSamples(backend, gemmSize, 3));
         var windows = new List<double>();
+        var fmaWindows = new List<double>();
+        var cpu = backend as CpuBackend<float>;
         double f = 0, g = 0, u = 0;
         var reduce = new List<double>();
         var forward = new List<double>();
@@ -114,8 +123,9 @@ public static class TrainBenchmark
             forward.Add(f); backward.Add(g); update.Add(u); whole.Add(wholeMs); reduce.Add(times.AllReduceMs);
             sgemm.AddRange(ConvBenchmark.SgemmSamples(backend, gemmSize, 1));
             windows.Add(ConvBenchmark.SgemmWindow(backend, gemmSize, wholeMs));
+            if (cpu is not null) fmaWindows.Add(FmaPeak.Window(cpu, wholeMs));
         }
-        // The best repetition (smallest step time) against the best sgemm window of a step's length: load on a shared
+        // The best repetition (smallest step time) against the best sgemm and FMA windows of a step's length: load on a shared
         // machine only slows things down, so best against best estimates the idle machine, and equal lengths give both
         // sides the same chance of a quiet moment.
         // The phases come from the eager step with the smallest sum, the headline from the smallest whole step.
@@ -131,6 +141,7 @@ public static class TrainBenchmark
             Precision = Cortex.Core.Kernels.ConvPrecisions.Describe(backend),
             StepMode = mode,
             StepMs = total,
+            FmaPeakGflopPerSecond = fmaWindows.Count > 0 ? fmaWindows.Max() : null,
             Replicas = replicas?.Count ?? 1,
             AllReduceMs = reduce[best],
             AllReduceBytes = replicas is { Count: > 1 } ? step.FusedBytes : 0,

@@ -7,7 +7,7 @@ using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
 
-/// <summary><c>cortex bench</c>: the sgemm rate and the convolution passes of the reference network, in one run.</summary>
+/// <summary><c>cortex bench</c>: the sgemm rate, on the CPU the FMA peak, and the convolution passes of the reference network, in one run.</summary>
 public static class BenchCommand
 {
     /// <summary>Bounds that keep a benchmark within a machine's memory and a sitting.</summary>
@@ -21,7 +21,7 @@ public static class BenchCommand
         var repeats = new Option<int>("--repeats") { Description = "timed repetitions per measurement (the best is reported)", DefaultValueFactory = _ => 5 };
         var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
         var precision = CortexCommandLine.PrecisionOption();
-        var command = new Command("bench", "Measure sgemm and convolution forward/backward GFLOP/s on the reference network's shapes")
+        var command = new Command("bench", "Measure sgemm, the CPU's FMA peak and convolution forward/backward GFLOP/s on the reference network's shapes")
         {
             device, batch, gemmSize, repeats, output, precision, CreateTrain(),
         };
@@ -77,7 +77,7 @@ public static class BenchCommand
         {
             Description = "data-parallel over the MPI ranks of mpiexec.mpich -n N: --batch is the global batch, split over the ranks; adds the all-reduce's time and bytes",
         };
-        var command = new Command("train", "Measure training throughput (forward, backward, update) of a network and its GFLOP/s against sgemm")
+        var command = new Command("train", "Measure training throughput (forward, backward, update) of a network and its GFLOP/s against sgemm and the CPU's FMA peak")
         {
             device, batch, network, input, gemmSize, repeats, output, precision, profile, distributed,
         };
@@ -158,6 +158,11 @@ public static class BenchCommand
         Console.WriteLine($"achieved: {report.GflopPerSecond:F1} GFLOP/s (convolutions {report.Precision}); sgemm {n}³ (strict fp32): {report.SgemmGflopPerSecond:F1} GFLOP/s " +
             $"sustained over a step's length (best of {report.Repeats} windows; best single product {report.SgemmPeakGflopPerSecond:F1})");
         Console.WriteLine($"training at {report.PercentOfSgemm:F0}% of the sgemm rate measured in this run ({report.PercentOfSgemmPeak:F0}% of the single-product peak)");
+        if (report.FmaPeakGflopPerSecond is { } fma)
+        {
+            Console.WriteLine($"FMA peak: {fma:F1} GFLOP/s ({FmaPeak.Chains} chains of {FmaPeak.Instruction} on each of the backend's threads; best of {report.Repeats} windows of a step's length)");
+            Console.WriteLine($"training at {report.PercentOfFmaPeak:F0}% of the FMA peak measured in this run");
+        }
         if (report.Profile is { } rows) PrintProfile(report, rows);
     }
 
@@ -185,8 +190,13 @@ public static class BenchCommand
         var first = reports[0];
         var table = new Table().Title(Markup.Escape($"training {first.Network} {first.Input} on {first.Device}, convolutions {first.Precision}"))
             .AddColumns("batch", "step ms", "images/s", "GFLOP/s", "% of sgemm");
+        bool fma = reports.All(r => r.FmaPeakGflopPerSecond is not null);
+        if (fma) table.AddColumns("FMA peak GFLOP/s", "% of FMA peak");
         foreach (var r in reports)
-            table.AddRow($"{r.Batch}", $"{r.StepMs:F1}", $"{r.ImagesPerSecond:F0}", $"{r.GflopPerSecond:F1}", $"{r.PercentOfSgemm:F0}%");
+        {
+            string[] cells = [$"{r.Batch}", $"{r.StepMs:F1}", $"{r.ImagesPerSecond:F0}", $"{r.GflopPerSecond:F1}", $"{r.PercentOfSgemm:F0}%"];
+            table.AddRow(fma ? [.. cells, $"{r.FmaPeakGflopPerSecond:F1}", $"{r.PercentOfFmaPeak:F0}%"] : cells);
+        }
         CortexCommandLine.Out().Write(table);
     }
 
@@ -206,17 +216,26 @@ public static class BenchCommand
 
     private static void Print(ConvBenchmark.Report report)
     {
+        double? fma = report.FmaPeakGflopPerSecond;
         var table = new Table().Title(Markup.Escape($"convolutions, batch {report.Batch}, 3×3, on {report.Device}, {report.Precision}"))
             .AddColumns("layer", "channels", "size", "pass", "GFLOP", "ms", "GFLOP/s", "% sgemm");
+        if (fma is not null) table.AddColumn("% FMA peak");
+        void Add(params string[] cells) => table.AddRow(fma is null ? cells[..^1] : cells);
         foreach (var row in report.Rows)
-            table.AddRow(row.Layer, row.Channels, row.Size, row.Pass, $"{row.Gflop:F2}", $"{row.Milliseconds:F2}", $"{row.GflopPerSecond:F1}", $"{row.PercentOfSgemm:F0}%");
+            Add(row.Layer, row.Channels, row.Size, row.Pass, $"{row.Gflop:F2}", $"{row.Milliseconds:F2}", $"{row.GflopPerSecond:F1}", $"{row.PercentOfSgemm:F0}%", $"{row.PercentOfFmaPeak:F0}%");
         table.AddEmptyRow();
-        table.AddRow("all", "", "", "forward", "", "", $"{report.ForwardGflopPerSecond:F1}", $"{100 * report.ForwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
-        table.AddRow("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%");
-        table.AddRow("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
-            $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]");
+        Add("all", "", "", "forward", "", "", $"{report.ForwardGflopPerSecond:F1}", $"{100 * report.ForwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%",
+            $"{100 * report.ForwardGflopPerSecond / fma:F0}%");
+        Add("all", "", "", "backward", "", "", $"{report.BackwardGflopPerSecond:F1}", $"{100 * report.BackwardGflopPerSecond / report.SgemmGflopPerSecond:F0}%",
+            $"{100 * report.BackwardGflopPerSecond / fma:F0}%");
+        Add("[bold]all[/]", "", "", "[bold]fwd + bwd[/]", $"{report.TotalGflop:F2}", $"{report.TotalMilliseconds:F1}",
+            $"[bold]{report.TotalGflopPerSecond:F1}[/]", $"[bold]{report.PercentOfSgemm:F0}%[/]", $"[bold]{report.PercentOfFmaPeak:F0}%[/]");
         CortexCommandLine.Out().Write(table);
         Console.WriteLine($"sgemm {report.GemmSize}³: {report.SgemmGflopPerSecond:F1} GFLOP/s (best of {report.SgemmSampleCount} samples taken before and between the layers)");
-        Console.WriteLine($"convolution forward + backward ({report.Precision}): {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the (strict fp32) sgemm rate measured in this run");
+        if (fma is not null)
+            Console.WriteLine($"FMA peak: {fma:F1} GFLOP/s ({FmaPeak.Chains} chains of {FmaPeak.Instruction} on each of the backend's threads; " +
+                $"best of {report.FmaSampleCount} windows of {ConvBenchmark.FmaWindowMilliseconds:F0} ms taken with the sgemm samples)");
+        Console.WriteLine($"convolution forward + backward ({report.Precision}): {report.TotalGflopPerSecond:F1} GFLOP/s = {report.PercentOfSgemm:F0}% of the (strict fp32) sgemm rate" +
+            (fma is null ? "" : $", {report.PercentOfFmaPeak:F0}% of the FMA peak") + " measured in this run");
     }
 }

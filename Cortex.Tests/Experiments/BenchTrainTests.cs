@@ -26,9 +26,13 @@ public sealed class BenchTrainTests
             Assert.That(output, Does.Contain("network: v1-v2-v4-it, input [3, 16, 16]"));
             Assert.That(output, Does.Contain("batch 1").And.Contain("batch 2").And.Contain("steps: eager"));
             Assert.That(output, Does.Contain("GFLOP/s (convolutions fp32"));
+            // On the CPU each batch size is also measured against the FMA peak, over windows as long as its step.
+            Assert.That(output.Split("% of the FMA peak measured in this run").Length - 1, Is.EqualTo(2), output);
+            Assert.That(output, Does.Contain("% of FMA peak"), "the summary over the batch sizes");
             var reports = System.Text.Json.JsonSerializer.Deserialize<List<TrainBenchmark.Report>>(File.ReadAllText(json))!;
             Assert.That(reports.Select(r => r.Batch), Is.EqualTo(new[] { 1, 2 }));
             Assert.That(reports, Has.All.Matches<TrainBenchmark.Report>(r => r.Input == "[3, 16, 16]" && r.Precision.StartsWith("fp32") && r.StepMs > 0));
+            Assert.That(reports, Has.All.Matches<TrainBenchmark.Report>(r => r.FmaPeakGflopPerSecond > 0 && r.PercentOfFmaPeak > 0));
         }
         finally
         {

@@ -49,5 +49,11 @@ public sealed class CommandLineTests
         Assert.That(report.PercentOfSgemm, Is.EqualTo(100 * report.TotalGflopPerSecond / report.SgemmGflopPerSecond).Within(1e-6));
         // 32→32 at 28×28, batch 1: 2·32·784·32·9 FLOPs per pass
         Assert.That(report.Rows.First(r => r.Layer == "V1→V1").Gflop, Is.EqualTo(2.0 * 32 * 784 * 32 * 9 / 1e9).Within(1e-12));
+        // On the CPU the FMA peak is sampled with sgemm (before the layers and after each), and every figure is also a share of it.
+        Assert.That(report.FmaPeakGflopPerSecond, Is.GreaterThan(0));
+        Assert.That(report.FmaSampleCount, Is.EqualTo(1 + ConvBenchmark.ReferenceLayers.Count));
+        Assert.That(report.PercentOfFmaPeak, Is.EqualTo(100 * report.TotalGflopPerSecond / report.FmaPeakGflopPerSecond!.Value).Within(1e-6));
+        foreach (var row in report.Rows)
+            Assert.That(row.PercentOfFmaPeak, Is.EqualTo(100 * row.GflopPerSecond / report.FmaPeakGflopPerSecond.Value).Within(1e-6));
     }
 }

@@ -240,18 +240,63 @@ public sealed class Conv2dTests
     [TestCase(2, 8, 28, 28, 32, 1)]
     [TestCase(1, 32, 28, 28, 8, 1)]
     [TestCase(1, 128, 28, 27, 32, 1)]
+    [TestCase(2, 32, 28, 28, 64, 2)]
+    [TestCase(1, 64, 27, 28, 64, 2)]
     public void FloatCpuMatchesDirectSumOnChannelVectorTiles(int batch, int ci, int h, int w, int co, int stride)
     {
         // Outputs (or, backward, inputs) 14 or 28 wide with 32 or more channels take the row tiles, with the channels past
         // the last whole group of 32 on the wide tiles; stride 2 goes through the phases both ways. A multiple of 32
         // output channels takes the channel-vector weight gradient (128 channels at 28×27: several row blocks per image).
-        // Every case has at least 64 taps (below that the wide tiles are used).
+        // Every case has at least 64 taps (below that the wide tiles are used). Backward-data at stride 2 into rows 28 wide,
+        // with every phase on row tiles (64 output channels, so even the one-tap phase has 64 taps) and a multiple of 32
+        // input channels, stores both column phases interleaved straight into dx (27 rows: the last row phase is short).
         var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
         var g = new Conv2dGeometry(batch, ci, h, w, co, 3, 3, stride, 1);
         var actual = Run(cpu, g, seed: 9);
         var expected = Reference(g, seed: 9);
         for (int i = 0; i < actual.Length; i++)
             Data.AssertClose(actual[i], expected[i], 1e-4, $"output {i}");
+    }
+
+    [TestCase(2, 1, 28, 28, 32, 1)]
+    [TestCase(3, 2, 20, 17, 8, 1)]
+    [TestCase(1, 3, 32, 32, 16, 1)]
+    [TestCase(2, 1, 56, 55, 8, 2)]
+    [TestCase(1, 7, 19, 30, 24, 1)]
+    [TestCase(2, 1, 28, 28, 5, 1)]
+    public void FloatCpuMatchesDirectSumOnPlaneTiles(int batch, int ci, int h, int w, int co, int stride)
+    {
+        // Fewer than 64 taps and outputs 17 to 32 wide (the 1→32 convolution of an image) take the plane tiles forward: 8 output
+        // channels × one row (5 channels: the wide tiles; 24: three tiles), 9 to 63 taps, stride 2 through the phases, 17 and 32
+        // wide the narrowest and widest rows; with and without accumulating into y.
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var g = new Conv2dGeometry(batch, ci, h, w, co, 3, 3, stride, 1);
+        foreach (bool prior in new[] { true, false })
+        {
+            var actual = Run(cpu, g, seed: 12, prior);
+            var expected = Reference(g, seed: 12);
+            var priors = Priors(g, seed: 12);
+            for (int i = 0; i < actual.Length; i++)
+                Data.AssertClose(actual[i], prior ? expected[i] : expected[i].Zip(priors[i], (e, p) => e - p).ToArray(), 1e-4,
+                    $"output {i}{(prior ? ", accumulated" : "")}");
+        }
+    }
+
+    [TestCase(2, 8, 28, 28, 32, 1)]
+    [TestCase(2, 33, 14, 14, 64, 1)]
+    [TestCase(1, 64, 28, 28, 32, 2)]
+    [TestCase(2, 32, 28, 28, 64, 2)]
+    public void FloatCpuRowTilesOverwriteWhenNotAccumulating(int batch, int ci, int h, int w, int co, int stride)
+    {
+        // Where every output channel is in a row tile, the tiles are stored straight into y (and, backward, dx) under a mask;
+        // without accumulate nothing that was there survives: fresh outputs are the reference less its priors.
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        var g = new Conv2dGeometry(batch, ci, h, w, co, 3, 3, stride, 1);
+        var actual = Run(cpu, g, seed: 9, prior: false);
+        var expected = Reference(g, seed: 9);
+        var priors = Priors(g, seed: 9);
+        for (int i = 0; i < actual.Length; i++)
+            Data.AssertClose(actual[i], expected[i].Zip(priors[i], (e, p) => e - p).ToArray(), 1e-4, $"output {i}");
     }
 
     [TestCase(3, 5, 14, 14, 64)]

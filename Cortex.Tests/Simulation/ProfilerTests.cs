@@ -79,6 +79,8 @@ public sealed class ProfilerTests
         Assert.That(report.SgemmGflopPerSecond, Is.GreaterThan(0));
         Assert.That(report.SgemmPeakGflopPerSecond, Is.GreaterThan(0));
         Assert.That(report.PercentOfSgemm, Is.EqualTo(100 * report.GflopPerSecond / report.SgemmGflopPerSecond).Within(1e-9));
+        Assert.That(report.FmaPeakGflopPerSecond, Is.GreaterThan(0), "the FMA peak, measured on the CPU between the steps");
+        Assert.That(report.PercentOfFmaPeak, Is.EqualTo(100 * report.GflopPerSecond / report.FmaPeakGflopPerSecond!.Value).Within(1e-9));
     }
 
     [Test]
