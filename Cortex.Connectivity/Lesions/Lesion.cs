@@ -42,7 +42,7 @@ public sealed record Lesion(LesionTarget Target, int FirstStep = 1, int? LastSte
 
     /// <summary>
     /// Reads a lesion from its syntax (see <see cref="Lesion"/>). The target's names are checked when the lesion is
-    /// resolved against a network (<see cref="LesionTable.Resolve"/>); here only the form. Throws an
+    /// resolved against a network (<see cref="LesionTable.Resolve(Cortex.Connectivity.Graph.NetworkGraph, IReadOnlyList{Lesion})"/>); here only the form. Throws an
     /// <see cref="ArgumentException"/> that quotes the text and names the part at fault.
     /// </summary>
     public static Lesion Parse(string text)

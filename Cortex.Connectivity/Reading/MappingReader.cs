@@ -19,6 +19,7 @@ public sealed class MappingReader : IOptionReader
     private readonly HashSet<string> read = new(StringComparer.Ordinal);
     private readonly Diagnostics diagnostics;
 
+    /// <summary>A reader over <paramref name="node"/>, which starts at <paramref name="location"/>; problems go to <paramref name="diagnostics"/> (a key that is not a plain word is reported at once).</summary>
     public MappingReader(YamlMappingNode node, SpecLocation location, Diagnostics diagnostics)
     {
         this.diagnostics = diagnostics;
@@ -42,26 +43,34 @@ public sealed class MappingReader : IOptionReader
     /// <summary>Where each written key is.</summary>
     public Dictionary<string, SpecLocation> Keys { get; } = [];
 
+    /// <inheritdoc/>
+    /// <remarks>Marks <paramref name="key"/> as read, so <see cref="Finish"/> does not report it as unknown.</remarks>
     public bool Has(string key)
     {
         read.Add(key);
         return entries.ContainsKey(key);
     }
 
+    /// <inheritdoc/>
     public bool Declares(string key) => entries.ContainsKey(key);
 
+    /// <inheritdoc/>
     public bool IsList(string key) => Node(key) is YamlSequenceNode;
 
+    /// <summary>Where <paramref name="key"/> was written, or the path it would have under this mapping when it was not.</summary>
     public SpecLocation At(string key) => Keys.TryGetValue(key, out var at) ? at : Location.Child(key);
 
+    /// <summary>The YAML node under <paramref name="key"/>, or null when absent; marks the key as read.</summary>
     public YamlNode? Node(string key)
     {
         read.Add(key);
         return entries.TryGetValue(key, out var e) ? e.Value : null;
     }
 
+    /// <inheritdoc/>
     public void Error(string key, string text) => diagnostics.Error(At(key), text);
 
+    /// <inheritdoc/>
     public void Warning(string key, string text) => diagnostics.Warning(At(key), text);
 
     /// <summary>Reports a required key that is absent (unless a key written nearby looks like its misspelling: that one is reported as unknown).</summary>
@@ -89,6 +98,7 @@ public sealed class MappingReader : IOptionReader
         }
     }
 
+    /// <inheritdoc/>
     public string? Text(string key) => Scalar(key);
 
     /// <summary>A scalar's text, or null (with an error if the key holds a mapping, a sequence or nothing).</summary>
@@ -101,10 +111,13 @@ public sealed class MappingReader : IOptionReader
         return null;
     }
 
+    /// <summary>A name (an area's, a readout's): the scalar under <paramref name="key"/> without surrounding spaces, or null (reported as missing when <paramref name="required"/>).</summary>
     public string? Name(string key, bool required = false) => Scalar(key, required)?.Trim();
 
+    /// <inheritdoc/>
     public int? Int(string key, int minimum, string? what = null) => Int(key, minimum, required: false, what);
 
+    /// <summary>An integer ≥ <paramref name="minimum"/> under <paramref name="key"/>, or null with an error (text that is not an integer, a value below the minimum, or an absent key when <paramref name="required"/>); <paramref name="what"/> names the value in messages (default: the key).</summary>
     public int? Int(string key, int minimum, bool required, string? what = null)
     {
         var text = Scalar(key, required);
@@ -122,8 +135,10 @@ public sealed class MappingReader : IOptionReader
         return value;
     }
 
+    /// <inheritdoc/>
     public double? Number(string key) => Number(key, required: false);
 
+    /// <summary>A finite number under <paramref name="key"/>, or null with an error (text that is not a number, NaN or infinity, or an absent key when <paramref name="required"/>).</summary>
     public double? Number(string key, bool required)
     {
         var text = Scalar(key, required);
@@ -136,6 +151,7 @@ public sealed class MappingReader : IOptionReader
         return value;
     }
 
+    /// <inheritdoc/>
     public double? Positive(string key)
     {
         var value = Number(key);
@@ -143,6 +159,8 @@ public sealed class MappingReader : IOptionReader
         return value;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Accepts <c>true</c>, <c>True</c>, <c>TRUE</c> and the same spellings of false.</remarks>
     public bool? Bool(string key)
     {
         var text = Scalar(key);
@@ -155,6 +173,7 @@ public sealed class MappingReader : IOptionReader
         }
     }
 
+    /// <inheritdoc/>
     public int? Choice(string key, IReadOnlyList<string> words)
     {
         var text = Scalar(key);
@@ -164,6 +183,7 @@ public sealed class MappingReader : IOptionReader
         return null;
     }
 
+    /// <inheritdoc/>
     public TEntry? Word<TEntry>(string key, Registry<TEntry> registry) where TEntry : class, IRegistryEntry
     {
         var text = Scalar(key);
@@ -173,6 +193,8 @@ public sealed class MappingReader : IOptionReader
         return null;
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Each item out of range is reported; the valid ones are kept. Null when the key is absent or not a list.</remarks>
     public IReadOnlyList<int>? Ints(string key, int minimum, int maximum, string what)
     {
         if (Node(key) is not YamlSequenceNode list) return null;
@@ -187,6 +209,7 @@ public sealed class MappingReader : IOptionReader
         return values;
     }
 
+    /// <inheritdoc/>
     public IReadOnlyList<double>? Weights(string key)
     {
         var node = Node(key);
@@ -241,6 +264,7 @@ public sealed class MappingReader : IOptionReader
         return sizes.Count == 3 ? AreaShape.Spatial(sizes[0], sizes[1], sizes[2]) : AreaShape.Vector(sizes[0]);
     }
 
+    /// <summary>A number as messages print it: at most three decimals, invariant culture (<c>0.5</c>, <c>2</c>).</summary>
     public static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 
     /// <summary>
@@ -304,8 +328,10 @@ public sealed class MappingReader : IOptionReader
 /// <summary>Positions and descriptions of YAML nodes, for messages.</summary>
 public static class NodeReader
 {
+    /// <summary>The position of <paramref name="node"/> in <paramref name="file"/> (line and column from 1), with the YAML <paramref name="path"/>.</summary>
     public static SpecLocation At(YamlNode node, string file, string path) => new(file, (int)node.Start.Line, (int)node.Start.Column, path);
 
+    /// <summary>What kind of node it is, for messages: <c>mapping</c>, <c>list</c> or <c>value</c>.</summary>
     public static string Kind(YamlNode node) => node switch
     {
         YamlMappingNode => "mapping",
@@ -313,6 +339,7 @@ public static class NodeReader
         _ => "value",
     };
 
+    /// <summary>The node as a message quotes it: a scalar's text in quotes, else <c>a list</c> or <c>a mapping</c>.</summary>
     public static string Describe(YamlNode node) => node switch
     {
         YamlScalarNode s => $"'{s.Value}'",

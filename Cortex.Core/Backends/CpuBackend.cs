@@ -11,13 +11,16 @@ namespace Cortex.Core.Backends;
 /// </summary>
 public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>A CPU backend that splits element-wise work and matrix products over <paramref name="threads"/> threads (default: every logical processor; at least 1).</summary>
     public CpuBackend(int? threads = null)
     {
         Threads = Math.Max(1, threads ?? Environment.ProcessorCount);
     }
 
+    /// <inheritdoc/>
     public DeviceKind Kind => DeviceKind.Cpu;
 
+    /// <summary>Threads used for element-wise work and matrix products (≥ 1).</summary>
     public int Threads { get; }
 
     private CpuWorkers? workers;
@@ -42,10 +45,13 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
         pool.For(count, body);
     }
 
+    /// <inheritdoc/>
     public string Description => $"cpu ({Threads} threads, {CpuBlas.Provider})";
 
+    /// <inheritdoc/>
     public Tensor<T> Allocate(Shape shape) => new(this, shape, new T[shape.Size], 0, owner: true);
 
+    /// <inheritdoc/>
     public void Upload(ReadOnlySpan<T> source, Tensor<T> destination)
     {
         Own("Upload", destination);
@@ -54,6 +60,7 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
         source.CopyTo(destination.Span);
     }
 
+    /// <inheritdoc/>
     public void Download(Tensor<T> source, Span<T> destination)
     {
         Own("Download", source);
@@ -62,6 +69,7 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
         source.Span.CopyTo(destination);
     }
 
+    /// <inheritdoc/>
     public void Copy(Tensor<T> source, Tensor<T> destination)
     {
         Own("Copy", source); Own("Copy", destination);
@@ -70,12 +78,14 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
         source.Span.CopyTo(destination.Span);
     }
 
+    /// <inheritdoc/>
     public void Fill(Tensor<T> tensor, T value)
     {
         Own("Fill", tensor);
         tensor.Span.Fill(value);
     }
 
+    /// <inheritdoc/>
     public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, Tensor<T> b, int ldb, T beta, Tensor<T> c, int ldc)
     {
         Own("Gemm", a); Own("Gemm", b); Own("Gemm", c);
@@ -84,6 +94,7 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
         CpuBlas.Gemm(transA, transB, m, n, k, alpha, aa, ao, lda, ba, bo, ldb, beta, ca, co, ldc, Threads);
     }
 
+    /// <inheritdoc/>
     public void GemmBatched(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, int strideA,
         Tensor<T> b, int ldb, int strideB, T beta, Tensor<T> c, int ldc, int strideC, int batch)
     {
@@ -93,8 +104,11 @@ public sealed class CpuBackend<T> : IBackend<T> where T : unmanaged, IFloatingPo
         CpuBlas.GemmBatched(transA, transB, m, n, k, alpha, aa, ao, lda, strideA, ba, bo, ldb, strideB, beta, ca, co, ldc, strideC, batch, Threads);
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Work on the CPU path is done when its call returns, so there is nothing to wait for.</remarks>
     public void Synchronize() { }
 
+    /// <summary>Stops the worker threads. Tensors allocated here are host arrays and need no freeing.</summary>
     public void Dispose() => workers?.Dispose();
 
     private void Own(string op, Tensor<T> t)

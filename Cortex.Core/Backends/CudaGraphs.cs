@@ -138,6 +138,7 @@ public sealed class CapturedWork : IDisposable
     /// <summary>The backend it was captured on.</summary>
     internal object Owner { get; }
 
+    /// <summary>Frees the instantiated graph; it cannot be replayed afterwards. Calling it again does nothing.</summary>
     public void Dispose()
     {
         if (disposed) return;

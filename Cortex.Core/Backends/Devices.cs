@@ -9,8 +9,10 @@ namespace Cortex.Core.Backends;
 /// </summary>
 public static class Devices
 {
+    /// <summary>The environment variable read when no <c>--device</c> flag is given: one of <see cref="Names"/>.</summary>
     public const string EnvironmentVariable = "CORTEX_DEVICE";
 
+    /// <summary>The device names a flag or <see cref="EnvironmentVariable"/> may hold: <c>auto</c>, <c>cpu</c>, <c>cuda</c>, <c>ilgpu-cpu</c>.</summary>
     public static readonly IReadOnlyList<string> Names = ["auto", "cpu", "cuda", "ilgpu-cpu"];
 
     /// <summary>The device a flag (or, when it is null, the environment) asks for, resolved, with the reason.</summary>

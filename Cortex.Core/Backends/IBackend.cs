@@ -22,6 +22,7 @@ public enum DeviceKind
 /// </summary>
 public interface IBackend<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>Where this backend runs its work.</summary>
     DeviceKind Kind { get; }
 
     /// <summary>What this backend is, for logs and reports (e.g. "cpu (2 threads, OpenBLAS)").</summary>
@@ -30,13 +31,16 @@ public interface IBackend<T> : IDisposable where T : unmanaged, IFloatingPointIe
     /// <summary>A new zero-filled tensor that owns its memory.</summary>
     Tensor<T> Allocate(Shape shape);
 
+    /// <summary>Copies host values into <paramref name="destination"/> (queued on a device); throws <see cref="ArgumentException"/> unless <paramref name="source"/> holds exactly its <see cref="Tensor{T}.Length"/> values or when the tensor lives on another backend.</summary>
     void Upload(ReadOnlySpan<T> source, Tensor<T> destination);
 
     /// <summary>Copies a tensor to the host, waiting for queued work first.</summary>
     void Download(Tensor<T> source, Span<T> destination);
 
+    /// <summary>Copies every element of <paramref name="source"/> into <paramref name="destination"/>, both on this backend; their shapes may differ but their lengths must match (<see cref="ArgumentException"/>).</summary>
     void Copy(Tensor<T> source, Tensor<T> destination);
 
+    /// <summary>Sets every element of <paramref name="tensor"/> to <paramref name="value"/>.</summary>
     void Fill(Tensor<T> tensor, T value);
 
     /// <summary>

@@ -109,6 +109,8 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
     /// <summary>Set to 0 (or off, false) to turn the measurement of convolution algorithms on CUDA off: the rule decides instead.</summary>
     public const string AutotuneVariable = "CORTEX_CONV_AUTOTUNE";
 
+    /// <inheritdoc/>
+    /// <remarks><see cref="DeviceKind.Cuda"/> on a GPU, <see cref="DeviceKind.IlgpuCpu"/> on ILGPU's CPU accelerator.</remarks>
     public DeviceKind Kind { get; }
 
     private ConvPrecision convPrecision;
@@ -144,13 +146,16 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
     /// <summary>The choices autotuning made (true: implicit GEMM), by pass, shape and precision.</summary>
     internal ConcurrentDictionary<ConvChoiceKey, bool> ConvChoices { get; } = new();
 
+    /// <inheritdoc/>
     public string Description { get; }
 
+    /// <summary>The ILGPU accelerator (a CUDA device or ILGPU's CPU accelerator) that runs this backend's kernels and holds its memory.</summary>
     public Accelerator Accelerator { get; }
 
     /// <summary>The stream every kernel, copy and product of this backend is queued on.</summary>
     public AcceleratorStream Stream { get; }
 
+    /// <inheritdoc/>
     public Tensor<T> Allocate(Shape shape)
     {
         var buffer = Accelerator.Allocate1D<T>(shape.Size);
@@ -158,6 +163,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         return new Tensor<T>(this, shape, buffer, 0, owner: true);
     }
 
+    /// <inheritdoc/>
     public void Upload(ReadOnlySpan<T> source, Tensor<T> destination)
     {
         Own("Upload", destination);
@@ -166,6 +172,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         destination.View.CopyFromCPU(Stream, source);
     }
 
+    /// <inheritdoc/>
     public void Download(Tensor<T> source, Span<T> destination)
     {
         Own("Download", source);
@@ -176,6 +183,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         Accelerator.Synchronize();
     }
 
+    /// <inheritdoc/>
     public void Copy(Tensor<T> source, Tensor<T> destination)
     {
         Own("Copy", source); Own("Copy", destination);
@@ -184,6 +192,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         source.View.CopyTo(Stream, destination.View);
     }
 
+    /// <inheritdoc/>
     public void Fill(Tensor<T> tensor, T value)
     {
         Own("Fill", tensor);
@@ -192,14 +201,18 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
 
     private static void FillKernel(Index1D i, ArrayView<T> x, T value) => x[i] = value;
 
+    /// <inheritdoc/>
+    /// <remarks>Always in FP32 arithmetic: TF32 (<see cref="ConvPrecision"/>) applies to the products inside convolutions only.</remarks>
     public void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, Tensor<T> b, int ldb, T beta, Tensor<T> c, int ldc) =>
         GemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, ConvPrecision.Fp32);
 
+    /// <inheritdoc/>
+    /// <remarks>Always in FP32 arithmetic: TF32 (<see cref="ConvPrecision"/>) applies to the products inside convolutions only.</remarks>
     public void GemmBatched(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, int strideA,
         Tensor<T> b, int ldb, int strideB, T beta, Tensor<T> c, int ldc, int strideC, int batch) =>
         GemmBatched(transA, transB, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, strideC, batch, ConvPrecision.Fp32);
 
-    /// <summary><see cref="Gemm"/> at a precision: TF32 lets cuBLAS use tensor cores (a convolution's product); elsewhere strict.</summary>
+    /// <summary><see cref="Gemm(bool, bool, int, int, int, T, Tensor{T}, int, Tensor{T}, int, T, Tensor{T}, int)"/> at a precision: TF32 lets cuBLAS use tensor cores (a convolution's product); elsewhere strict.</summary>
     internal void Gemm(bool transA, bool transB, int m, int n, int k, T alpha, Tensor<T> a, int lda, Tensor<T> b, int ldb, T beta, Tensor<T> c, int ldc,
         ConvPrecision precision) =>
         GemmBatched(transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0, 1, precision);
@@ -221,6 +234,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
             IlgpuGemm.Run(this, transA, transB, m, n, k, alpha, a.View, lda, strideA, b.View, ldb, strideB, beta, c.View, ldc, strideC, batch);
     }
 
+    /// <inheritdoc/>
     public void Synchronize() => Accelerator.Synchronize();
 
     /// <summary>
@@ -326,6 +340,7 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
         if (status != 0) throw new InvalidOperationException($"cuGraphLaunch returned {graphs.Describe(status)}");
     }
 
+    /// <summary>Frees the cuBLAS handle, the workspaces, the stream, the accelerator and the ILGPU context. Tensors allocated here must be disposed first.</summary>
     public void Dispose()
     {
         cublas?.Dispose();
@@ -346,5 +361,6 @@ public sealed partial class IlgpuBackend<T> : IBackend<T> where T : unmanaged, I
 public sealed class DeviceUnavailableException(string device, string reason)
     : Exception($"device '{device}' was requested but is not available: {reason}")
 {
+    /// <summary>The device name that was asked for (<c>cuda</c>, <c>ilgpu-cpu</c>).</summary>
     public string Device { get; } = device;
 }

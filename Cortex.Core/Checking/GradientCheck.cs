@@ -72,4 +72,6 @@ public static class GradientCheck
     }
 }
 
+/// <summary>Thrown by <see cref="GradientCheck.Assert"/> when an analytic gradient disagrees with finite differences; the message names the operation, the input, the element and both values.</summary>
+/// <param name="message">What disagreed, and by how much.</param>
 public sealed class GradientCheckException(string message) : Exception(message);

@@ -10,8 +10,10 @@ namespace Cortex.Core.Kernels;
 /// <summary>A pointwise nonlinearity: y = f(x), and dL/dx = f'(x)·dL/dy written from x and y.</summary>
 public interface IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The word a network file uses for this nonlinearity (<c>relu</c>, <c>tanh</c>, …).</summary>
     static abstract string Name { get; }
 
+    /// <summary>y = f(x).</summary>
     static abstract T Forward(T x);
 
     /// <summary>dL/dx given the input x, the output y = f(x) and dL/dy.</summary>
@@ -21,40 +23,56 @@ public interface IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// <summary>y = max(0, x).</summary>
 public struct Relu<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     public static string Name => "relu";
+    /// <inheritdoc/>
     public static T Forward(T x) => x > T.Zero ? x : T.Zero;
+    /// <inheritdoc/>
+    /// <remarks>dL/dx = dL/dy where x &gt; 0, else 0 (0 at x = 0, as PyTorch).</remarks>
     public static T Backward(T x, T y, T dy) => x > T.Zero ? dy : T.Zero;
 }
 
 /// <summary>y = tanh(x); dy/dx = 1 − y².</summary>
 public struct Tanh<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     public static string Name => "tanh";
+    /// <inheritdoc/>
     public static T Forward(T x) => T.Tanh(x);
+    /// <inheritdoc/>
     public static T Backward(T x, T y, T dy) => dy * (T.One - y * y);
 }
 
 /// <summary>y = 1 / (1 + e^−x); dy/dx = y(1 − y).</summary>
 public struct Sigmoid<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     public static string Name => "sigmoid";
+    /// <inheritdoc/>
     public static T Forward(T x) => T.One / (T.One + T.Exp(-x));
+    /// <inheritdoc/>
     public static T Backward(T x, T y, T dy) => dy * y * (T.One - y);
 }
 
 /// <summary>y = log(1 + e^x), computed as max(x, 0) + log(1 + e^−|x|) so that it never overflows; dy/dx = sigmoid(x).</summary>
 public struct Softplus<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     public static string Name => "softplus";
+    /// <inheritdoc/>
     public static T Forward(T x) => (x > T.Zero ? x : T.Zero) + T.Log(T.One + T.Exp(-T.Abs(x)));
+    /// <inheritdoc/>
     public static T Backward(T x, T y, T dy) => dy / (T.One + T.Exp(-x));
 }
 
 /// <summary>y = x (no nonlinearity).</summary>
 public struct Identity<T> : IActivation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     public static string Name => "identity";
+    /// <inheritdoc/>
     public static T Forward(T x) => x;
+    /// <inheritdoc/>
     public static T Backward(T x, T y, T dy) => dy;
 }
 

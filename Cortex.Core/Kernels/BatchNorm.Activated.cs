@@ -57,10 +57,19 @@ public static partial class BatchNorm
     /// where it is needed and never stored. dgamma and dbeta accumulate; dx is overwritten or added to
     /// (<paramref name="accumulate"/>); dx must not overlap the inputs.
     /// </summary>
+    /// <param name="x">The input, [B, C, H, W] or [B, C].</param>
+    /// <param name="gamma">The per-channel scale γ, [C].</param>
+    /// <param name="savedMean">The batch mean μ per channel, [C], saved by the forward pass.</param>
+    /// <param name="savedInvStd">σ⁻¹ = 1/√(var + ε) per channel, [C], saved by the forward pass.</param>
     /// <param name="scratch">Shaped as x and checked as such, but neither backend reads or writes it any more (both compute dn on
     /// the fly); kept so that callers need not change.</param>
     /// <param name="normalised">n = BN(x) from the forward pass.</param>
     /// <param name="activated">f(n) from the forward pass.</param>
+    /// <param name="dActivated">∂L/∂activated, shaped as x.</param>
+    /// <param name="dx">Receives ∂L/∂x (or has it added, with <paramref name="accumulate"/>), shaped as x.</param>
+    /// <param name="dgamma">∂L/∂γ, [C], accumulated.</param>
+    /// <param name="dbeta">∂L/∂β, [C], accumulated.</param>
+    /// <param name="accumulate">Add to dx rather than overwrite it.</param>
     public static void Backward<T, TAct>(Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> normalised,
         Tensor<T> activated, Tensor<T> dActivated, Tensor<T> scratch, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
@@ -187,7 +196,7 @@ public static partial class BatchNorm
         }
     }
 
-    /// <summary>Whether <see cref="Gradient{T, TAct}"/> has a vector form for f: identity, relu, tanh and sigmoid.</summary>
+    /// <summary>Whether <see cref="Gradient{T, TAct}(ref T, ref T, ref T, nuint)"/> has a vector form for f: identity, relu, tanh and sigmoid.</summary>
     private static bool InRegisterGradient<T, TAct>() where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
         => typeof(TAct) == typeof(Identity<T>) || typeof(TAct) == typeof(Relu<T>) || typeof(TAct) == typeof(Tanh<T>)
             || typeof(TAct) == typeof(Sigmoid<T>);

@@ -189,7 +189,7 @@ public static partial class BatchNorm
         return (double.CreateTruncating(sum), double.CreateTruncating(squares));
     }
 
-    /// <summary>(Σ d, Σ d·(x − mean)) over a plane, d = f'(n)·dA (<see cref="Gradient{T, TAct}"/>).</summary>
+    /// <summary>(Σ d, Σ d·(x − mean)) over a plane, d = f'(n)·dA (<see cref="Gradient{T, TAct}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, int)"/>).</summary>
     private static (double SumDy, double SumDyCentered) GradientSums<T, TAct>(ReadOnlySpan<T> x, ReadOnlySpan<T> n, ReadOnlySpan<T> act,
         ReadOnlySpan<T> dA, T mean)
         where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
@@ -236,7 +236,7 @@ public static partial class BatchNorm
         for (; i < length; i++) y[i] = x[i] * scale + shift;
     }
 
-    /// <summary>dx (+)= a·d + q·(x − mean) + k over a plane, d = f'(n)·dA (<see cref="Gradient{T, TAct}"/>).</summary>
+    /// <summary>dx (+)= a·d + q·(x − mean) + k over a plane, d = f'(n)·dA (<see cref="Gradient{T, TAct}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, int)"/>).</summary>
     private static void InputGradientPlane<T, TAct, TMode>(ReadOnlySpan<T> x, ReadOnlySpan<T> n, ReadOnlySpan<T> act, ReadOnlySpan<T> dA,
         T mean, T a, T q, T k, Span<T> dx)
         where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T> where TMode : struct, IWriteMode

@@ -25,6 +25,17 @@ public static partial class BatchNorm
     /// global μ and σ⁻¹, and the running averages the global batch's (the same on every replica).
     /// </summary>
     /// <param name="replicas">The replicas that hold the other slices; every one of them makes the same call.</param>
+    /// <param name="x">The input, [B, C, H, W] or [B, C].</param>
+    /// <param name="gamma">The per-channel scale γ, [C].</param>
+    /// <param name="beta">The per-channel shift β, [C].</param>
+    /// <param name="normalised">Receives n = γ·(x − μ)·σ⁻¹ + β, shaped as x.</param>
+    /// <param name="activated">Receives f(n), shaped as x.</param>
+    /// <param name="savedMean">The batch mean μ per channel, [C], saved by the forward pass.</param>
+    /// <param name="savedInvStd">σ⁻¹ = 1/√(var + ε) per channel, [C], saved by the forward pass.</param>
+    /// <param name="runningMean">The running mean, [C], moved toward the batch mean by <paramref name="momentum"/>.</param>
+    /// <param name="runningVar">The running (unbiased) variance, [C], moved likewise.</param>
+    /// <param name="momentum">The weight of the new batch in the running averages, in [0, 1].</param>
+    /// <param name="epsilon">Added to the variance before the square root (&gt; 0).</param>
     public static void ForwardTraining<T, TAct>(Tensor<T> x, Tensor<T> gamma, Tensor<T> beta, Tensor<T> normalised, Tensor<T> activated,
         Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> runningMean, Tensor<T> runningVar, T momentum, T epsilon, IReplicas replicas)
         where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>
@@ -110,6 +121,17 @@ public static partial class BatchNorm
     /// accumulate this replica's own sums (the caller sums parameter gradients over the replicas).
     /// </summary>
     /// <param name="replicas">The replicas that hold the other slices; every one of them makes the same call.</param>
+    /// <param name="x">The input, [B, C, H, W] or [B, C].</param>
+    /// <param name="gamma">The per-channel scale γ, [C].</param>
+    /// <param name="savedMean">The batch mean μ per channel, [C], saved by the forward pass.</param>
+    /// <param name="savedInvStd">σ⁻¹ = 1/√(var + ε) per channel, [C], saved by the forward pass.</param>
+    /// <param name="normalised">n = BN(x) from the forward pass.</param>
+    /// <param name="activated">f(n) from the forward pass.</param>
+    /// <param name="dActivated">∂L/∂activated, shaped as x.</param>
+    /// <param name="dx">Receives ∂L/∂x (or has it added, with <paramref name="accumulate"/>), shaped as x.</param>
+    /// <param name="dgamma">∂L/∂γ, [C], accumulated.</param>
+    /// <param name="dbeta">∂L/∂β, [C], accumulated.</param>
+    /// <param name="accumulate">Add to dx rather than overwrite it.</param>
     public static void Backward<T, TAct>(Tensor<T> x, Tensor<T> gamma, Tensor<T> savedMean, Tensor<T> savedInvStd, Tensor<T> normalised,
         Tensor<T> activated, Tensor<T> dActivated, Tensor<T> dx, Tensor<T> dgamma, Tensor<T> dbeta, bool accumulate, IReplicas replicas)
         where T : unmanaged, IFloatingPointIeee754<T> where TAct : struct, IActivation<T>

@@ -118,6 +118,7 @@ public static class ChannelLeakyIntegration
     /// <summary>Elements of a [B, C, S] tensor: the channel of element i is (i / S) mod C.</summary>
     public readonly record struct ChannelLayout(int Batch, int Channels, int Spatial)
     {
+        /// <summary>The channel of element <paramref name="i"/> (a 64-bit division, for the CPU loops).</summary>
         public int Channel(long i) => (int)(i / Spatial % Channels);
 
         /// <summary>The channel of an element whose index fits an int (a 32-bit division: the GPU kernels' case).</summary>
@@ -137,11 +138,14 @@ public static class ChannelLeakyIntegration
         return layout;
     }
 
+    /// <summary>α = dt / max(τ, dt): the fraction of the way the state moves toward its drive in one step; τ ≤ dt gives α = 1 (no memory). τ and dt are in steps.</summary>
     public static T AlphaOf<T>(T tau, T dt) where T : unmanaged, IFloatingPointIeee754<T> => dt / (tau > dt ? tau : dt);
 
+    /// <summary>∂L/∂τ from ∂L/∂α: −dt/τ² · ∂L/∂α while τ ≥ dt, and 0 below, where α is clamped to 1.</summary>
     public static T TauGradient<T>(T tau, T dAlpha, T dt) where T : unmanaged, IFloatingPointIeee754<T>
         => tau >= dt ? -dt / (tau * tau) * dAlpha : T.Zero;
 
+    /// <summary>h_t = h_{t−1} + α·(x_t − h_{t−1}): one step of leaky integration of drive <paramref name="x"/> into state <paramref name="hPrev"/>.</summary>
     public static T Integrate<T>(T hPrev, T x, T alpha) where T : unmanaged, IFloatingPointIeee754<T> => hPrev + alpha * (x - hPrev);
 
     private static T AlphaGradient<T>(ReadOnlySpan<T> hPrev, ReadOnlySpan<T> x, ReadOnlySpan<T> dh, int c, ChannelLayout g)

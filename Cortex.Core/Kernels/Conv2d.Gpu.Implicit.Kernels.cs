@@ -62,7 +62,7 @@ public static partial class Conv2d
     }
 
     /// <summary>
-    /// The implicit-GEMM kernel (explicitly grouped: launch with a <see cref="ILGPU.Runtime.KernelConfig"/> of
+    /// The implicit-GEMM kernel (explicitly grouped: launch with a <see cref="ILGPU.KernelConfig"/> of
     /// <see cref="GemmTiling.Blocks"/> groups whose size divides <see cref="GemmTiling.Lanes"/>).
     /// </summary>
     internal static void ImplicitGemmKernel<T, TProblem, TProduct>(TProblem p, GemmTiling t)

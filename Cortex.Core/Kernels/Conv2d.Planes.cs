@@ -24,7 +24,7 @@ public static partial class Conv2d
 
     /// <summary>
     /// y[c·ldy + j] (+)= Σ_i w[c·k + i] · p[offsets[i] + j] (+ bias[c]) for c &lt; 8, j &lt; wo (17–32): one output row of 8 channels,
-    /// the 16 pixels of <paramref name="low"/> and the rest under <paramref name="high"/>, stored straight into the planes of y.
+    /// the first 16 pixels in full and the rest under the mask <paramref name="high"/>, stored straight into the planes of y.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PlaneTile(float* w, int k, float* p, int* offsets, float* y, int ldy, float* bias, bool accumulate, Vector512<float> high)

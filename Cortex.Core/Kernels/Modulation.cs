@@ -25,7 +25,7 @@ public interface IModulation<T> where T : unmanaged, IFloatingPointIeee754<T>
 
 /// <summary>
 /// Element-wise modulation of a drive by a modulatory input, y = M(drive, input), forward and backward, on every
-/// backend; behaviour varies by the struct type parameter <typeparamref name="TMod"/> of each call (see <see cref="IModulation{T}"/>).
+/// backend; behaviour varies by the struct type parameter <c>TMod</c> of each call (see <see cref="IModulation{T}"/>).
 /// </summary>
 public static class Modulation
 {

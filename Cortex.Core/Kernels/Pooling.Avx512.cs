@@ -20,7 +20,7 @@ public static partial class Pool2d
     private static Vector512<int> LowPairs => Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
     private static Vector512<int> HighPairs => Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
 
-    /// <summary>The masks of a last step of <paramref name="windows"/> (1–15) windows: its outputs and its two input vectors.</summary>
+    /// <summary>The masks of a last step of 1–15 windows: its outputs and its two input vectors.</summary>
     private readonly record struct TailMasks(Vector512<float> Out, Vector512<float> In0, Vector512<float> In1)
     {
         public static TailMasks Of(int windows)

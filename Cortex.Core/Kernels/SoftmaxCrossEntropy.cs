@@ -16,7 +16,7 @@ namespace Cortex.Core.Kernels;
 /// label outside [0, K) or not an integer throws <see cref="ArgumentOutOfRangeException"/> naming the op,
 /// the sample and K. On a GPU that check would need a round trip to the host, so the kernels do not throw:
 /// a bad label gives a NaN loss (and a NaN gradient row), which the loss value shows at once; loaders
-/// should check labels once on the host with <see cref="ValidateLabels{T}"/> before uploading them.
+/// should check labels once on the host with <see cref="ValidateLabels{T}(ReadOnlySpan{T}, int)"/> before uploading them.
 /// </para>
 /// </summary>
 public static class SoftmaxCrossEntropy

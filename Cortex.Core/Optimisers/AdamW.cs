@@ -20,6 +20,9 @@ public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointI
     private readonly Tensor<T>[] firstMoment;
     private readonly Tensor<T>[] secondMoment;
 
+    /// <summary>AdamW over <paramref name="parameters"/>, allocating its two moment tensors per parameter on that parameter's backend.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">β1 or β2 outside [0, 1), ε ≤ 0 or weight decay &lt; 0.</exception>
+    /// <exception cref="ArgumentException">A parameter is null or listed twice.</exception>
     public AdamW(IReadOnlyList<Parameter<T>> parameters, AdamWOptions? options = null) : base("AdamW", parameters)
     {
         Options = options ?? new AdamWOptions();
@@ -31,8 +34,10 @@ public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointI
         secondMoment = [.. Parameters.Select(p => AllocateState("adamw.v", p))];
     }
 
+    /// <summary>The hyperparameters, as given or defaulted.</summary>
     public AdamWOptions Options { get; }
 
+    /// <inheritdoc/>
     protected override void Update(T learningRate)
     {
         double lr = double.CreateChecked(learningRate);
@@ -64,8 +69,11 @@ public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointI
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Five: guard, lr, lr / (1 − β1ᵗ), 1 / √(1 − β2ᵗ), 1 − lr·λ.</remarks>
     public override int ScalarCount => 5;
 
+    /// <inheritdoc/>
     protected override void WriteStepScalars(Span<T> scalars, T learningRate, int step)
     {
         double lr = double.CreateChecked(learningRate);
@@ -74,6 +82,7 @@ public sealed class AdamW<T> : Optimiser<T> where T : unmanaged, IFloatingPointI
         scalars[4] = T.CreateChecked(1 - lr * Options.WeightDecay);
     }
 
+    /// <inheritdoc/>
     protected override void EnqueueUpdate(IlgpuBackend<T> gpu, Tensor<T> scalars)
     {
         for (int n = 0; n < Parameters.Count; n++)

@@ -9,6 +9,7 @@ namespace Cortex.Core.Optimisers;
 /// </summary>
 public interface IOptimiser<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The parameters this optimiser updates, in the order given; none is listed twice.</summary>
     IReadOnlyList<Parameter<T>> Parameters { get; }
 
     /// <summary>Steps taken so far.</summary>

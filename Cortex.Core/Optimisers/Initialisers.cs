@@ -19,8 +19,11 @@ public enum InitScheme
 /// <summary>The nonlinearity that follows the weights, which sets the gain: linear 1, relu √2, tanh 5/3.</summary>
 public enum Nonlinearity
 {
+    /// <summary>No nonlinearity (gain 1).</summary>
     Linear,
+    /// <summary>ReLU (gain √2).</summary>
     Relu,
+    /// <summary>tanh (gain 5/3).</summary>
     Tanh,
 }
 
@@ -32,14 +35,19 @@ public enum Nonlinearity
 /// </summary>
 public readonly record struct Initialiser(InitScheme Scheme, Nonlinearity Nonlinearity = Nonlinearity.Relu)
 {
+    /// <summary>He normal initialisation, std = gain / √fan_in (default gain: ReLU's).</summary>
     public static Initialiser KaimingNormal(Nonlinearity nonlinearity = Nonlinearity.Relu) => new(InitScheme.KaimingNormal, nonlinearity);
 
+    /// <summary>He uniform initialisation on ±gain·√(3 / fan_in) (default gain: ReLU's).</summary>
     public static Initialiser KaimingUniform(Nonlinearity nonlinearity = Nonlinearity.Relu) => new(InitScheme.KaimingUniform, nonlinearity);
 
+    /// <summary>Glorot normal initialisation, std = gain·√(2 / (fan_in + fan_out)) (default gain: 1).</summary>
     public static Initialiser XavierNormal(Nonlinearity nonlinearity = Nonlinearity.Linear) => new(InitScheme.XavierNormal, nonlinearity);
 
+    /// <summary>Glorot uniform initialisation on ±gain·√(6 / (fan_in + fan_out)) (default gain: 1).</summary>
     public static Initialiser XavierUniform(Nonlinearity nonlinearity = Nonlinearity.Linear) => new(InitScheme.XavierUniform, nonlinearity);
 
+    /// <summary>The gain of <see cref="Nonlinearity"/>: 1 for linear, √2 for ReLU, 5/3 for tanh.</summary>
     public double Gain => Nonlinearity switch
     {
         Nonlinearity.Linear => 1,

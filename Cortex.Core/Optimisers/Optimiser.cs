@@ -13,6 +13,9 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
     private readonly List<(string Name, Tensor<T> Tensor)> state = [];
     private bool disposed;
 
+    /// <summary>Checks the parameter list: <paramref name="name"/> names the optimiser in messages.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
+    /// <exception cref="ArgumentException">A parameter is null or listed twice.</exception>
     protected Optimiser(string name, IReadOnlyList<Parameter<T>> parameters)
     {
         ArgumentNullException.ThrowIfNull(parameters);
@@ -29,18 +32,26 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
     /// <summary>The optimiser's name, used in messages.</summary>
     public string Name { get; }
 
+    /// <inheritdoc/>
     public IReadOnlyList<Parameter<T>> Parameters { get; }
 
+    /// <inheritdoc/>
     public int StepCount { get; private set; }
 
+    /// <inheritdoc/>
     public IReadOnlyList<(string Name, Tensor<T> Tensor)> State => state;
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="stepCount"/> &lt; 0.</exception>
     public void Restore(int stepCount)
     {
         if (stepCount < 0) throw new ArgumentOutOfRangeException(nameof(stepCount), $"{Name}: step count must be ≥ 0, got {stepCount}");
         StepCount = stepCount;
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentOutOfRangeException">The learning rate is negative, NaN or infinite.</exception>
+    /// <exception cref="ObjectDisposedException">The optimiser was disposed.</exception>
     public void Step(T learningRate)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -50,6 +61,7 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
         Update(learningRate);
     }
 
+    /// <inheritdoc/>
     public void ZeroGradients()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -62,8 +74,12 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
     /// <summary>Index of the guard among the device scalars; the learning rate follows it.</summary>
     public const int GuardIndex = 0, LearningRateIndex = 1;
 
+    /// <inheritdoc/>
     public abstract int ScalarCount { get; }
 
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException"><paramref name="scalars"/> is not <see cref="ScalarCount"/> long.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The learning rate is negative, NaN or infinite.</exception>
     public void WriteScalars(Span<T> scalars, T learningRate)
     {
         if (scalars.Length != ScalarCount)
@@ -75,6 +91,8 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
         WriteStepScalars(scalars, learningRate, StepCount + 1);
     }
 
+    /// <inheritdoc/>
+    /// <exception cref="NotSupportedException"><paramref name="scalars"/> is not on an ILGPU backend (the CPU path updates with <see cref="Step"/>).</exception>
     public void EnqueueUpdate(Tensor<T> scalars)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -86,6 +104,7 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
         EnqueueUpdate(gpu, scalars);
     }
 
+    /// <inheritdoc/>
     public void Advance()
     {
         ObjectDisposedException.ThrowIf(disposed, this);
@@ -123,6 +142,7 @@ public abstract class Optimiser<T> : IOptimiser<T> where T : unmanaged, IFloatin
             throw new ArgumentOutOfRangeException(name, $"{optimiser}: {name} must be finite and {(strict ? "> 0" : "≥ 0")}, got {value}");
     }
 
+    /// <summary>Frees the state tensors (momenta, second moments); the parameters belong to their owner and are left alone.</summary>
     public void Dispose()
     {
         if (disposed) return;

@@ -29,15 +29,21 @@ public sealed class Parameter<T> where T : unmanaged, IFloatingPointIeee754<T>
         ApplyWeightDecay = applyWeightDecay;
     }
 
+    /// <summary>The parameter's name, unique within its store (e.g. <c>V1→V2.weight</c>).</summary>
     public string Name { get; }
 
+    /// <summary>The trainable values.</summary>
     public Tensor<T> Value { get; }
 
+    /// <summary>∂L/∂<see cref="Value"/>, accumulated by backward passes; same shape and backend as the value.</summary>
     public Tensor<T> Gradient { get; }
 
+    /// <summary>Whether weight decay applies (false for biases and gains).</summary>
     public bool ApplyWeightDecay { get; }
 
+    /// <summary>The shape of <see cref="Value"/> and <see cref="Gradient"/>.</summary>
     public Shape Shape => Value.Shape;
 
+    /// <summary>The name and shape, e.g. <c>V1→V2.weight [64, 32, 3, 3]</c>.</summary>
     public override string ToString() => $"{Name} {Shape}";
 }

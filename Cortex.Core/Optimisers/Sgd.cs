@@ -17,6 +17,9 @@ public sealed class Sgd<T> : Optimiser<T> where T : unmanaged, IFloatingPointIee
 {
     private readonly Tensor<T>?[] velocity;
 
+    /// <summary>SGD over <paramref name="parameters"/>; with momentum it allocates one velocity tensor per parameter on that parameter's backend.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Momentum outside [0, 1) or weight decay &lt; 0.</exception>
+    /// <exception cref="ArgumentException">Nesterov without momentum, or a parameter null or listed twice.</exception>
     public Sgd(IReadOnlyList<Parameter<T>> parameters, SgdOptions? options = null) : base("SGD", parameters)
     {
         Options = options ?? new SgdOptions();
@@ -27,8 +30,10 @@ public sealed class Sgd<T> : Optimiser<T> where T : unmanaged, IFloatingPointIee
         velocity = [.. Parameters.Select(p => Options.Momentum > 0 ? AllocateState("sgd.velocity", p) : null)];
     }
 
+    /// <summary>The hyperparameters, as given or defaulted.</summary>
     public SgdOptions Options { get; }
 
+    /// <inheritdoc/>
     protected override void Update(T learningRate)
     {
         for (int n = 0; n < Parameters.Count; n++)
@@ -59,10 +64,14 @@ public sealed class Sgd<T> : Optimiser<T> where T : unmanaged, IFloatingPointIee
         }
     }
 
+    /// <inheritdoc/>
+    /// <remarks>Two: guard and learning rate.</remarks>
     public override int ScalarCount => 2;
 
+    /// <inheritdoc/>
     protected override void WriteStepScalars(Span<T> scalars, T learningRate, int step) { }
 
+    /// <inheritdoc/>
     protected override void EnqueueUpdate(IlgpuBackend<T> gpu, Tensor<T> scalars)
     {
         for (int n = 0; n < Parameters.Count; n++)

@@ -27,6 +27,7 @@ public static class DeviceMemory
                 network, batch, estimatedBytes, capacity);
     }
 
+    /// <summary>A byte count for messages, in KiB, MiB or GiB with up to two decimals.</summary>
     public static string Format(long bytes) => bytes switch
     {
         >= 1L << 30 => $"{bytes / (double)(1L << 30):0.##} GiB",
@@ -38,8 +39,12 @@ public static class DeviceMemory
 /// <summary>A network does not fit the device; raised before anything is allocated.</summary>
 public sealed class DeviceMemoryException(string message, string network, int batch, long estimatedBytes, long capacityBytes) : Exception(message)
 {
+    /// <summary>The network that does not fit.</summary>
     public string Network { get; } = network;
+    /// <summary>The batch size it was asked to run at.</summary>
     public int Batch { get; } = batch;
+    /// <summary>Bytes the run would need: states, weights, gradients and optimiser moments.</summary>
     public long EstimatedBytes { get; } = estimatedBytes;
+    /// <summary>Bytes the device offers.</summary>
     public long CapacityBytes { get; } = capacityBytes;
 }

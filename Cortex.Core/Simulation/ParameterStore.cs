@@ -17,10 +17,13 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     private readonly HashSet<string> names = [];
     private readonly List<(string Name, Tensor<T> Tensor)> buffers = [];
 
+    /// <summary>An empty store whose tensors will live on <paramref name="backend"/>.</summary>
     public ParameterStore(IBackend<T> backend) => Backend = backend;
 
+    /// <summary>The backend every parameter and buffer is allocated on.</summary>
     public IBackend<T> Backend { get; }
 
+    /// <summary>The trainable parameters, in the order they were added.</summary>
     public IReadOnlyList<Parameter<T>> Parameters => parameters;
 
     /// <summary>A new zero-filled parameter (and gradient) named <paramref name="name"/>, unique in the store.</summary>
@@ -47,6 +50,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     /// <summary>Σ elements of every parameter (not counting gradients or buffers).</summary>
     public long ParameterCount => parameters.Sum(p => (long)p.Value.Length);
 
+    /// <summary>Sets every parameter's gradient to zero (before a batch: backward passes accumulate).</summary>
     public void ZeroGradients()
     {
         foreach (var p in parameters) Backend.Fill(p.Gradient, T.Zero);
@@ -59,6 +63,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
         return t;
     }
 
+    /// <summary>Frees every parameter, gradient and buffer of the store.</summary>
     public void Dispose()
     {
         foreach (var t in owned) t.Dispose();

@@ -22,10 +22,15 @@ public sealed class Profiler
     /// <summary>One operation's accumulated time, in milliseconds, and how many times it ran each way.</summary>
     public sealed record Entry(string Family, string Name)
     {
+        /// <summary>Milliseconds spent in forward calls.</summary>
         public double ForwardMs { get; internal set; }
+        /// <summary>Milliseconds spent in backward calls.</summary>
         public double BackwardMs { get; internal set; }
+        /// <summary>Forward calls timed.</summary>
         public int ForwardCalls { get; internal set; }
+        /// <summary>Backward calls timed.</summary>
         public int BackwardCalls { get; internal set; }
+        /// <summary>Forward plus backward milliseconds.</summary>
         public double TotalMs => ForwardMs + BackwardMs;
     }
 

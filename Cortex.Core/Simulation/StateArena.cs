@@ -13,6 +13,7 @@ public sealed class History<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Tensor<T>[] steps;
 
+    /// <summary>A history over <paramref name="all"/> [n, B, …] whose first view is step <paramref name="first"/>.</summary>
     public History(Tensor<T> all, int first)
     {
         All = all;
@@ -24,10 +25,13 @@ public sealed class History<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The whole [n, B, …] tensor.</summary>
     public Tensor<T> All { get; }
 
+    /// <summary>The step of the first view: 0 for states (the initial state), 1 for values computed during a step.</summary>
     public int First { get; }
 
+    /// <summary>Steps held, n.</summary>
     public int Count => steps.Length;
 
+    /// <summary>The [B, …] view of step <paramref name="t"/>; throws <see cref="ArgumentOutOfRangeException"/> outside <see cref="First"/> … First + <see cref="Count"/> − 1.</summary>
     public Tensor<T> this[int t] => t >= First && t < First + steps.Length ? steps[t - First]
         : throw new ArgumentOutOfRangeException(nameof(t), $"step {t} is outside this history (steps {First}..{First + steps.Length - 1})");
 }
@@ -40,12 +44,14 @@ public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPo
 {
     private readonly List<Tensor<T>> owned = [];
 
+    /// <summary>An empty arena for batches of <paramref name="batch"/> images on <paramref name="backend"/>.</summary>
     public StateArena(IBackend<T> backend, int batch)
     {
         Backend = backend;
         Batch = batch;
     }
 
+    /// <summary>The backend every tensor of the arena lives on.</summary>
     public IBackend<T> Backend { get; }
 
     /// <summary>
@@ -54,6 +60,7 @@ public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPo
     /// </summary>
     public IReplicas? Replicas { get; internal set; }
 
+    /// <summary>The batch size B of every batched tensor (this process's slice when <see cref="Replicas"/> is set).</summary>
     public int Batch { get; }
 
     /// <summary>A tensor of exactly this shape.</summary>
@@ -79,6 +86,7 @@ public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPo
     /// <summary>Elements held, over every tensor of the arena.</summary>
     public long Elements => owned.Sum(t => (long)t.Length);
 
+    /// <summary>Frees every tensor of the arena.</summary>
     public void Dispose()
     {
         foreach (var t in owned) t.Dispose();

@@ -29,8 +29,10 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
         Backend = backend; Shape = shape; this.device = device; this.offset = offset; this.owner = owner;
     }
 
+    /// <summary>The backend that holds this tensor's memory; operations on it must run there.</summary>
     public IBackend<T> Backend { get; }
 
+    /// <summary>The tensor's extent, outermost first (row-major).</summary>
     public Shape Shape { get; }
 
     /// <summary>Number of elements.</summary>
@@ -105,8 +107,10 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged, IFloatingPointI
     /// <summary>Copies host values into this tensor.</summary>
     public void CopyFrom(ReadOnlySpan<T> values) => Backend.Upload(values, this);
 
+    /// <summary>Element type, shape and device, e.g. <c>Tensor&lt;Single&gt;[2, 10] on Cpu</c>.</summary>
     public override string ToString() => $"Tensor<{typeof(T).Name}>{Shape} on {Backend.Kind}";
 
+    /// <summary>Frees the device memory of a tensor that owns it; a view frees nothing. Calling it again does nothing.</summary>
     public void Dispose()
     {
         if (disposed) return;

@@ -11,7 +11,7 @@ namespace Cortex.Experiments.Benchmarks;
 /// the FMA peak (<see cref="FmaPeak"/>), the physical limit. FLOPs are counted as 2·B·Co·Ho·Wo·Ci·Kh·Kw per pass (bias
 /// and im2col work are not counted).
 /// </summary>
-public static class ConvBenchmark
+internal static class ConvBenchmark
 {
     public sealed record Layer(string Name, int InChannels, int OutChannels, int Size);
 

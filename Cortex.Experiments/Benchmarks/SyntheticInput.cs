@@ -9,7 +9,7 @@ namespace Cortex.Experiments.Benchmarks;
 /// height and width, and every spatial area's height and width are scaled by the same factors (28 → 64: 28 → 64,
 /// 14 → 32, 7 → 16), which must give whole numbers. Kernels, strides, pooling and upsampling factors stay as written.
 /// </summary>
-public static class SyntheticInput
+internal static class SyntheticInput
 {
     /// <summary>"3x64x64" (or "3×64×64", or "3,64,64") as [C, H, W]; throws ArgumentException naming what is wrong.</summary>
     public static (int Channels, int Height, int Width) Parse(string text)

@@ -18,7 +18,7 @@ namespace Cortex.Experiments.Benchmarks;
 /// (device-resident, or replayed as a CUDA graph), the whole step as training runs it; the images per second and GFLOP/s
 /// come from the whole step, and the sgemm and FMA windows are as long as it.
 /// </summary>
-public static class TrainBenchmark
+internal static class TrainBenchmark
 {
     public sealed record Report(string Network, string Device, int Batch, int Repeats, long MacsPerImage, double ForwardMs, double BackwardMs, double UpdateMs,
         double ImagesPerSecond, double GflopPerSecond, double SgemmGflopPerSecond, double PercentOfSgemm, DateTime MeasuredUtc, string Machine)
@@ -66,6 +66,13 @@ public static class TrainBenchmark
     /// <summary>One operation's time per training step: family (area, projection, readout, loss, update, …), its name, forward and backward ms.</summary>
     public sealed record ProfileRow(string Family, string Name, double ForwardMs, double BackwardMs);
 
+    /// <summary>Times training steps of <paramref name="loaded"/> on <paramref name="backend"/>: <paramref name="repeats"/> steps at batch <paramref name="batch"/> after a warm-up, against an sgemm of size <paramref name="gemmSize"/>; <paramref name="progress"/> receives one line per stage.</summary>
+    /// <param name="loaded">The network to time.</param>
+    /// <param name="backend">Where it runs.</param>
+    /// <param name="batch">Images per step.</param>
+    /// <param name="repeats">Timed steps.</param>
+    /// <param name="gemmSize">The side of the square sgemm the rate is compared with.</param>
+    /// <param name="progress">Receives a line per stage.</param>
     /// <param name="profile">After the timed repetitions, run as many more with a <see cref="Profiler"/> attached and report the time of each operation.</param>
     /// <param name="replicas">Data-parallel: the replicas <paramref name="batch"/> is split over (each times its own slice); null: one process.</param>
     public static Report Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int repeats, int gemmSize, Action<string> progress, bool profile = false,

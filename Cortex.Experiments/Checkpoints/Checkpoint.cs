@@ -6,6 +6,8 @@ namespace Cortex.Experiments.Checkpoints;
 /// <summary>A named float array: a parameter's values, a gradient's, or a piece of optimiser state.</summary>
 public sealed record NamedArray
 {
+    /// <summary>An array called <paramref name="name"/> of shape <paramref name="shape"/>; <paramref name="values"/> (row-major, kept, not copied) must hold exactly <see cref="Shape.Size"/> values.</summary>
+    /// <exception cref="ArgumentException">The name is empty, or the count of values does not match the shape.</exception>
     public NamedArray(string name, Shape shape, float[] values)
     {
         if (string.IsNullOrEmpty(name)) throw new ArgumentException("a checkpoint array needs a name");
@@ -16,10 +18,13 @@ public sealed record NamedArray
         Values = values;
     }
 
+    /// <summary>The array's name within its checkpoint, with its prefix (<c>param/V1.weight</c>; see <see cref="WeightLoader"/>).</summary>
     public string Name { get; }
 
+    /// <summary>The array's shape, as the tensor it came from had it.</summary>
     public Shape Shape { get; }
 
+    /// <summary>The values, row-major, <see cref="Shape"/>.Size of them.</summary>
     public float[] Values { get; }
 
     /// <summary>A copy of a tensor's values (downloaded from its device).</summary>
@@ -34,21 +39,28 @@ public sealed record NamedArray
 /// </summary>
 public sealed record CheckpointMetadata
 {
+    /// <summary>The file format the checkpoint was written in (<see cref="CheckpointFile.FormatVersion"/>).</summary>
     public int FormatVersion { get; init; } = CheckpointFile.FormatVersion;
 
+    /// <summary>The network's parameter fingerprint (names and shapes); a checkpoint loads only into a network with the same one.</summary>
     public required string Fingerprint { get; init; }
 
     /// <summary>The resolved configuration, as text (the YAML the run was started from, with defaults filled in).</summary>
     public string Config { get; init; } = "";
 
+    /// <summary>The run's seed.</summary>
     public int Seed { get; init; }
 
+    /// <summary>Optimiser steps taken when the checkpoint was written.</summary>
     public long Step { get; init; }
 
+    /// <summary>The position of the next batch to train on.</summary>
     public DataPosition Data { get; init; }
 
+    /// <summary>When the checkpoint was written, in UTC.</summary>
     public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
 
+    /// <summary>Text settings the run needs to continue (optimiser, schedule, data identity …), by name; see <see cref="Training.RunSettings"/>.</summary>
     public IReadOnlyDictionary<string, string> Properties { get; init; } = new Dictionary<string, string>();
 }
 
@@ -60,6 +72,8 @@ public sealed class Checkpoint
 {
     private readonly Dictionary<string, NamedArray> byName = new(StringComparer.Ordinal);
 
+    /// <summary>A checkpoint of <paramref name="metadata"/> and <paramref name="arrays"/>; <paramref name="path"/> is the file it came from, for messages.</summary>
+    /// <exception cref="ArgumentException">Two arrays have the same name.</exception>
     public Checkpoint(CheckpointMetadata metadata, IEnumerable<NamedArray> arrays, string? path = null)
     {
         Metadata = metadata;
@@ -73,14 +87,18 @@ public sealed class Checkpoint
         Arrays = list;
     }
 
+    /// <summary>What the checkpoint records besides its arrays.</summary>
     public CheckpointMetadata Metadata { get; }
 
+    /// <summary>Every array, in the order written.</summary>
     public IReadOnlyList<NamedArray> Arrays { get; }
 
+    /// <summary>The file this checkpoint was read from, or null for one made in memory.</summary>
     public string? Path { get; }
 
     private string Where => Path is null ? "checkpoint" : $"checkpoint {Path}";
 
+    /// <summary>Whether an array called <paramref name="name"/> is present.</summary>
     public bool Contains(string name) => byName.ContainsKey(name);
 
     /// <summary>The array called <paramref name="name"/>; a clear error when it is absent.</summary>

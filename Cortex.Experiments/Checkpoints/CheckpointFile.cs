@@ -29,6 +29,7 @@ namespace Cortex.Experiments.Checkpoints;
 /// </summary>
 public static class CheckpointFile
 {
+    /// <summary>The format version this library writes and reads.</summary>
     public const int FormatVersion = 1;
 
     private const int HeaderLength = 24, ChecksumLength = 32;
@@ -37,6 +38,7 @@ public static class CheckpointFile
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> atomically: to a temporary file beside it, then renamed over it, so a crash mid-write leaves the previous file intact.</summary>
     public static void Write(string path, Checkpoint checkpoint) => Write(path, checkpoint, stream => stream);
 
     /// <summary>As <see cref="Write(string, Checkpoint)"/>, writing through <paramref name="wrap"/> (tests use it to fail mid-write).</summary>
@@ -107,6 +109,8 @@ public static class CheckpointFile
         }
     }
 
+    /// <summary>Reads the checkpoint at <paramref name="path"/>, checking its header, format version and checksum before it allocates.</summary>
+    /// <exception cref="CheckpointError">The file is missing, truncated, corrupted (checksum), of another format version or not a checkpoint; the message names the file.</exception>
     public static Checkpoint Read(string path)
     {
         string full = Path.GetFullPath(path);

@@ -10,7 +10,14 @@ namespace Cortex.Experiments.Checkpoints;
 /// </summary>
 public static class WeightLoader
 {
-    public const string ParameterPrefix = "param/", BufferPrefix = "buffer/", OptimiserPrefix = "optimiser/";
+    /// <summary>The prefix of a trainable parameter's array: <c>param/V1→V2.weight</c>.</summary>
+    public const string ParameterPrefix = "param/";
+
+    /// <summary>The prefix of a non-trainable buffer's array (running normalisation statistics).</summary>
+    public const string BufferPrefix = "buffer/";
+
+    /// <summary>The prefix of an optimiser state array: <c>optimiser/adamw.m/V1→V2.weight</c>.</summary>
+    public const string OptimiserPrefix = "optimiser/";
 
     /// <summary>Identifies a network's parameters (names and shapes): a checkpoint loads only into the same network.</summary>
     public static string Fingerprint(Network<float> network) => Fingerprints.OfParameters(network.Parameters.Select(p => (p.Name, p.Shape)));

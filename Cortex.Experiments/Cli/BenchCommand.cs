@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Cortex.Experiments.Cli;
 
 /// <summary><c>cortex bench</c>: the sgemm rate, on the CPU the FMA peak, and the convolution passes of the reference network, in one run.</summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     /// <summary>Bounds that keep a benchmark within a machine's memory and a sitting.</summary>
     private const int MaxBatch = 4096, MaxRepeats = 1000, MaxGemmSize = 16384;

@@ -19,6 +19,7 @@ namespace Cortex.Experiments.Cli;
 /// </summary>
 public static class CortexCommandLine
 {
+    /// <summary>Runs the <c>cortex</c> command line on <paramref name="args"/> and returns the process's exit code (<see cref="ExitCodes"/>).</summary>
     public static int Run(string[] args)
     {
         var root = new RootCommand("Cortex: networks of visual areas with feedforward, lateral and feedback projections, simulated over time on a CPU or GPU.")

@@ -21,7 +21,7 @@ namespace Cortex.Experiments.Cli;
 /// says. With lesions it evaluates the network intact and with every lesion at once on the same images, and prints per
 /// readout and step both accuracies, their difference and the exact McNemar test (Holm-corrected over the steps).
 /// </summary>
-public static class EvalCommand
+internal static class EvalCommand
 {
     /// <summary>The eval command with its options.</summary>
     public static Command Create()

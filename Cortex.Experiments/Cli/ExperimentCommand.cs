@@ -21,7 +21,7 @@ namespace Cortex.Experiments.Cli;
 /// Slurm array tasks — then writes the report when every run is done; <c>status</c> says where each run stands;
 /// <c>report</c> writes summary.json, report.md, CSV files and figures from the finished runs.
 /// </summary>
-public static class ExperimentCommand
+internal static class ExperimentCommand
 {
     /// <summary>The default run store: shared by every experiment, so a run that two experiments share is trained once.</summary>
     public const string DefaultStore = "runs/experiments";

@@ -15,7 +15,7 @@ namespace Cortex.Experiments.Cli;
 /// ledger (neurons, synapses, synaptic operations, effective depth, first input steps, memory) and writes a picture
 /// of the graph. Mistakes in the file are listed together, without a stack trace, with exit code 2.
 /// </summary>
-public static class InspectCommand
+internal static class InspectCommand
 {
     public static Command Create()
     {

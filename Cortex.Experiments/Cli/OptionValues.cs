@@ -6,7 +6,7 @@ namespace Cortex.Experiments.Cli;
 /// Range checks for the values of command-line options: each failure is a <see cref="UserError"/> that names the
 /// option, what it must be and what it got — <c>--momentum must lie in [0, 1), got -5</c>.
 /// </summary>
-public static class OptionValues
+internal static class OptionValues
 {
     /// <summary>Whether the user wrote <paramref name="option"/> (rather than leaving it to its default).</summary>
     public static bool Given(ParseResult result, Option option) => result.GetResult(option) is { Implicit: false };

@@ -5,7 +5,7 @@ namespace Cortex.Experiments.Cli;
 /// of that name, a missing folder, a read-only file, no permission, a full disk — is a user error naming the option
 /// and the path, never a stack trace.
 /// </summary>
-public static class OutputFile
+internal static class OutputFile
 {
     /// <summary>Checks <paramref name="path"/> and runs <paramref name="write"/> with its full path.</summary>
     public static void Write(string option, string path, Action<string> write)

@@ -9,7 +9,7 @@ namespace Cortex.Experiments.Cli;
 /// error list followed by the whole help: which command, which option or argument, what was wrong, and where to
 /// look — <c>cortex train: --epochs: 'x' is not a whole number; see cortex train --help</c>.
 /// </summary>
-public static class ParseErrorMessage
+internal static class ParseErrorMessage
 {
     public static string For(ParseResult parsed)
     {

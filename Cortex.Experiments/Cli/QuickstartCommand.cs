@@ -12,7 +12,7 @@ namespace Cortex.Experiments.Cli;
 /// the repository — then prints test accuracy per time step for both and the path of the report.
 /// Sized to finish within about five minutes on two CPU cores.
 /// </summary>
-public static class QuickstartCommand
+internal static class QuickstartCommand
 {
     public static readonly string[] Networks = ["b", "blt"];
 
@@ -71,7 +71,7 @@ public static class QuickstartCommand
 }
 
 /// <summary>Finds the repository's configs/ folder from the working directory or the program's location.</summary>
-public static class ConfigFiles
+internal static class ConfigFiles
 {
     public static FileInfo Network(string name)
     {

@@ -14,7 +14,7 @@ namespace Cortex.Experiments.Cli;
 /// <c>cortex record checkpoint --images 0:500 --areas V1,IT --steps all --format npy|hdf5 -o PATH</c>: runs a trained
 /// network on test images and writes the states of chosen areas at chosen steps (docs/analysis.md).
 /// </summary>
-public static class RecordCommand
+internal static class RecordCommand
 {
     /// <summary>The <c>record</c> command.</summary>
     public static Command Create()

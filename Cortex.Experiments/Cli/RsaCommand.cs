@@ -10,7 +10,7 @@ namespace Cortex.Experiments.Cli;
 /// <c>cortex rsa recording… -o FOLDER [--class-average] [--reference source/area/tN]</c>: RDMs of every recorded area at every
 /// step, their comparisons (Spearman's ρ, Kendall's τ_A) across areas, steps and recordings, and plots (docs/analysis.md).
 /// </summary>
-public static class RsaCommand
+internal static class RsaCommand
 {
     /// <summary>The <c>rsa</c> command.</summary>
     public static Command Create()

@@ -16,7 +16,7 @@ namespace Cortex.Experiments.Cli;
 /// <c>cortex train net.yaml</c>. Every check — flags, network file, data against the network, a checkpoint to resume
 /// and what changed since it was written, the output folder — runs before anything is built or written.
 /// </summary>
-public static class TrainCommand
+internal static class TrainCommand
 {
     public const string AllowChanges = "--allow-changes";
 

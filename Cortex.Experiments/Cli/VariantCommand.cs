@@ -13,7 +13,7 @@ namespace Cortex.Experiments.Cli;
 /// standard output) and prints both ledgers side by side (to standard output with -o, else to standard error, so that
 /// standard output stays YAML). A variant that does not apply, or a setting the kind does not read, is one line, exit 2.
 /// </summary>
-public static class VariantCommand
+internal static class VariantCommand
 {
     /// <summary>The <c>variant</c> command.</summary>
     public static Command Create()

@@ -5,6 +5,7 @@ namespace Cortex.Experiments.Data;
 /// <summary>Where an iteration stands: the next batch to be served is batch <see cref="Batch"/> of epoch <see cref="Epoch"/> (both from 0).</summary>
 public readonly record struct DataPosition(int Epoch, int Batch)
 {
+    /// <summary>The position as messages print it: <c>epoch 2, batch 17</c>.</summary>
     public override string ToString() => $"epoch {Epoch}, batch {Batch}";
 }
 
@@ -41,8 +42,10 @@ public sealed class Batch
     /// <summary>[capacity]; each image's index in the dataset.</summary>
     public int[] Indices { get; }
 
+    /// <summary>One image's shape, [C, H, W].</summary>
     public Shape ImageShape { get; }
 
+    /// <summary>Images in this batch: the batch size, or fewer for the last batch of an epoch.</summary>
     public int Count { get; internal set; }
 
     /// <summary>The position this batch was served from.</summary>
@@ -51,6 +54,7 @@ public sealed class Batch
     /// <summary>[Count, C, H, W].</summary>
     public Shape Shape => ImageShape.Prepend(Count);
 
+    /// <summary>The valid pixels of this batch, [Count, C, H, W] row-major.</summary>
     public ReadOnlySpan<float> ImageValues => Images.AsSpan(0, Count * ImageShape.Size);
 }
 
@@ -66,6 +70,9 @@ public sealed class BatchIterator
     private int[]? order;
     private int orderEpoch = -1;
 
+    /// <summary>Batches of <paramref name="data"/> drawn as <paramref name="options"/> say, starting at <paramref name="start"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The batch size is ≤ 0, the largest shift &lt; 0, or <paramref name="start"/> is outside the epoch.</exception>
+    /// <exception cref="ArgumentException">The dataset holds fewer images than one batch (with <see cref="BatchOptions.DropLast"/>) or none.</exception>
     public BatchIterator(Dataset data, BatchOptions options, DataPosition start = default)
     {
         if (options.BatchSize <= 0) throw new ArgumentOutOfRangeException(nameof(options), $"batch size must be positive, got {options.BatchSize}");
@@ -79,15 +86,20 @@ public sealed class BatchIterator
         Seek(start);
     }
 
+    /// <summary>The dataset batches are drawn from.</summary>
     public Dataset Data { get; }
 
+    /// <summary>How batches are drawn.</summary>
     public BatchOptions Options { get; }
 
+    /// <summary>Batches in one epoch: ⌈N / batch size⌉, or ⌊N / batch size⌋ when the last partial batch is dropped.</summary>
     public int BatchesPerEpoch { get; }
 
     /// <summary>The position of the next batch <see cref="Next"/> serves; save it with a checkpoint.</summary>
     public DataPosition Position { get; private set; }
 
+    /// <summary>Makes <paramref name="position"/> the next batch to serve (as a resume does).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The epoch is negative or the batch outside 0 … <see cref="BatchesPerEpoch"/> − 1.</exception>
     public void Seek(DataPosition position)
     {
         if (position.Epoch < 0 || position.Batch < 0 || position.Batch >= BatchesPerEpoch)

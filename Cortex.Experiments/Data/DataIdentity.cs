@@ -10,6 +10,7 @@ namespace Cortex.Experiments.Data;
 /// </summary>
 public sealed record DataIdentity(string Dataset, int Limit, string Train, string Test)
 {
+    /// <summary>The identity of a run's data: the dataset kind as named on the command line (<c>fashion-mnist</c>), the image limit asked for (0: none) and both splits described by <see cref="Describe"/>.</summary>
     public static DataIdentity Of(string dataset, int limit, Dataset train, Dataset test) => new(dataset, limit, Describe(train), Describe(test));
 
     /// <summary>"name: N images [C, H, W], sha256:…" — the first 16 hex digits of the SHA-256 of the pixels (float32) and labels (int32).</summary>

@@ -29,10 +29,15 @@ public sealed record DataSearch(string? Flag, string? EnvironmentValue, string? 
 /// </summary>
 public static class DataLocator
 {
+    /// <summary>The environment variable naming a data folder, read when no <c>--data</c> flag is given.</summary>
     public const string EnvironmentVariable = "CORTEX_DATA";
 
+    /// <summary>Finds the files of <paramref name="kind"/>: in <paramref name="flag"/> (the <c>--data</c> folder) when given, else as the search order says, reading the environment of this process.</summary>
+    /// <exception cref="DataError">A folder named by the flag or the environment lacks the files, or no location holds them; the message lists where it looked.</exception>
     public static DataSource Locate(DatasetKind kind, string? flag) => Locate(kind, DataSearch.ForProcess(kind, flag));
 
+    /// <summary>Finds the files of <paramref name="kind"/> along <paramref name="search"/>: the flag, then the environment variable, then the system install, then the shipped subset.</summary>
+    /// <exception cref="DataError">A folder named explicitly lacks the files, or no location holds them.</exception>
     public static DataSource Locate(DatasetKind kind, DataSearch search)
     {
         if (!string.IsNullOrWhiteSpace(search.Flag))

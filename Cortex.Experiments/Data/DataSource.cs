@@ -68,9 +68,11 @@ public sealed record DataSource(DatasetKind Kind, DataLocation Location, string 
         return data;
     }
 
+    /// <summary>How the files are split into training and test images: the full set, or the shipped test split cut into a training part and a test part.</summary>
     public string LayoutDescription => Layout == DataLayout.Full
         ? "full set: train on the training split, test on the test split"
         : $"test split only: its first {SubsetTrainFraction:P0} trains, the rest tests";
 
+    /// <summary>One line for a run's log: the dataset, why these files were taken, and how they are split.</summary>
     public override string ToString() => $"data: {Kind.Name} from {Reason}; {LayoutDescription}";
 }

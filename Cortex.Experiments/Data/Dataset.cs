@@ -10,6 +10,15 @@ namespace Cortex.Experiments.Data;
 /// </summary>
 public sealed class Dataset
 {
+    /// <summary>A dataset called <paramref name="name"/> over <paramref name="images"/> ([N, C, H, W] row-major, kept, not copied) with <paramref name="labels"/> ([N], each in 0 … classes − 1).</summary>
+    /// <param name="name">For logs and messages (e.g. <c>Fashion-MNIST train</c>).</param>
+    /// <param name="images">Pixel values, N·C·H·W of them.</param>
+    /// <param name="imageShape">One image's shape, [C, H, W].</param>
+    /// <param name="labels">Fine class labels, [N].</param>
+    /// <param name="classNames">The name of each class; its count is the number of classes.</param>
+    /// <param name="coarse">Coarse groups of the classes, or null.</param>
+    /// <param name="background">The value of a blank pixel (0 for unnormalised images).</param>
+    /// <exception cref="ArgumentException">The image shape is not rank 3, the count of values does not match the labels, a label is out of range, or the coarse map does not cover every class.</exception>
     public Dataset(string name, float[] images, Shape imageShape, int[] labels, IReadOnlyList<string> classNames,
         ClassGroups? coarse = null, float background = 0f)
     {
@@ -30,6 +39,7 @@ public sealed class Dataset
         Background = background;
     }
 
+    /// <summary>The dataset's name, for logs and messages.</summary>
     public string Name { get; }
 
     /// <summary>Pixel values, [N, C, H, W] row-major.</summary>
@@ -41,6 +51,7 @@ public sealed class Dataset
     /// <summary>Fine class labels, [N].</summary>
     public int[] Labels { get; }
 
+    /// <summary>The name of each class, indexed by label.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>The coarse groups of the classes, where the dataset has them.</summary>
@@ -49,6 +60,7 @@ public sealed class Dataset
     /// <summary>The value of a blank pixel.</summary>
     public float Background { get; }
 
+    /// <summary>Images in the dataset, N.</summary>
     public int Count => Labels.Length;
 
     /// <summary>The whole dataset's shape, [N, C, H, W].</summary>
@@ -130,5 +142,6 @@ public sealed class Dataset
         return new Dataset(name, pixels, new Shape(1, images.Rows, images.Columns), fine, kind.ClassNames, kind.Coarse);
     }
 
+    /// <summary>One line: name, image count, image shape and class count.</summary>
     public override string ToString() => $"{Name}: {Count} images {ImageShape}, {ClassNames.Count} classes";
 }

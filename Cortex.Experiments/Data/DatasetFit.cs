@@ -9,6 +9,7 @@ namespace Cortex.Experiments.Data;
 /// </summary>
 public static class DatasetFit
 {
+    /// <summary>Every reason <paramref name="spec"/> cannot read <paramref name="data"/> (input shape, readout classes), each naming the key and the data; empty when it can.</summary>
     public static IReadOnlyList<string> Problems(NetworkSpec spec, Dataset data)
     {
         var problems = new List<string>();

@@ -6,8 +6,10 @@ namespace Cortex.Experiments.Data;
 /// </summary>
 public sealed record ClassGroups(IReadOnlyList<string> Names, IReadOnlyList<int> FineToCoarse)
 {
+    /// <summary>Coarse classes.</summary>
     public int Count => Names.Count;
 
+    /// <summary>The coarse class of fine label <paramref name="fine"/>.</summary>
     public int CoarseOf(int fine) => FineToCoarse[fine];
 
     /// <summary>The coarse label of each fine label.</summary>
@@ -60,6 +62,7 @@ public sealed record DatasetKind(
         ShippedFolder: null,
         Signatures: [[5, 0, 4, 1, 9, 2, 1, 3, 1, 4, 3, 5, 3, 6, 1, 7, 2, 8, 6, 9], [7, 2, 1, 0, 4, 1, 4, 9, 5, 9, 0, 6, 9, 0, 1, 5, 9, 7, 3, 4]]);
 
+    /// <summary>Fine classes.</summary>
     public int ClassCount => ClassNames.Count;
 
     /// <summary>Every kind Cortex knows.</summary>

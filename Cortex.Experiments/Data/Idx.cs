@@ -14,12 +14,16 @@ public sealed record IdxImages(int Count, int Rows, int Columns, byte[] Pixels);
 /// </summary>
 public static class Idx
 {
+    /// <summary>The magic number that opens an IDX file of images (unsigned bytes, three dimensions).</summary>
     public const int ImagesMagic = 0x00000803;
+    /// <summary>The magic number that opens an IDX file of labels (unsigned bytes, one dimension).</summary>
     public const int LabelsMagic = 0x00000801;
 
     /// <summary>The most bytes an IDX file may decompress to (Fashion-MNIST's training images are 47 MB).</summary>
     public const long MaxBytes = 1L << 30;
 
+    /// <summary>Reads an IDX image file, plain or gzip-compressed.</summary>
+    /// <exception cref="DataError">The file is missing, too large, has another magic number, impossible sizes, or too few or too many bytes.</exception>
     public static IdxImages ReadImages(string path)
     {
         var bytes = ReadContent(path);
@@ -31,6 +35,8 @@ public static class Idx
         return new IdxImages(dims[0], dims[1], dims[2], bytes.AsSpan(16).ToArray());
     }
 
+    /// <summary>Reads an IDX label file, plain or gzip-compressed: one byte per image.</summary>
+    /// <exception cref="DataError">The file is missing, too large, has another magic number, or too few or too many bytes.</exception>
     public static byte[] ReadLabels(string path)
     {
         var bytes = ReadContent(path);

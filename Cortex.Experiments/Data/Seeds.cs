@@ -10,6 +10,7 @@ public static class Seeds
     /// <summary>Streams kept apart so that shuffling, augmentation and stimuli never share random numbers.</summary>
     public const int Split = 1, Shuffle = 2, Augment = 3, Stimulus = 4;
 
+    /// <summary>A seed derived from <paramref name="seed"/> and <paramref name="path"/> (a stream such as <see cref="Shuffle"/>, then epoch, batch …): the same arguments give the same seed in every process and on every machine.</summary>
     public static int Derive(int seed, params ReadOnlySpan<int> path)
     {
         ulong state = Mix((ulong)(uint)seed);

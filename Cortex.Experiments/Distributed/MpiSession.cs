@@ -5,11 +5,11 @@ namespace Cortex.Experiments.Distributed;
 
 /// <summary>
 /// MPI in this process, when a launcher started it: <c>mpiexec.mpich -n N cortex …</c>, or <c>srun --mpi=pmi2 cortex …</c>
-/// under Slurm. MPI is optional: without a launcher <see cref="Start"/> gives a one-process session that never touches MPI,
+/// under Slurm. MPI is optional: without a launcher <see cref="Start()"/> gives a one-process session that never touches MPI,
 /// and every distributed code path runs as one rank. With a launcher it initialises MPI through MPI.NET 1.4.0, whose native
 /// calls name MS-MPI's <c>msmpi</c> library; they are mapped to MPICH's <c>libmpich.so.12</c>, whose binary interface MS-MPI
 /// descends from (Open MPI's differs and is refused with a message; docs/scale-out.md). One session per process: MPI can be
-/// initialised once, so <see cref="Start"/> returns the same session when called again, and <see cref="Close"/> ends it.
+/// initialised once, so <see cref="Start()"/> returns the same session when called again, and <see cref="Close"/> ends it.
 /// </summary>
 public sealed class MpiSession
 {
@@ -34,7 +34,7 @@ public sealed class MpiSession
         Replicas = environment is null ? null : new MpiReplicas(rank, size);
     }
 
-    /// <summary>The session of this process, once <see cref="Start"/> has run (null before, and after <see cref="Close"/>).</summary>
+    /// <summary>The session of this process, once <see cref="Start()"/> has run (null before, and after <see cref="Close"/>).</summary>
     public static MpiSession? Current { get; private set; }
 
     /// <summary>How the process was launched.</summary>

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Cortex.Experiments.Experiments;
 
 /// <summary>
-/// This process's claim on one run: the run's exclusive lock, held until <see cref="Complete"/>, <see cref="Fail"/>
+/// This process's claim on one run: the run's exclusive lock, held until <see cref="Complete"/>, <see cref="Fail(Exception)"/>
 /// or <see cref="Dispose"/>. Keep it (in a <c>using</c>) for the whole run: the lock lives as long as this object's
 /// file handle. Disposing without completing or failing returns the run to pending; its checkpoint stays for the next
 /// claimant.

@@ -19,21 +19,26 @@ public sealed record MetricRecord(int Epoch, string Split, int? T, string Metric
 /// </summary>
 public sealed class MetricsLog(string run)
 {
+    /// <summary>The first line of <c>metrics.csv</c>.</summary>
     public const string CsvHeader = "epoch,split,t,metric,value";
 
     private readonly List<MetricRecord> records = [];
     private string? appendPath;
 
+    /// <summary>The run's name, written into the JSON.</summary>
     public string Run { get; } = run;
 
+    /// <summary>Every measurement so far, in the order added.</summary>
     public IReadOnlyList<MetricRecord> Records => records;
 
+    /// <summary>Adds a measurement (and appends its row to the bound file, if any).</summary>
     public void Add(MetricRecord record)
     {
         records.Add(record);
         if (appendPath is not null) Append([record]);
     }
 
+    /// <summary>Adds a measurement of <paramref name="metric"/> on <paramref name="split"/> after epoch <paramref name="epoch"/> at step <paramref name="t"/> (1-based; null for the whole run).</summary>
     public void Add(int epoch, string split, int? t, string metric, double value) => Add(new MetricRecord(epoch, split, t, metric, value));
 
     /// <summary>Adds one value per read step: each (t, value), t the 1-based time step.</summary>
@@ -73,6 +78,7 @@ public sealed class MetricsLog(string run)
         return values;
     }
 
+    /// <summary>Every measurement as CSV, header first, one row each.</summary>
     public string ToCsv()
     {
         var text = new StringBuilder(CsvHeader).Append('\n');
@@ -148,10 +154,13 @@ public sealed class MetricsLog(string run)
         throw new RunFolderError($"{path}:{line}: not a metrics row (epoch,split,t,metric,value): '{string.Join(",", f)}'");
     }
 
+    /// <summary>Every measurement as JSON: <c>{"run": …, "metrics": [{epoch, split, t, metric, value}, …]}</c>.</summary>
     public string ToJson() => JsonSerializer.Serialize(new { run = Run, metrics = records }, Reporting.Json);
 
+    /// <summary>Writes <see cref="ToCsv"/> to <paramref name="path"/>.</summary>
     public void WriteCsv(string path) => Reporting.WriteText(path, ToCsv());
 
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/>.</summary>
     public void WriteJson(string path) => Reporting.WriteText(path, ToJson());
 
     /// <summary>A CSV field, quoted when it holds a comma, quote or line break.</summary>

@@ -18,5 +18,12 @@ public sealed record RunEvent(
     IReadOnlyList<string>? Changes = null,
     IReadOnlyList<string>? Notes = null)
 {
-    public const string Start = "start", Resume = "resume", Branch = "branch";
+    /// <summary>The run was created in this folder.</summary>
+    public const string Start = "start";
+
+    /// <summary>The run continued in this folder from its checkpoint.</summary>
+    public const string Resume = "resume";
+
+    /// <summary>A new folder continuing a checkpoint of another run.</summary>
+    public const string Branch = "branch";
 }

@@ -18,11 +18,13 @@ namespace Cortex.Experiments.Reports;
 /// </summary>
 public sealed class RunFolder
 {
+    /// <summary>Where runs go when no <c>--out</c> is given: <c>runs/</c> under the working directory.</summary>
     public const string DefaultRoot = "runs";
 
     /// <summary>The longest run name, in UTF-8 bytes (file systems allow 255 per folder name).</summary>
     public const int MaxNameLength = 100;
 
+    /// <summary>The name of the folder's history file, one JSON line per invocation.</summary>
     public const string HistoryFileName = "history.jsonl";
 
     private RunFolder(string path, bool isNew)
@@ -35,26 +37,37 @@ public sealed class RunFolder
     /// <summary>Whether this folder was made for this run (rather than reopened to continue one).</summary>
     public bool IsNew { get; }
 
+    /// <summary>The folder's name (the run's name).</summary>
     public string Name { get; }
 
+    /// <summary>The folder's full path.</summary>
     public string Path { get; }
 
+    /// <summary><c>config.yaml</c>: the resolved network file the run trained.</summary>
     public string ConfigFile => File("config.yaml");
 
+    /// <summary><c>run.json</c>: the environment and settings of the run.</summary>
     public string RunFile => File("run.json");
 
+    /// <summary><c>history.jsonl</c>: one line per invocation that wrote here.</summary>
     public string HistoryFile => File(HistoryFileName);
 
+    /// <summary><c>metrics.csv</c>: every measurement, appended as measured.</summary>
     public string MetricsCsv => File("metrics.csv");
 
+    /// <summary><c>metrics.json</c>: the same measurements as JSON.</summary>
     public string MetricsJson => File("metrics.json");
 
+    /// <summary><c>accuracy-per-step.png</c>: test accuracy at each time step.</summary>
     public string PlotPng => File("accuracy-per-step.png");
 
+    /// <summary><c>accuracy-per-step.svg</c>: the same plot as SVG.</summary>
     public string PlotSvg => File("accuracy-per-step.svg");
 
+    /// <summary><c>checkpoint.ckpt</c>: the latest checkpoint.</summary>
     public string Checkpoint => File("checkpoint.ckpt");
 
+    /// <summary>The path of file <paramref name="name"/> in this folder.</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>What is wrong with <paramref name="name"/> as a run name (one folder name), or null when nothing is.</summary>
@@ -294,5 +307,6 @@ public sealed class RunFolder
         }
     }
 
+    /// <summary>The folder's path.</summary>
     public override string ToString() => Path;
 }

@@ -36,18 +36,25 @@ public sealed class TrainingProgress
         this.plain = plain;
     }
 
+    /// <summary>What is being trained, as the progress line shows it.</summary>
     public string Title { get; }
 
+    /// <summary>Epochs in the run.</summary>
     public int Epochs { get; }
 
+    /// <summary>Training images over the whole run: epochs × images per epoch.</summary>
     public long TotalImages { get; }
 
+    /// <summary>The epoch in progress (from 1 once training has started).</summary>
     public int Epoch { get; private set; }
 
+    /// <summary>Training images seen so far in the run.</summary>
     public long ImagesDone { get; private set; }
 
+    /// <summary>The latest training loss; NaN before the first batch.</summary>
     public double Loss { get; private set; } = double.NaN;
 
+    /// <summary>The latest training accuracy, in [0, 1]; NaN before the first batch.</summary>
     public double Accuracy { get; private set; } = double.NaN;
 
     /// <summary>Images per second since the first update of this process; 0 until measurable.</summary>

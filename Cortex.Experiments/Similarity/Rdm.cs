@@ -52,8 +52,8 @@ public sealed class Rdm
     }
 
     /// <summary>
-    /// The correlation-distance RDM of <paramref name="count"/> patterns given as rows of <paramref name="patterns"/>
-    /// [count, units], computed in double precision. <paramref name="conditions"/> names the rows.
+    /// The correlation-distance RDM of the patterns given as rows of <paramref name="patterns"/>
+    /// [count, units], count being the number of <paramref name="conditions"/>, computed in double precision. <paramref name="conditions"/> names the rows.
     /// </summary>
     public static Rdm CorrelationDistance(ReadOnlySpan<float> patterns, IReadOnlyList<string> conditions)
     {

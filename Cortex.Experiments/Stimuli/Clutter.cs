@@ -14,7 +14,7 @@ namespace Cortex.Experiments.Stimuli;
 /// </summary>
 /// <param name="Density">The fragments' total area as a fraction of the image's, ≥ 0.</param>
 /// <param name="FragmentSize">The side of a fragment; 0: H/3.</param>
-/// <param name="Pool">Where fragments are cut from; null: the batch.
+/// <param name="Pool">Where fragments are cut from; null: the batch.</param>
 public sealed record Clutter(double Density, int FragmentSize = 0, Dataset? Pool = null) : IStimulusTransform
 {
     /// <inheritdoc/>

@@ -11,7 +11,7 @@ namespace Cortex.Experiments.Stimuli;
 /// <param name="Sigma">σ, in the pixels' units.</param>
 /// <param name="Clamp">Whether to clip the result.</param>
 /// <param name="Low">The least value after clipping.</param>
-/// <param name="High">The largest value after clipping.
+/// <param name="High">The largest value after clipping.</param>
 public sealed record GaussianNoise(double Sigma, bool Clamp = false, float Low = 0f, float High = 1f) : IStimulusTransform
 {
     /// <inheritdoc/>

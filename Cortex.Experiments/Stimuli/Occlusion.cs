@@ -25,7 +25,7 @@ public enum OccluderShape
 /// <param name="Shape">Patches or blobs.</param>
 /// <param name="Fill">The value covered pixels take.</param>
 /// <param name="MinSize">The least side of a patch (σ of a blob is half a size); 0: H/8.</param>
-/// <param name="MaxSize">The largest side; 0: H/4.
+/// <param name="MaxSize">The largest side; 0: H/4.</param>
 public sealed record Occlusion(double Coverage, OccluderShape Shape = OccluderShape.Patches, float Fill = 0f, int MinSize = 0, int MaxSize = 0)
     : IStimulusTransform
 {

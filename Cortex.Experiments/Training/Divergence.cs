@@ -11,6 +11,7 @@ namespace Cortex.Experiments.Training;
 /// </summary>
 public static class Divergence
 {
+    /// <summary>The exception that stops a diverged run at <paramref name="position"/> after <paramref name="optimiserStep"/> steps: <paramref name="what"/> went non-finite; the message adds where non-finite values first appear in <paramref name="network"/> and whether <paramref name="checkpointPath"/> holds a checkpoint to go back to.</summary>
     public static TrainingDivergedException Stopped(Network<float> network, DataPosition position, long optimiserStep, string what, string? checkpointPath)
     {
         string where = FirstNonFinite(network) is { } first ? $"; the first non-finite values are in {first}"

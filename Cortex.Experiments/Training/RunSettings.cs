@@ -13,6 +13,7 @@ namespace Cortex.Experiments.Training;
 /// </summary>
 public static class RunSettings
 {
+    /// <summary>Every setting a checkpoint records, with its name, its flag, and how it is read from and written into <see cref="TrainingOptions"/>.</summary>
     public static readonly IReadOnlyList<RunSetting> All =
     [
         new("optimiser", "--optimiser", o => o.Optimiser, (o, v) => o with { Optimiser = v }),
@@ -95,8 +96,10 @@ public static class RunSettings
         }
     }
 
+    /// <summary>A number as a setting records it: round-trip precision, invariant culture.</summary>
     public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
+    /// <summary>An integer as a setting records it, invariant culture.</summary>
     public static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static double ParseNumber(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);

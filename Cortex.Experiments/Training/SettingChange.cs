@@ -6,5 +6,6 @@ namespace Cortex.Experiments.Training;
 /// </summary>
 public sealed record SettingChange(string Setting, string Was, string Now, string? Blocker = null)
 {
+    /// <summary>The change as printed: <c>setting: was → now</c>.</summary>
     public override string ToString() => $"{Setting}: {Was} → {Now}";
 }

@@ -13,10 +13,13 @@ namespace Cortex.Experiments.Training;
 /// <summary>Everything a training run is told, besides the network and the data.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Passes over the training set (≥ 1).</summary>
     public int Epochs { get; init; } = 2;
+    /// <summary>Images per training batch (≥ 1, at most the training set; a last partial batch of an epoch is dropped).</summary>
     public int BatchSize { get; init; } = 128;
     /// <summary>adamw or sgd.</summary>
     public string Optimiser { get; init; } = "adamw";
+    /// <summary>The base learning rate and its schedule over the run.</summary>
     public LearningRate LearningRate { get; init; } = new(3e-3);
     /// <summary>SGD momentum.</summary>
     public double Momentum { get; init; } = 0.9;
@@ -30,6 +33,7 @@ public sealed record TrainingOptions
     /// config states it; a <see cref="Trainer"/> trains a built network with the schedules its readouts were built with.
     /// </summary>
     public LossSchedule? Loss { get; init; }
+    /// <summary>Seeds the weights, the shuffling and the augmentation: the same seed, data and options give the same run.</summary>
     public int Seed { get; init; } = 1;
     /// <summary>Random shifts of up to this many pixels (augmentation); 0: none.</summary>
     public int MaxShift { get; init; }
@@ -43,6 +47,7 @@ public sealed record TrainingOptions
     public StimulusCondition? TrainStimulus { get; init; }
     /// <summary>A checkpoint is written every this many batches and at the end of every epoch.</summary>
     public int CheckpointEveryBatches { get; init; } = 100;
+    /// <summary>Images per batch when evaluating (no gradients are kept, so it may be larger than <see cref="BatchSize"/>).</summary>
     public int EvaluationBatchSize { get; init; } = 500;
     /// <summary>Stops after this many batches of this invocation, as an interruption would (for tests of resuming).</summary>
     public int? StopAfterBatches { get; init; }
@@ -50,6 +55,7 @@ public sealed record TrainingOptions
     /// <summary>The data the run trains and tests on, recorded in its checkpoints so that a resume can check it meets the same data.</summary>
     public DataIdentity? Data { get; init; }
 
+    /// <summary>The optimiser names <see cref="Optimiser"/> accepts.</summary>
     public static readonly string[] Optimisers = ["adamw", "sgd"];
 }
 

@@ -12,6 +12,7 @@ namespace Cortex.Experiments.Training;
 /// </summary>
 public static class TrainingChecks
 {
+    /// <summary>Every reason a run of <paramref name="spec"/> on <paramref name="train"/> (and <paramref name="test"/>) with <paramref name="options"/> cannot start, each naming the flag or key at fault; empty when it can. Nothing is built or allocated.</summary>
     public static IReadOnlyList<string> Problems(NetworkSpec spec, Dataset train, Dataset? test, TrainingOptions options)
     {
         var problems = new List<string>(DatasetFit.Problems(spec, train));

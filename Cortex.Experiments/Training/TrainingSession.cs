@@ -18,6 +18,12 @@ namespace Cortex.Experiments.Training;
 /// </summary>
 public sealed class TrainingSession
 {
+    /// <summary>What one run produced.</summary>
+    /// <param name="Network">The network's name (its file's <c>name</c>).</param>
+    /// <param name="Folder">The run folder it wrote: config, history, metrics, plot, checkpoint.</param>
+    /// <param name="Outcome">Whether training completed, where it stopped, the optimiser steps and the test after each epoch.</param>
+    /// <param name="Test">The final test: accuracy at every read step of every readout; null without a test split.</param>
+    /// <param name="Seconds">Wall-clock seconds the run took, building and evaluating included.</param>
     public sealed record Result(string Network, RunFolder Folder, TrainingOutcome Outcome, EvaluationResult? Test, double Seconds);
 
     /// <summary>
@@ -40,6 +46,14 @@ public sealed class TrainingSession
     public static LoadedNetwork WithStimulus(LoadedNetwork loaded, Stimuli.StimulusCondition? stimulus) => stimulus?.ApplyTo(loaded) ?? loaded;
 
     /// <summary>Trains <paramref name="loaded"/> and writes its run folder.</summary>
+    /// <param name="loaded">The validated network (from <see cref="NetworkLoader"/>).</param>
+    /// <param name="backend">Where it is built and trained.</param>
+    /// <param name="train">The training images.</param>
+    /// <param name="test">The test images, evaluated at every read step after each epoch and at the end; null: no test.</param>
+    /// <param name="options">Epochs, batch size, optimiser, learning rate, seed and the rest.</param>
+    /// <param name="resume">The checkpoint to continue from; null: a new run.</param>
+    /// <param name="log">Where progress and results are written, one line at a time.</param>
+    /// <param name="liveProgress">Redraw a progress bar on a terminal; false: plain lines.</param>
     /// <param name="folder">Makes (or, for a resume in place, opens) the run folder; called once every check has passed.</param>
     /// <param name="commandLine">What the user typed, for the run's history (default: this process's arguments).</param>
     /// <param name="replicas">

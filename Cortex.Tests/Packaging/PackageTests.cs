@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Reflection;
 using Cortex.Connectivity;
 using Cortex.Connectivity.Building;
+using Cortex.Connectivity.Variants;
 using Cortex.Core.Backends;
 using Cortex.Tests.Connectivity;
 using Cortex.Tests.Infrastructure;
@@ -156,6 +157,50 @@ public sealed class PackageTests
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         Assert.That(printed, Has.Length.EqualTo(logits.Length));
         Assert.That(printed, Is.EqualTo(logits).Within(1e-5f));
+    }
+
+    [Test]
+    public void TheTutorialProgramComparesBltWithBOnTinyData()
+    {
+        // The C# of docs/tutorial.md, as written there, in a fresh console project: it must build and run against the packages.
+        string tutorial = File.ReadAllText(Path.Combine(Networks.RepoRoot(), "docs", "tutorial.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(tutorial, "```csharp\\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline);
+        Assert.That(blocks, Has.Count.EqualTo(1), "docs/tutorial.md should hold one C# program");
+        string project = Path.Combine(work.FullName, "tutorial");
+        Directory.CreateDirectory(project);
+        File.WriteAllText(Path.Combine(project, "tutorial.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Cortex.Experiments" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(project, "Program.cs"), blocks[0].Groups[1].Value);
+        string data = Path.Combine(work.FullName, "tutorial-data");
+        Workspace.WriteData(data, train: 48, test: 20, size: 28);
+        string blt = Path.Combine(Networks.ConfigFolder, "blt.yaml");
+
+        var (code, output) = Dotnet(project, "restore", "--configfile", nugetConfig, "--disable-build-servers");
+        Assert.That(code, Is.EqualTo(0), output);
+        (code, output) = Dotnet(project, "run", "--no-restore", "--disable-build-servers", "--", blt, data, "48", "20", "16");
+        Assert.That(code, Is.EqualTo(0), output);
+
+        var loaded = NetworkLoader.Load(blt);
+        var b = VariantKinds.All["feedforward"].Apply(loaded).Network;
+        Assert.That(output, Does.Contain($"ledger B: {b.Ledger.Neurons} neurons, {b.Ledger.Synapses} synapses"));
+        Assert.That(output, Does.Contain($"ledger BLT: {loaded.Ledger.Neurons} neurons, {loaded.Ledger.Synapses} synapses"));
+        Assert.That(b.Ledger.Synapses, Is.LessThan(loaded.Ledger.Synapses));
+        Assert.That(output, Does.Contain("training on 48 images, testing on 20"));
+        var steps = output.Split('\n').Where(l => l.StartsWith("t = ", StringComparison.Ordinal)).ToList();
+        Assert.That(steps, Has.Count.EqualTo(loaded.Spec.Time.Steps), output);
+        foreach (var line in steps) Assert.That(line, Does.Match(@"^t = \d: BLT \d+\.\d%, B \d+\.\d%, BLT − B [-+]?\d+\.\d points, BLT alone right on \d+, B alone on \d+, p = [\d.E-]+"));
+        Assert.That(Directory.GetDirectories(Path.Combine(project, "runs")), Has.Length.EqualTo(2), "one run folder per network");
     }
 
     private const string SmallNetwork = """

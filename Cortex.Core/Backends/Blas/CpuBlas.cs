@@ -17,7 +17,7 @@ internal enum BlasProvider
 /// Threads: every underlying product runs single-threaded on the calling thread (OpenBLAS is set to one
 /// thread for the process when it loads). With <c>threads</c> &gt; 1 a large product is split into that
 /// many blocks of rows or columns of C, run with Parallel.For. So a kernel family that already runs its
-/// own Parallel.For calls <see cref="Gemm{T}"/> with <c>threads: 1</c> from each iteration (safe to do
+/// own Parallel.For calls <see cref="Gemm{T}(bool, bool, int, int, int, T, T[], int, int, T[], int, int, T, T[], int, int, int)"/> with <c>threads: 1</c> from each iteration (safe to do
 /// concurrently), and top-level callers pass the backend's thread count.
 /// </para>
 /// </summary>
@@ -93,7 +93,7 @@ public static unsafe class CpuBlas
         where T : unmanaged, IFloatingPointIeee754<T>
         => GemmBatched(Current, transA, transB, m, n, k, alpha, a, aOffset, lda, strideA, b, bOffset, ldb, strideB, beta, c, cOffset, ldc, strideC, batch, threads);
 
-    /// <summary><see cref="Gemm{T}"/> with an explicit provider (tests run both).</summary>
+    /// <summary><see cref="Gemm{T}(bool, bool, int, int, int, T, T[], int, int, T[], int, int, T, T[], int, int, int)"/> with an explicit provider (tests run both).</summary>
     internal static void Gemm<T>(BlasProvider provider, bool transA, bool transB, int m, int n, int k, T alpha, T[] a, int aOffset, int lda,
         T[] b, int bOffset, int ldb, T beta, T[] c, int cOffset, int ldc, int threads) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -101,7 +101,7 @@ public static unsafe class CpuBlas
         Split(provider, transA, transB, m, n, k, alpha, a, aOffset, lda, b, bOffset, ldb, beta, c, cOffset, ldc, threads);
     }
 
-    /// <summary><see cref="GemmBatched{T}"/> with an explicit provider (tests run both).</summary>
+    /// <summary><see cref="GemmBatched{T}(bool, bool, int, int, int, T, T[], int, int, int, T[], int, int, int, T, T[], int, int, int, int, int)"/> with an explicit provider (tests run both).</summary>
     internal static void GemmBatched<T>(BlasProvider provider, bool transA, bool transB, int m, int n, int k, T alpha, T[] a, int aOffset, int lda, int strideA,
         T[] b, int bOffset, int ldb, int strideB, T beta, T[] c, int cOffset, int ldc, int strideC, int batch, int threads)
         where T : unmanaged, IFloatingPointIeee754<T>

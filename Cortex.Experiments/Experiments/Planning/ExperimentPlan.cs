@@ -387,7 +387,7 @@ public sealed class PlannedEvaluation(TrainingRun run, TestEntry test, StimulusC
 }
 
 /// <summary>An arm of the report: a trained pair under one test, over the seeds.</summary>
-/// <param name="name">Its name: the network, then the condition and the test where the experiment has several.</param>
+/// <param name="Name">Its name: the network, then the condition and the test where the experiment has several.</param>
 /// <param name="Pair">The trained pair.</param>
 /// <param name="Test">The test.</param>
 /// <param name="Evaluations">Its evaluations, one per seed, in seed order.</param>
