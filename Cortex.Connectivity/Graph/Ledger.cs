@@ -167,9 +167,12 @@ public sealed record Ledger
     }
 
     /// <summary>The k ≥ 1 with the smallest estimate at batch <paramref name="batch"/> (0 when checkpointing in time cannot save memory: T too short).</summary>
-    public int SmallestKeepEvery(int batch) =>
-        Enumerable.Range(1, Math.Max(Steps - 1, 0)).Where(k => Storage(k).Checkpointed).OrderBy(k => ArenaValues(batch, k)).ThenByDescending(k => k)
+    public int SmallestKeepEvery(int batch)
+    {
+        int best = Enumerable.Range(1, Math.Max(Steps - 1, 0)).Where(k => Storage(k).Checkpointed).OrderBy(k => ArenaValues(batch, k)).ThenByDescending(k => k)
             .DefaultIfEmpty(0).First();
+        return best > 0 && ArenaValues(batch, best) < ArenaValues(batch) ? best : 0;
+    }
 
     /// <summary>Computes the ledger of a graph by walking its schedule.</summary>
     public static Ledger Of(NetworkGraph graph)
