@@ -155,15 +155,15 @@ public sealed record Ledger
 
     /// <summary>
     /// The steps between kept states for training at batch <paramref name="batch"/> within <paramref name="budgetBytes"/>: 0 (every
-    /// step stored) when that fits, else the largest k whose estimate fits (the fewest recomputed steps); null when even the
-    /// smallest estimate over every k does not fit.
+    /// step stored) when that fits; else, among the k whose estimate fits, the one that recomputes the fewest steps in backward
+    /// (T less the last segment, which is still in the window), the largest of those; null when no k fits.
     /// </summary>
     public int? KeepEveryWithin(long budgetBytes, int batch, int bytesPerValue = sizeof(float))
     {
         if (Memory(batch, bytesPerValue).TotalBytes <= budgetBytes) return 0;
-        for (int k = Steps - 1; k >= 1; k--)
-            if (Storage(k).Checkpointed && Memory(batch, bytesPerValue, k).TotalBytes <= budgetBytes) return k;
-        return null;
+        var fitting = Enumerable.Range(1, Math.Max(Steps - 1, 0))
+            .Where(k => Storage(k).Checkpointed && Memory(batch, bytesPerValue, k).TotalBytes <= budgetBytes).ToList();
+        return fitting.Count == 0 ? null : fitting.OrderBy(k => Storage(k).Recomputed).ThenByDescending(k => k).First();
     }
 
     /// <summary>The k ≥ 1 with the smallest estimate at batch <paramref name="batch"/> (0 when checkpointing in time cannot save memory: T too short).</summary>

@@ -52,6 +52,9 @@ public sealed record TimeStorage(int Steps, int Every, int Reach)
     /// </summary>
     public IReadOnlyList<int> Kept => [.. Segments.SkipLast(1).SelectMany(s => Enumerable.Range(s.Start - Reach + 1, Reach).Where(t => t >= 0))];
 
+    /// <summary>The steps backward recomputes: every step but those of the last segment (none under full storage).</summary>
+    public int Recomputed => Checkpointed ? Segments[^1].Start : 0;
+
     /// <summary>The states kept per area (the slots of its kept-state history).</summary>
     public int KeptCount => Kept.Count;
 

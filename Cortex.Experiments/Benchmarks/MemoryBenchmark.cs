@@ -11,7 +11,9 @@ namespace Cortex.Experiments.Benchmarks;
 /// <summary>
 /// Memory against T for backpropagation through time: at each T, one training step storing every step and one with checkpointing
 /// in time (the states of every k-th step kept, the others recomputed in backward), each measured by the bytes the state arena
-/// allocated, the ledger's estimate, the process's working set after the step, and the best step time of a few.
+/// allocated, the ledger's estimate, the managed heap after the step (the CPU path's tensors are managed arrays) and the best
+/// step time of a few. The process's peak working set only grows within one process, so it is meaningful for a run that measures
+/// one setting (<c>--storage</c>) and is reported for the whole run.
 /// </summary>
 public static class MemoryBenchmark
 {
@@ -20,11 +22,11 @@ public static class MemoryBenchmark
     /// <param name="KeepEvery">k (0: every step stored).</param>
     /// <param name="ArenaBytes">Bytes the state arena allocated.</param>
     /// <param name="EstimateBytes">The ledger's estimate of the training run (arena, weights, gradients, optimiser).</param>
-    /// <param name="WorkingSetBytes">The process's resident memory after the step, garbage collected.</param>
+    /// <param name="HeapBytes">The managed heap after the step, after a compacting collection with the network alive (on the CPU path: the arena, parameters, optimiser and the runtime's own).</param>
     /// <param name="StepMs">The best training step.</param>
     /// <param name="ArenaRatio">Arena bytes over the arena bytes storing every step at this T.</param>
     /// <param name="TimeRatio">Step time over the step time storing every step at this T.</param>
-    public sealed record Row(int Steps, int KeepEvery, long ArenaBytes, long EstimateBytes, long WorkingSetBytes, double StepMs, double ArenaRatio, double TimeRatio);
+    public sealed record Row(int Steps, int KeepEvery, long ArenaBytes, long EstimateBytes, long HeapBytes, double StepMs, double ArenaRatio, double TimeRatio);
 
     /// <summary>"4,8,16" → [4, 8, 16].</summary>
     public static IReadOnlyList<int> ParseSteps(string text)
@@ -61,21 +63,24 @@ public static class MemoryBenchmark
     }
 
     /// <summary>
-    /// Two rows at the network's T: every step stored, then the states of every <paramref name="keepEvery"/>-th step kept (0: the k
-    /// with the smallest estimate); none for the second when T is too short for checkpointing to save memory.
+    /// The rows at the network's T: every step stored (unless <paramref name="storedOnly"/> is false), then the states of every
+    /// <paramref name="keepEvery"/>-th step kept (0: the k with the smallest estimate; unless <paramref name="storedOnly"/> is true);
+    /// none for the second when T is too short for checkpointing to save memory. Null: both.
     /// </summary>
-    public static IReadOnlyList<Row> Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int keepEvery, int repeats, Action<string> progress)
+    public static IReadOnlyList<Row> Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int keepEvery, int repeats, Action<string> progress,
+        bool? storedOnly = null)
     {
         loaded = Training.TrainingSession.WithLoss(loaded, null);
         var ledger = loaded.Ledger;
         int k = keepEvery > 0 ? keepEvery : ledger.SmallestKeepEvery(batch);
         var rows = new List<Row>();
-        var full = Measure(loaded, backend, batch, 0, repeats, progress);
-        rows.Add(full);
-        if (k > 0 && ledger.Storage(k).Checkpointed)
+        var full = storedOnly != false ? Measure(loaded, backend, batch, 0, repeats, progress) : null;
+        if (full is not null) rows.Add(full);
+        if (storedOnly != true && k > 0 && ledger.Storage(k).Checkpointed)
         {
             var kept = Measure(loaded, backend, batch, k, repeats, progress);
-            rows.Add(kept with { ArenaRatio = kept.ArenaBytes / (double)full.ArenaBytes, TimeRatio = kept.StepMs / full.StepMs });
+            rows.Add(full is null ? kept with { ArenaRatio = kept.ArenaBytes / (double)(ledger.ArenaValues(batch) * sizeof(float)), TimeRatio = double.NaN }
+                : kept with { ArenaRatio = kept.ArenaBytes / (double)full.ArenaBytes, TimeRatio = kept.StepMs / full.StepMs });
         }
         return rows;
     }
@@ -102,10 +107,11 @@ public static class MemoryBenchmark
             backend.Synchronize();
             if (r >= 0) best = Math.Min(best, clock.Elapsed.TotalMilliseconds);
         }
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        using var process = Process.GetCurrentProcess();
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        long heap = GC.GetGCMemoryInfo(GCKind.FullBlocking).HeapSizeBytes;
         long arena = network.ArenaValues * sizeof(float);
-        return new Row(steps, keepEvery, arena, loaded.Ledger.Memory(batch, keepEvery: keepEvery).TotalBytes, process.WorkingSet64, best, 1, 1);
+        GC.KeepAlive(network);
+        return new Row(steps, keepEvery, arena, loaded.Ledger.Memory(batch, keepEvery: keepEvery).TotalBytes, heap, best, 1, 1);
     }
 }

@@ -150,11 +150,16 @@ public static class BenchCommand
             DefaultValueFactory = _ => 0,
         };
         var repeats = new Option<int>("--repeats") { Description = "timed training steps per measurement (the best is reported)", DefaultValueFactory = _ => 3 };
+        var storage = new Option<string>("--storage")
+        {
+            Description = "both | every-step | kept: measure one setting only, so that the process's peak working set (printed at the end) is that setting's",
+            DefaultValueFactory = _ => "both",
+        };
         var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
         var precision = CortexCommandLine.PrecisionOption();
         var command = new Command("memory", "Measure peak state memory and training-step time against T, storing every step and with checkpointing in time")
         {
-            device, network, steps, unroll, batch, every, repeats, output, precision,
+            device, network, steps, unroll, batch, every, repeats, storage, output, precision,
         };
         command.SetAction(result =>
         {
@@ -162,6 +167,12 @@ public static class BenchCommand
             int k = OptionValues.NonNegative(result.GetValue(every), BpttStorage.EveryFlag);
             var ts = OptionValues.Parse(() => MemoryBenchmark.ParseSteps(result.GetValue(steps)!), "--steps");
             string unrollWord = OptionValues.Choice(result.GetValue(unroll)!, "--unroll", ["synchronous", "biological", "file"]);
+            bool? storedOnly = OptionValues.Choice(result.GetValue(storage)!, "--storage", ["both", "every-step", "kept"]) switch
+            {
+                "every-step" => true,
+                "kept" => false,
+                _ => null,
+            };
             var precisionFlag = CortexCommandLine.ParsePrecision(result.GetValue(precision));
             var loaded = CortexCommandLine.LoadNetwork(result.GetValue(network) ?? ConfigFiles.Network("v1-v2-v4-it"));
             var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
@@ -173,19 +184,24 @@ public static class BenchCommand
             foreach (int t in ts)
             {
                 var atT = OptionValues.Parse(() => MemoryBenchmark.WithTime(loaded, t, unrollWord), "--steps");
-                rows.AddRange(MemoryBenchmark.Run(atT, backend, b, k, r, line => Console.WriteLine(line)));
+                rows.AddRange(MemoryBenchmark.Run(atT, backend, b, k, r, line => Console.WriteLine(line), storedOnly));
             }
             var table = new Table().Title(Markup.Escape($"{loaded.Spec.Name}, unroll {unrollWord}, batch {b}, on {backend.Description}"))
-                .AddColumns("T", "states kept", "arena MiB", "estimate MiB", "working set MiB", "step ms", "arena vs every step", "time vs every step");
+                .AddColumns("T", "states kept", "arena MiB", "estimate MiB", "heap MiB", "step ms", "arena vs every step", "time vs every step");
             foreach (var row in rows)
                 table.AddRow($"{row.Steps}", row.KeepEvery == 0 ? "every step" : $"k = {row.KeepEvery}", $"{row.ArenaBytes / 1048576.0:F1}",
-                    $"{row.EstimateBytes / 1048576.0:F1}", $"{row.WorkingSetBytes / 1048576.0:F0}", $"{row.StepMs:F1}", $"{row.ArenaRatio:F3}", $"{row.TimeRatio:F2}");
+                    $"{row.EstimateBytes / 1048576.0:F1}", $"{row.HeapBytes / 1048576.0:F1}", $"{row.StepMs:F1}", $"{row.ArenaRatio:F3}",
+                    double.IsNaN(row.TimeRatio) ? "–" : $"{row.TimeRatio:F2}");
             CortexCommandLine.Out().Write(table);
             Console.WriteLine("arena: the bytes the state arena allocated (states, gradients of states, per-step values, kept states); estimate: the ledger's " +
-                "training estimate (arena + weights + gradients + optimiser); working set: the process's resident memory after the step");
+                "training estimate (arena + weights + gradients + optimiser); heap: the managed heap after the step, compacted, the network alive " +
+                "(on the CPU path tensors are managed arrays; on a GPU the arena is device memory)");
+            using (var process = System.Diagnostics.Process.GetCurrentProcess())
+                Console.WriteLine($"process peak working set over the whole run: {process.PeakWorkingSet64 / 1048576.0:F0} MiB" +
+                    (storedOnly is null ? " (both settings; measure one with --storage every-step or --storage kept)" : ""));
             if (result.GetValue(output) is { } file)
             {
-                OutputFile.Write("--json", file.FullName, path => File.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true })));
+                OutputFile.Write("--json", file.FullName, path => File.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals })));
                 Console.WriteLine($"wrote {file.FullName}");
             }
             return 0;

@@ -19,8 +19,8 @@ public static class BpttStorage
 
     /// <summary>
     /// The steps between kept states for training at batch <paramref name="batch"/>: <paramref name="keepEvery"/> as given, or — with a
-    /// budget — 0 when every step fits, else the largest k whose estimate fits (the fewest recomputed steps); and a line saying what
-    /// was chosen and what it costs. Throws <see cref="ArgumentException"/> when both are given or nothing fits the budget.
+    /// budget — 0 when every step fits, else the fitting k that recomputes the fewest steps; and a line saying what
+    /// was chosen and what it costs (<see cref="Ledger.KeepEveryWithin"/>). Throws <see cref="ArgumentException"/> when both are given or nothing fits the budget.
     /// </summary>
     public static (int KeepEvery, string Description) Choose(Ledger ledger, int batch, int keepEvery, long? budgetBytes)
     {
@@ -50,8 +50,7 @@ public static class BpttStorage
         if (!storage.Checkpointed)
             return keepEvery == 0 ? $"backpropagation through time stores every step (estimate {Bytes(full)} at batch {batch})"
                 : $"{EveryFlag} {keepEvery}: T = {ledger.Steps} is too short for it to save memory, so every step is stored (estimate {Bytes(full)} at batch {batch})";
-        int recomputed = ledger.Steps - (storage.Segments[^1].End - storage.Segments[^1].Start);
-        return $"backpropagation through time keeps the states of every k-th step (k = {keepEvery}) and recomputes {recomputed} of {ledger.Steps} steps in backward " +
+        return $"backpropagation through time keeps the states of every k-th step (k = {keepEvery}) and recomputes {storage.Recomputed} of {ledger.Steps} steps in backward " +
             $"(estimate {Bytes(estimate)} at batch {batch}, against {Bytes(full)} storing every step)";
     }
 

@@ -66,6 +66,7 @@ public sealed class CheckpointingInTimeTests
             Assert.That(s.StateSlots, Is.EqualTo(5));
             Assert.That(s.StepSlots, Is.EqualTo(5));
             Assert.That(s.Holds(5), Is.False);
+            Assert.That(s.Recomputed, Is.EqualTo(9), "every step but the last segment's");
             Assert.That(s.Holds(6), Is.True);
             Assert.That(TimeStorage.For(10, 9, 2).Checkpointed, Is.False, "a window of 11 slots holds every step");
             Assert.That(TimeStorage.For(10, 0, 2).Segments, Is.EqualTo(new[] { (0, 10) }));
@@ -181,7 +182,7 @@ public sealed class CheckpointingInTimeTests
     }
 
     [Test]
-    public void ABudgetChoosesTheLargestKThatFits()
+    public void ABudgetChoosesTheKThatFitsAndRecomputesLeast()
     {
         var ledger = Shipped("v1-v2-v4-it", steps: 64, biological: true).Ledger;
         long full = ledger.Memory(8).TotalBytes;
@@ -191,7 +192,9 @@ public sealed class CheckpointingInTimeTests
             int? k = ledger.KeepEveryWithin(full / 3, 8);
             Assert.That(k, Is.Not.Null.And.GreaterThan(0));
             Assert.That(ledger.Memory(8, keepEvery: k!.Value).TotalBytes, Is.LessThanOrEqualTo(full / 3));
-            Assert.That(ledger.Memory(8, keepEvery: k.Value + 1).TotalBytes, Is.GreaterThan(full / 3), "the next larger k does not fit");
+            var fitting = Enumerable.Range(1, 63).Where(j => ledger.Memory(8, keepEvery: j).TotalBytes <= full / 3).ToList();
+            Assert.That(fitting.Min(j => ledger.Storage(j).Recomputed), Is.EqualTo(ledger.Storage(k.Value).Recomputed), "no fitting k recomputes fewer steps");
+            Assert.That(fitting.Where(j => ledger.Storage(j).Recomputed == ledger.Storage(k.Value).Recomputed).Max(), Is.EqualTo(k.Value), "the largest of those");
             Assert.That(ledger.KeepEveryWithin(1000, 8), Is.Null);
             int best = ledger.SmallestKeepEvery(8);
             Assert.That(ledger.Memory(8, keepEvery: best).StateBytes * 4, Is.LessThanOrEqualTo(ledger.Memory(8).StateBytes),
