@@ -24,9 +24,9 @@ public static class NetworkBuilder
         var graph = loaded.Graph;
         var ledger = loaded.Ledger;
         int bytes = Unsafe.SizeOf<T>();
-        long Estimate(int batch) => ledger.Memory(batch, bytes).TotalBytes;
+        long Estimate(int batch, int keepEvery) => ledger.Memory(batch, bytes, keepEvery).TotalBytes;
         var spec = graph.Spec;
-        DeviceMemory.Ensure(spec.Name, 1, Estimate(1), backend);
+        DeviceMemory.Ensure(spec.Name, 1, Estimate(1, 0), backend);
 
         int steps = spec.Time.Steps;
         var store = new ParameterStore<T>(backend);

@@ -56,6 +56,9 @@ public sealed record ReadoutLedger(string Name, string From, string Describe, in
 /// <param name="OptimiserBytes">Two moments per parameter.</param>
 public sealed record MemoryEstimate(int Batch, int BytesPerValue, long StateBytes, long WeightBytes, long GradientBytes, long OptimiserBytes)
 {
+    /// <summary>How the arena holds the time axis for this estimate (every step stored unless checkpointing in time).</summary>
+    public TimeStorage? Storage { get; init; }
+
     /// <summary>Everything.</summary>
     public long TotalBytes => StateBytes + WeightBytes + GradientBytes + OptimiserBytes;
 }
@@ -122,17 +125,53 @@ public sealed record Ledger
     /// <summary>Every trainable parameter.</summary>
     public long Parameters => Synapses + OtherParameters;
 
-    /// <summary>How the arena's values follow the batch size (from the same plans the arena allocates by).</summary>
-    public required Func<int, long> Arena { private get; init; }
+    /// <summary>How the arena's values follow the batch size and the time storage (from the same plans the arena allocates by).</summary>
+    public required Func<int, TimeStorage, long> Arena { private get; init; }
 
-    /// <summary>The values the state arena holds at batch <paramref name="batch"/>: every history, scratch tensor and loss buffer.</summary>
-    public long ArenaValues(int batch) => Arena(batch);
+    /// <summary>How far back the network's reads go: its largest projection delay, at least 1 (what a segment restarts from).</summary>
+    public required int Reach { get; init; }
 
-    /// <summary>Estimated memory for training with batch <paramref name="batch"/>: the arena as declared, weights, gradients and two optimiser moments.</summary>
-    public MemoryEstimate Memory(int batch, int bytesPerValue = sizeof(float))
+    /// <summary>The time storage that keeps the states of every <paramref name="keepEvery"/>-th step (0: every step stored).</summary>
+    public TimeStorage Storage(int keepEvery) => TimeStorage.For(Steps, keepEvery, Reach);
+
+    /// <summary>
+    /// The values the state arena holds at batch <paramref name="batch"/>: every history, scratch tensor and loss buffer, with the
+    /// states of every <paramref name="keepEvery"/>-th step kept (0: every step stored).
+    /// </summary>
+    public long ArenaValues(int batch, int keepEvery = 0) => Arena(batch, Storage(keepEvery));
+
+    /// <summary>
+    /// Estimated memory for training with batch <paramref name="batch"/>: the arena as declared (with the states of every
+    /// <paramref name="keepEvery"/>-th step kept; 0: every step stored), weights, gradients and two optimiser moments.
+    /// </summary>
+    public MemoryEstimate Memory(int batch, int bytesPerValue = sizeof(float), int keepEvery = 0)
     {
         long weights = Parameters * bytesPerValue;
-        return new MemoryEstimate(batch, bytesPerValue, ArenaValues(batch) * bytesPerValue, weights, weights, 2 * weights);
+        return new MemoryEstimate(batch, bytesPerValue, ArenaValues(batch, keepEvery) * bytesPerValue, weights, weights, 2 * weights)
+        {
+            Storage = Storage(keepEvery),
+        };
+    }
+
+    /// <summary>
+    /// The steps between kept states for training at batch <paramref name="batch"/> within <paramref name="budgetBytes"/>: 0 (every
+    /// step stored) when that fits; else, among the k whose estimate fits, the one that recomputes the fewest steps in backward
+    /// (T less the last segment, which is still in the window), the largest of those; null when no k fits.
+    /// </summary>
+    public int? KeepEveryWithin(long budgetBytes, int batch, int bytesPerValue = sizeof(float))
+    {
+        if (Memory(batch, bytesPerValue).TotalBytes <= budgetBytes) return 0;
+        var fitting = Enumerable.Range(1, Math.Max(Steps - 1, 0))
+            .Where(k => Storage(k).Checkpointed && Memory(batch, bytesPerValue, k).TotalBytes <= budgetBytes).ToList();
+        return fitting.Count == 0 ? null : fitting.OrderBy(k => Storage(k).Recomputed).ThenByDescending(k => k).First();
+    }
+
+    /// <summary>The k ≥ 1 with the smallest estimate at batch <paramref name="batch"/> (0 when checkpointing in time cannot save memory: T too short).</summary>
+    public int SmallestKeepEvery(int batch)
+    {
+        int best = Enumerable.Range(1, Math.Max(Steps - 1, 0)).Where(k => Storage(k).Checkpointed).OrderBy(k => ArenaValues(batch, k)).ThenByDescending(k => k)
+            .DefaultIfEmpty(0).First();
+        return best > 0 && ArenaValues(batch, best) < ArenaValues(batch) ? best : 0;
     }
 
     /// <summary>Computes the ledger of a graph by walking its schedule.</summary>
@@ -175,8 +214,9 @@ public sealed record Ledger
             Network = spec.Name, Steps = steps, Unroll = spec.Time.Unroll.ToString().ToLowerInvariant(), WeightTying = Schedule.Tying(spec),
             WeightCopies = spec.WeightCopies, Areas = areas, Projections = projections, Readouts = readouts, SynapticOpsPerStep = ops, EffectiveDepth = effective,
             OtherParameters = areaModels.Sum(m => m.Parameters.Where(p => !p.Synaptic).Sum(p => p.Values)) + graph.Readouts.Sum(r => r.Parameters),
-            Arena = batch => SimulatorMemory.Values(batch, steps, inputShape, Enumerable.Range(1, steps).Any(t => spec.Input.At(t) == StepInput.Mask),
-                areaShapes, readoutShapes) + plans.Sum(p => p.Values(batch, steps)),
+            Arena = (batch, storage) => SimulatorMemory.Values(batch, storage, inputShape, Enumerable.Range(1, steps).Any(t => spec.Input.At(t) == StepInput.Mask),
+                areaShapes, readoutShapes) + plans.Sum(p => p.Values(batch, storage)),
+            Reach = Math.Max(1, graph.Projections.Select(p => p.Delay).DefaultIfEmpty(0).Max()),
         };
     }
 

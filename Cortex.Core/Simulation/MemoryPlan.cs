@@ -23,6 +23,12 @@ public enum Extent
 
     /// <summary>[…]: exactly the shape given, independent of batch and time (constants of a run).</summary>
     Fixed,
+
+    /// <summary>
+    /// [kept, B, …]: the states kept at the segment boundaries under checkpointing in time (<see cref="TimeStorage.Kept"/>);
+    /// none under full storage.
+    /// </summary>
+    Kept,
 }
 
 /// <summary>One tensor an op needs in the state arena: its name (for messages and profiles), per-image shape and extent.</summary>
@@ -35,14 +41,18 @@ public sealed record MemoryRequest(string Name, int[] Shape, Extent Extent, int 
     /// <summary>Values of one image or one step: the product of <see cref="Shape"/>.</summary>
     public long Size => Shape.Aggregate(1L, (a, d) => a * d);
 
-    /// <summary>Values the arena holds for this request at batch <paramref name="batch"/> over <paramref name="steps"/> steps.</summary>
-    public long Values(int batch, int steps) => Extent switch
+    /// <summary>Values the arena holds for this request at batch <paramref name="batch"/> over <paramref name="steps"/> steps, every step stored.</summary>
+    public long Values(int batch, int steps) => Values(batch, TimeStorage.Full(steps));
+
+    /// <summary>Values the arena holds for this request at batch <paramref name="batch"/>, the time axis held as <paramref name="storage"/> says.</summary>
+    public long Values(int batch, TimeStorage storage) => Extent switch
     {
-        Extent.States => (steps + 1L) * batch * Size,
-        Extent.Steps => (long)steps * batch * Size,
+        Extent.States => (long)storage.StateSlots * batch * Size,
+        Extent.Steps => (long)storage.StepSlots * batch * Size,
         Extent.Scratch => batch * Size,
-        Extent.StepsUnbatched => steps * Size,
+        Extent.StepsUnbatched => storage.StepSlots * Size,
         Extent.Series => (long)Count * batch * Size,
+        Extent.Kept => (long)storage.KeptCount * batch * Size,
         _ => Size,
     };
 }
@@ -92,8 +102,14 @@ public sealed class MemoryPlan
     /// <summary>A [T, …] history of per-step values that do not scale with the batch.</summary>
     public Slot StepsUnbatched(string name, int[] shape) => Add(name, shape, Extent.StepsUnbatched);
 
+    /// <summary>A [kept, B, …] history of the states kept at segment boundaries (checkpointing in time), indexed by kept slot.</summary>
+    public Slot Kept(string name, int[] shape) => Add(name, shape, Extent.Kept);
+
     /// <summary>Σ values of every request at batch <paramref name="batch"/> over <paramref name="steps"/> steps.</summary>
     public long Values(int batch, int steps) => requests.Sum(r => r.Values(batch, steps));
+
+    /// <summary>Σ values of every request at batch <paramref name="batch"/>, the time axis held as <paramref name="storage"/> says.</summary>
+    public long Values(int batch, TimeStorage storage) => requests.Sum(r => r.Values(batch, storage));
 }
 
 /// <summary>A <see cref="MemoryPlan"/> bound to a state arena: the tensor of each slot, made once per arena.</summary>
@@ -104,8 +120,9 @@ public sealed class BoundMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly MemoryPlan plan;
     private readonly StateArena<T> arena;
 
-    internal BoundMemory(StateArena<T> arena, MemoryPlan plan, int steps)
+    internal BoundMemory(StateArena<T> arena, MemoryPlan plan, TimeStorage storage)
     {
+        int steps = storage.Steps;
         this.plan = plan;
         this.arena = arena;
         histories = new History<T>?[plan.Requests.Count];
@@ -115,9 +132,10 @@ public sealed class BoundMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
             var r = plan.Requests[i];
             switch (r.Extent)
             {
-                case Extent.States: histories[i] = arena.History(steps + 1, 0, r.Shape); break;
-                case Extent.Steps: histories[i] = arena.History(steps, 1, r.Shape); break;
-                case Extent.StepsUnbatched: histories[i] = arena.Unbatched(steps, 1, r.Shape); break;
+                case Extent.States: histories[i] = arena.History(storage.StateSlots, 0, steps + 1, r.Shape); break;
+                case Extent.Steps: histories[i] = arena.History(storage.StepSlots, 1, steps, r.Shape); break;
+                case Extent.StepsUnbatched: histories[i] = arena.Unbatched(storage.StepSlots, 1, steps, r.Shape); break;
+                case Extent.Kept: histories[i] = storage.KeptCount > 0 ? arena.History(storage.KeptCount, 0, r.Shape) : null; break;
                 case Extent.Series: histories[i] = arena.History(r.Count, 0, r.Shape); break;
                 case Extent.Fixed: tensors[i] = arena.Tensor(new Shape(r.Shape)); break;
                 default: tensors[i] = arena.Batched(r.Shape); break;
@@ -127,10 +145,12 @@ public sealed class BoundMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// The history of a slot requested with <see cref="Extent.States"/>, <see cref="Extent.Steps"/> or
-    /// <see cref="Extent.StepsUnbatched"/> (indexed by step), or <see cref="Extent.Series"/> (indexed from 0).
+    /// <see cref="Extent.StepsUnbatched"/> (indexed by step), or <see cref="Extent.Series"/> or <see cref="Extent.Kept"/> (indexed from 0).
     /// </summary>
     public History<T> History(Slot slot) => histories[slot.Index]
-        ?? throw new InvalidOperationException($"memory '{plan.Requests[slot.Index].Name}' is scratch [B, …], not a history");
+        ?? throw new InvalidOperationException(plan.Requests[slot.Index].Extent == Extent.Kept
+            ? $"memory '{plan.Requests[slot.Index].Name}' holds no states: every step is stored"
+            : $"memory '{plan.Requests[slot.Index].Name}' is scratch [B, …], not a history");
 
     /// <summary>The replicas whose slices form the global batch (null: this arena holds the whole batch); see <see cref="StateArena{T}.Replicas"/>.</summary>
     public IReplicas? Replicas => arena.Replicas;

@@ -19,7 +19,8 @@ public sealed record LossResult(double Value, IReadOnlyList<double> PerReadout);
 public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly CompiledProgram<T> program;
-    private readonly Func<int, long> estimatedBytes;
+    private readonly Func<int, int, long> estimatedBytes;
+    private int keepEvery;
     private StateArena<T>? arena;
     private Simulator<T>? simulator;
     private Profiler? profiler;
@@ -29,12 +30,43 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private int[]?[] uploadedGroups = [];
 
     /// <param name="program">The compiled areas, projections and readouts.</param>
-    /// <param name="estimatedBytes">The memory a training run at batch B is estimated to need (the ledger's estimate).</param>
-    public Network(CompiledProgram<T> program, Func<int, long> estimatedBytes)
+    /// <param name="estimatedBytes">The memory a training run at batch B is estimated to need (the ledger's estimate), every step stored.</param>
+    public Network(CompiledProgram<T> program, Func<int, long> estimatedBytes) : this(program, (batch, _) => estimatedBytes(batch)) { }
+
+    /// <param name="program">The compiled areas, projections and readouts.</param>
+    /// <param name="estimatedBytes">
+    /// The memory a training run at batch B is estimated to need (the ledger's estimate) when the states of every k-th step are
+    /// kept (k = 0: every step stored): (B, k) → bytes.
+    /// </param>
+    public Network(CompiledProgram<T> program, Func<int, int, long> estimatedBytes)
     {
         this.program = program;
         this.estimatedBytes = estimatedBytes;
     }
+
+    /// <summary>
+    /// Checkpointing in time for backpropagation through time: 0 (the default) stores every step; k ≥ 1 keeps the states of
+    /// every k-th step and a window of k + reach steps, and backward recomputes the others, segment by segment, bit for bit
+    /// (<see cref="TimeStorage"/>). A k whose window would hold every step stores every step. Changing it re-makes the arena
+    /// at the next pass. Only the states in the window can be read back after a forward pass (<see cref="HoldsState"/>).
+    /// </summary>
+    public int KeepStatesEvery
+    {
+        get => keepEvery;
+        set
+        {
+            if (value < 0) throw new ArgumentOutOfRangeException(nameof(value), $"{Name}: the steps between kept states must be ≥ 0 (0: every step stored), got {value}");
+            if (value == keepEvery) return;
+            keepEvery = value;
+            Drop();
+        }
+    }
+
+    /// <summary>How the arena holds the time axis under <see cref="KeepStatesEvery"/>.</summary>
+    public TimeStorage Storage => TimeStorage.For(program.Steps, keepEvery, Simulator<T>.Reach(program));
+
+    /// <summary>Whether h(step) of every area can be read back after a forward pass: always when every step is stored, else the last steps of the window.</summary>
+    public bool HoldsState(int step) => Storage.Holds(step);
 
     /// <summary>The network's name.</summary>
     public string Name => program.Name;
@@ -129,18 +161,25 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     {
         if (batch < 1) throw new ArgumentOutOfRangeException(nameof(batch), $"{Name}: batch must be ≥ 1, got {batch}");
         if (simulator?.Batch == batch) return;
-        DeviceMemory.Ensure(Name, batch, estimatedBytes(batch), Backend);
+        DeviceMemory.Ensure(Name, batch, estimatedBytes(batch, keepEvery), Backend);
+        Drop();
+        ArenaVersion++;
+        arena = new StateArena<T>(Backend, batch) { Replicas = replicas };
+        simulator = new Simulator<T>(program, arena, Storage) { Profiler = profiler, Silenced = silenced };
+        uploadedWeights = new LossWeights?[program.Readouts.Count];
+        uploadedGroups = new int[]?[program.Readouts.Count];
+    }
+
+    /// <summary>Frees the arena (the next pass makes a new one).</summary>
+    private void Drop()
+    {
         if (arena is not null)
         {
             Backend.Synchronize();   // queued kernels may still read the old arena
             arena.Dispose();
         }
+        arena = null;
         simulator = null;
-        ArenaVersion++;
-        arena = new StateArena<T>(Backend, batch) { Replicas = replicas };
-        simulator = new Simulator<T>(program, arena) { Profiler = profiler, Silenced = silenced };
-        uploadedWeights = new LossWeights?[program.Readouts.Count];
-        uploadedGroups = new int[]?[program.Readouts.Count];
     }
 
     /// <summary>
@@ -344,11 +383,20 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     {
         var m = Bound().Areas[AreaIndex(area)];
         if (step < 0 || step > Steps) throw new ArgumentOutOfRangeException(nameof(step), $"{Name}: step {step} is outside 0..{Steps}");
+        if (!HoldsState(step))
+            throw new InvalidOperationException($"{Name}: h({step}) is not held: {Storage}; only steps {Steps - Storage.Window + 1}..{Steps} can be read " +
+                "(set the steps between kept states to 0 to store every step)");
         return m.State[step];
     }
 
-    /// <summary>Every recorded state of an area: [T + 1, B, …], index 0 the initial state.</summary>
-    public Tensor<T> States(string area) => Bound().Areas[AreaIndex(area)].State.All;
+    /// <summary>Every recorded state of an area: [T + 1, B, …], index 0 the initial state (every step stored only).</summary>
+    public Tensor<T> States(string area)
+    {
+        var m = Bound().Areas[AreaIndex(area)];
+        if (Storage.Checkpointed)
+            throw new InvalidOperationException($"{Name}: not every state is held ({Storage}); set the steps between kept states to 0 to store every step");
+        return m.State.All;
+    }
 
     private Simulator<T> Bound() => simulator ?? throw new InvalidOperationException($"{Name}: run Forward first");
 

@@ -12,21 +12,25 @@ namespace Cortex.Core.Simulation;
 /// </summary>
 public sealed class AreaMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal AreaMemory(StateArena<T> arena, int steps, IAreaOp<T> area)
+    internal AreaMemory(StateArena<T> arena, TimeStorage storage, IAreaOp<T> area)
     {
         var plan = SimulatorMemory.AreaPlan(area.Shape, area.Inputs);
-        var bound = arena.Bind(plan, steps);
+        var bound = arena.Bind(plan, storage);
         State = bound.History(new Slot(0));
         DState = bound.History(new Slot(1));
         Inputs = [.. Enumerable.Range(0, area.Inputs).Select(i => bound.History(new Slot(2 + i)))];
-        Own = arena.Bind(area.Memory, steps);
+        Kept = storage.Checkpointed ? bound.History(new Slot(2 + area.Inputs)) : null;
+        Own = arena.Bind(area.Memory, storage);
     }
 
-    /// <summary>h(t), t = 0..T. // [T + 1, B, …]</summary>
+    /// <summary>h(t), t = 0..T (under checkpointing in time a ring of <see cref="TimeStorage.Window"/> slots). // [T + 1, B, …]</summary>
     public History<T> State { get; }
 
-    /// <summary>∂L/∂h(t), t = 0..T, summed from every use of h(t).</summary>
+    /// <summary>∂L/∂h(t), t = 0..T, summed from every use of h(t) (a ring like <see cref="State"/>).</summary>
     public History<T> DState { get; }
+
+    /// <summary>The states kept at segment boundaries, slot i holding step <see cref="TimeStorage.Kept"/>[i] (null under full storage). // [kept, B, …]</summary>
+    public History<T>? Kept { get; }
 
     /// <summary>
     /// Inputs[i][t]: the sum of the projections into input i of the area at step t (zero when none is active).

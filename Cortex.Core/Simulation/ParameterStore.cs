@@ -16,6 +16,7 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
     private readonly List<Tensor<T>> owned = [];
     private readonly HashSet<string> names = [];
     private readonly List<(string Name, Tensor<T> Tensor)> buffers = [];
+    private Tensor<T>[]? saved;
 
     /// <summary>An empty store whose tensors will live on <paramref name="backend"/>.</summary>
     public ParameterStore(IBackend<T> backend) => Backend = backend;
@@ -46,6 +47,24 @@ public sealed class ParameterStore<T> : IDisposable where T : unmanaged, IFloati
 
     /// <summary>Every non-trainable buffer by name (running statistics, …), for checkpoints.</summary>
     public IReadOnlyList<(string Name, Tensor<T> Tensor)> Buffers => buffers;
+
+    /// <summary>
+    /// Copies every buffer aside (on the device; the copies are made on first use and owned here), for
+    /// <see cref="RestoreBuffers"/>: backward under checkpointing in time recomputes forward steps, which would update
+    /// running statistics a second time.
+    /// </summary>
+    public void SaveBuffers()
+    {
+        saved ??= [.. buffers.Select(b => Own(b.Tensor.Shape))];
+        for (int i = 0; i < buffers.Count; i++) Backend.Copy(buffers[i].Tensor, saved[i]);
+    }
+
+    /// <summary>Puts back every buffer as <see cref="SaveBuffers"/> found it.</summary>
+    public void RestoreBuffers()
+    {
+        if (saved is null) throw new InvalidOperationException("parameter store: no buffers were saved");
+        for (int i = 0; i < buffers.Count; i++) Backend.Copy(saved[i], buffers[i].Tensor);
+    }
 
     /// <summary>Σ elements of every parameter (not counting gradients or buffers).</summary>
     public long ParameterCount => parameters.Sum(p => (long)p.Value.Length);

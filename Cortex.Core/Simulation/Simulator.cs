@@ -8,10 +8,10 @@ public sealed class ReadoutMemory<T> where T : unmanaged, IFloatingPointIeee754<
 {
     private readonly BoundMemory<T> shared;
 
-    internal ReadoutMemory(StateArena<T> arena, int steps, IReadoutOp<T> readout)
+    internal ReadoutMemory(StateArena<T> arena, TimeStorage storage, IReadoutOp<T> readout)
     {
-        shared = arena.Bind(SimulatorMemory.ReadoutPlan(readout.Steps.Count, readout.Classes), steps);
-        Own = arena.Bind(readout.Memory, steps);
+        shared = arena.Bind(SimulatorMemory.ReadoutPlan(readout.Steps.Count, readout.Classes), storage);
+        Own = arena.Bind(readout.Memory, storage);
     }
 
     /// <summary>Logits[k] for the k-th read step (0-based). // [S, B, K]</summary>
@@ -55,7 +55,7 @@ public sealed class ReadoutMemory<T> where T : unmanaged, IFloatingPointIeee754<
 /// knows areas, projections and readouts only through their interfaces and their memory plans: all memory is bound
 /// once from a <see cref="StateArena{T}"/>; nothing is allocated per step.
 /// </summary>
-public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly CompiledProgram<T> program;
     private readonly IProjectionOp<T>[][] into;
@@ -66,16 +66,27 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly BoundMemory<T> inputs;
     private bool trained;
 
-    /// <summary>Binds every area's, projection's and readout's memory in <paramref name="arena"/>.</summary>
-    public Simulator(CompiledProgram<T> program, StateArena<T> arena)
+    /// <summary>Binds every area's, projection's and readout's memory in <paramref name="arena"/>, every step stored.</summary>
+    public Simulator(CompiledProgram<T> program, StateArena<T> arena) : this(program, arena, TimeStorage.Full(program.Steps)) { }
+
+    /// <summary>
+    /// Binds every area's, projection's and readout's memory in <paramref name="arena"/>, the time axis held as
+    /// <paramref name="storage"/> says (checkpointing in time: backward recomputes the steps it does not hold).
+    /// </summary>
+    public Simulator(CompiledProgram<T> program, StateArena<T> arena, TimeStorage storage)
     {
+        if (storage.Steps != program.Steps)
+            throw new ArgumentException($"{program.Name}: time storage for {storage.Steps} steps does not fit a network of {program.Steps} steps");
+        if (storage.Reach < Reach(program))
+            throw new ArgumentException($"{program.Name}: time storage that reaches {storage.Reach} steps back does not hold the reads of delay {Reach(program)}");
         this.program = program;
+        Storage = storage;
         Batch = arena.Batch;
         int steps = program.Steps;
-        Areas = [.. program.Areas.Select(a => new AreaMemory<T>(arena, steps, a))];
-        Projections = [.. program.Projections.Select(p => arena.Bind(p.Memory, steps))];
-        Readouts = [.. program.Readouts.Select(r => new ReadoutMemory<T>(arena, steps, r))];
-        inputs = arena.Bind(SimulatorMemory.InputPlan(program.InputShape, program.ShowsMask), steps);
+        Areas = [.. program.Areas.Select(a => new AreaMemory<T>(arena, storage, a))];
+        Projections = [.. program.Projections.Select(p => arena.Bind(p.Memory, storage))];
+        Readouts = [.. program.Readouts.Select(r => new ReadoutMemory<T>(arena, storage, r))];
+        inputs = arena.Bind(SimulatorMemory.InputPlan(program.InputShape, program.ShowsMask), storage);
         into = new IProjectionOp<T>[program.Areas.Count + 1][];
         intoIndex = new int[program.Areas.Count + 1][];
         intoMemory = new BoundMemory<T>[program.Areas.Count + 1][];
@@ -91,7 +102,18 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
         readsAt = new (int, int)[steps + 1][];
         for (int t = 0; t <= steps; t++)
             readsAt[t] = [.. program.Readouts.SelectMany((r, i) => r.Steps.Select((s, k) => (s, i, k))).Where(x => x.s == t).Select(x => (x.i, x.k))];
+        var kept = storage.Kept;
+        keptAt = [.. Enumerable.Range(0, steps + 1).Select(t => Enumerable.Range(0, kept.Count).Where(i => kept[i] == t).ToArray())];
+        var segments = storage.Segments;
+        keptFor = [.. segments.Select(seg => Enumerable.Range(0, kept.Count).Where(i => kept[i] > seg.Start - storage.Reach && kept[i] <= seg.Start)
+            .Select(i => (i, kept[i])).DistinctBy(x => x.Item2).ToArray())];
     }
+
+    /// <summary>How far back the reads of <paramref name="program"/> go: its largest projection delay, and at least 1 (an area's own h(t − 1)).</summary>
+    public static int Reach(CompiledProgram<T> program) => Math.Max(1, program.Projections.Select(p => p.Wiring.Delay).DefaultIfEmpty(0).Max());
+
+    /// <summary>How the arena holds the time axis: every step, or checkpointing in time.</summary>
+    public TimeStorage Storage { get; }
 
     /// <summary>The batch size the memory is bound for.</summary>
     public int Batch { get; }
@@ -127,56 +149,81 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Class indices of the batch, for the loss. // [B, 1]</summary>
     public Tensor<T> Labels => inputs.Tensor(new Slot(2));
 
-    /// <summary>Runs t = 1..T on <see cref="Input"/>. <paramref name="training"/> selects batch statistics (and updates running averages).</summary>
+    /// <summary>
+    /// Runs t = 1..T on <see cref="Input"/>. <paramref name="training"/> selects batch statistics (and updates running averages);
+    /// under checkpointing in time a training pass also copies the states backward restarts from into each area's kept states.
+    /// </summary>
     public void Forward(bool training)
     {
-        var backend = program.Store.Backend;
         var profiler = Profiler;
         long clock = profiler?.Start() ?? 0;
         for (int a = 0; a < Areas.Count; a++) program.Areas[a].Begin(Areas[a]);
         foreach (var p in program.Projections) p.Begin();
         profiler?.Stop(clock, "begin", "areas and projections", backward: false);
+        bool keep = training && Storage.Checkpointed;
+        if (keep) Keep(0);
         for (int t = 1; t <= program.Steps; t++)
         {
-            int copy = program.WeightCopy[t];
-            foreach (int node in program.UpdateOrder)
-            {
-                var m = Areas[node - 1];
-                var written = received[node];
-                Array.Clear(written);
-                var projections = into[node];
-                for (int i = 0; i < projections.Length; i++)
-                {
-                    var p = projections[i];
-                    var source = SourceAt(intoIndex[node][i], p.Wiring, t);
-                    if (source is null) continue;
-                    clock = profiler?.Start() ?? 0;
-                    int input = p.Wiring.Input;
-                    p.Forward(source, intoMemory[node][i], t, copy, m.Inputs[input][t], written[input]);
-                    written[input] = true;
-                    profiler?.Stop(clock, "projection", p.Wiring.Name, backward: false);
-                }
-                clock = profiler?.Start() ?? 0;
-                for (int input = 0; input < written.Length; input++)
-                    if (!written[input]) backend.Fill(m.Inputs[input][t], T.Zero);
-                program.Areas[node - 1].Step(m, t, copy, training);
-                profiler?.Stop(clock, "area", program.Areas[node - 1].Name, backward: false);
-            }
-            foreach (var (r, k) in readsAt[t])
-            {
-                var readout = program.Readouts[r];
-                clock = profiler?.Start() ?? 0;
-                readout.Forward(Areas[readout.Area - 1].State[t], Readouts[r].Own, k, Readouts[r].Logits[k]);
-                profiler?.Stop(clock, "readout", readout.Name, backward: false);
-            }
+            Step(t, training, recompute: false);
+            if (keep) Keep(t);
         }
         trained = training;
+    }
+
+    /// <summary>
+    /// Step t of the forward pass: the areas in update order, each after the projections into it; then the readouts of step t,
+    /// unless <paramref name="recompute"/> — backward recomputing a segment from its kept states, whose readouts' logits and
+    /// features (kept for every read) are already there. A recomputed step does exactly what the first pass did, so it
+    /// writes the same values.
+    /// </summary>
+    private void Step(int t, bool training, bool recompute)
+    {
+        var backend = program.Store.Backend;
+        var profiler = Profiler;
+        long clock;
+        string projectionFamily = recompute ? "recompute projection" : "projection", areaFamily = recompute ? "recompute area" : "area";
+        int copy = program.WeightCopy[t];
+        foreach (int node in program.UpdateOrder)
+        {
+            var m = Areas[node - 1];
+            var written = received[node];
+            Array.Clear(written);
+            var projections = into[node];
+            for (int i = 0; i < projections.Length; i++)
+            {
+                var p = projections[i];
+                var source = SourceAt(intoIndex[node][i], p.Wiring, t);
+                if (source is null) continue;
+                clock = profiler?.Start() ?? 0;
+                int input = p.Wiring.Input;
+                p.Forward(source, intoMemory[node][i], t, copy, m.Inputs[input][t], written[input]);
+                written[input] = true;
+                profiler?.Stop(clock, projectionFamily, p.Wiring.Name, backward: recompute);
+            }
+            clock = profiler?.Start() ?? 0;
+            for (int input = 0; input < written.Length; input++)
+                if (!written[input]) backend.Fill(m.Inputs[input][t], T.Zero);
+            program.Areas[node - 1].Step(m, t, copy, training);
+            profiler?.Stop(clock, areaFamily, program.Areas[node - 1].Name, backward: recompute);
+        }
+        if (recompute) return;
+        foreach (var (r, k) in readsAt[t])
+        {
+            var readout = program.Readouts[r];
+            clock = profiler?.Start() ?? 0;
+            readout.Forward(Areas[readout.Area - 1].State[t], Readouts[r].Own, k, Readouts[r].Logits[k]);
+            profiler?.Stop(clock, "readout", readout.Name, backward: false);
+        }
     }
 
     /// <summary>
     /// Backpropagation through time from ∂L/∂logits of every readout ([S, B, K] each, in readout order): parameter
     /// gradients accumulate (+=; zero them first); <see cref="InputGradient"/> is overwritten when <paramref name="inputGradient"/> (else zero). Needs a preceding
     /// <see cref="Forward"/> with training = true (batch normalisation is differentiated through its batch statistics).
+    /// Under checkpointing in time the segments are taken last first: each but the last (still in the window) is recomputed
+    /// from its kept states, then differentiated step by step, so only one segment's values and the kept states are alive.
+    /// A recomputation would update the running averages of batch normalisation a second time, so the buffers are saved before
+    /// each and restored after it (<see cref="ParameterStore{T}.SaveBuffers"/>).
     /// </summary>
     public void Backward(IReadOnlyList<Tensor<T>> dLogits, bool inputGradient)
     {
@@ -200,39 +247,11 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
         backend.Fill(InputGradient, T.Zero);
         foreach (var p in program.Projections) p.BeginBackward();
         profiler?.Stop(clock, "begin", "gradient fills", backward: true);
-        for (int t = program.Steps; t >= 1; t--)
+        var segments = Storage.Segments;
+        for (int segment = segments.Count - 1; segment >= 0; segment--)
         {
-            int copy = program.WeightCopy[t];
-            foreach (var (r, k) in readsAt[t])
-            {
-                var readout = program.Readouts[r];
-                var m = Areas[readout.Area - 1];
-                clock = profiler?.Start() ?? 0;
-                readout.Backward(m.State[t], Readouts[r].Own, k, dLogits[r].Step(k), m.DState[t], Contribute(written, readout.Area - 1, t));
-                profiler?.Stop(clock, "readout", readout.Name, backward: true);
-            }
-            for (int o = program.UpdateOrder.Length - 1; o >= 0; o--)
-            {
-                int node = program.UpdateOrder[o];
-                var area = program.Areas[node - 1];
-                var m = Areas[node - 1];
-                clock = profiler?.Start() ?? 0;
-                Materialise(written, node - 1, t);
-                if (area.CarriesState) Materialise(written, node - 1, t - 1);
-                var dInputs = area.StepBackward(m, t, copy);
-                profiler?.Stop(clock, "area", area.Name, backward: true);
-                var projections = into[node];
-                for (int i = 0; i < projections.Length; i++)
-                {
-                    var p = projections[i];
-                    var source = SourceAt(intoIndex[node][i], p.Wiring, t);
-                    if (source is null || dInputs[p.Wiring.Input] is not { } dOutput) continue;
-                    clock = profiler?.Start() ?? 0;
-                    var (dSource, accumulate) = SourceGradientAt(p.Wiring, t, inputGradient, written);
-                    p.Backward(source, intoMemory[node][i], t, copy, dOutput, dSource, accumulate);
-                    profiler?.Stop(clock, "projection", p.Wiring.Name, backward: true);
-                }
-            }
+            if (segment < segments.Count - 1) Recompute(segment);
+            for (int t = segments[segment].End; t > segments[segment].Start; t--) BackwardStep(t, inputGradient, written, dLogits);
         }
         clock = profiler?.Start() ?? 0;
         for (int a = 0; a < Areas.Count; a++)
@@ -242,6 +261,44 @@ public sealed class Simulator<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         foreach (var p in program.Projections) p.EndBackward();
         profiler?.Stop(clock, "end", "areas and projections", backward: true);
+    }
+
+    /// <summary>Step t of backpropagation through time: the readouts of step t, then the areas in reverse update order, each before the projections into it.</summary>
+    private void BackwardStep(int t, bool inputGradient, bool[][] written, IReadOnlyList<Tensor<T>> dLogits)
+    {
+        var profiler = Profiler;
+        long clock;
+        int copy = program.WeightCopy[t];
+        foreach (var (r, k) in readsAt[t])
+        {
+            var readout = program.Readouts[r];
+            var m = Areas[readout.Area - 1];
+            clock = profiler?.Start() ?? 0;
+            readout.Backward(m.State[t], Readouts[r].Own, k, dLogits[r].Step(k), m.DState[t], Contribute(written, readout.Area - 1, t));
+            profiler?.Stop(clock, "readout", readout.Name, backward: true);
+        }
+        for (int o = program.UpdateOrder.Length - 1; o >= 0; o--)
+        {
+            int node = program.UpdateOrder[o];
+            var area = program.Areas[node - 1];
+            var m = Areas[node - 1];
+            clock = profiler?.Start() ?? 0;
+            Materialise(written, node - 1, t);
+            if (area.CarriesState) Materialise(written, node - 1, t - 1);
+            var dInputs = area.StepBackward(m, t, copy);
+            profiler?.Stop(clock, "area", area.Name, backward: true);
+            var projections = into[node];
+            for (int i = 0; i < projections.Length; i++)
+            {
+                var p = projections[i];
+                var source = SourceAt(intoIndex[node][i], p.Wiring, t);
+                if (source is null || dInputs[p.Wiring.Input] is not { } dOutput) continue;
+                clock = profiler?.Start() ?? 0;
+                var (dSource, accumulate) = SourceGradientAt(p.Wiring, t, inputGradient, written);
+                p.Backward(source, intoMemory[node][i], t, copy, dOutput, dSource, accumulate);
+                profiler?.Stop(clock, "projection", p.Wiring.Name, backward: true);
+            }
+        }
     }
 
     /// <summary>Whether a contribution to area a's DState[t] adds to what is there (false for the first one, which writes over it).</summary>

@@ -9,13 +9,17 @@ namespace Cortex.Core.Simulation;
 /// </summary>
 public static class SimulatorMemory
 {
-    /// <summary>An area's shared memory: State and DState [T + 1, B, …] (slots 0 and 1), then one [T, B, …] history per input.</summary>
+    /// <summary>
+    /// An area's shared memory: State and DState [T + 1, B, …] (slots 0 and 1), then one [T, B, …] history per input, then
+    /// the states kept at segment boundaries under checkpointing in time (none under full storage).
+    /// </summary>
     public static MemoryPlan AreaPlan(int[] shape, int inputs)
     {
         var plan = new MemoryPlan();
         plan.States("state", shape);
         plan.States("state gradient", shape);
         for (int i = 0; i < inputs; i++) plan.Steps($"input {i}", shape);
+        plan.Kept("kept states", shape);
         return plan;
     }
 
@@ -57,7 +61,12 @@ public static class SimulatorMemory
     /// counting the ops' own plans); <paramref name="mask"/>: the schedule shows a mask.
     /// </summary>
     public static long Values(int batch, int steps, int[] inputShape, bool mask, IEnumerable<(int[] Shape, int Inputs)> areas, IEnumerable<(int Reads, int Classes)> readouts)
-        => InputPlan(inputShape, mask).Values(batch, steps)
-           + areas.Sum(a => AreaPlan(a.Shape, a.Inputs).Values(batch, steps))
-           + readouts.Sum(r => ReadoutPlan(r.Reads, r.Classes).Values(batch, steps));
+        => Values(batch, TimeStorage.Full(steps), inputShape, mask, areas, readouts);
+
+    /// <summary>As the other overload, the time axis held as <paramref name="storage"/> says.</summary>
+    public static long Values(int batch, TimeStorage storage, int[] inputShape, bool mask, IEnumerable<(int[] Shape, int Inputs)> areas,
+        IEnumerable<(int Reads, int Classes)> readouts)
+        => InputPlan(inputShape, mask).Values(batch, storage)
+           + areas.Sum(a => AreaPlan(a.Shape, a.Inputs).Values(batch, storage))
+           + readouts.Sum(r => ReadoutPlan(r.Reads, r.Classes).Values(batch, storage));
 }

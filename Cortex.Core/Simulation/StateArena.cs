@@ -6,34 +6,47 @@ namespace Cortex.Core.Simulation;
 
 /// <summary>
 /// A history [n, B, …] indexed by step number: <c>history[t]</c> is the [B, …] view of step t, for t from
-/// <see cref="First"/> to First + n − 1. State histories start at 0 (the initial state); the values an area
-/// computes during step t (drive, gate, normalised drive…) start at 1. The step views are made once.
+/// <see cref="First"/> to First + span − 1. State histories start at 0 (the initial state); the values an area
+/// computes during step t (drive, gate, normalised drive…) start at 1. The step views are made once. Under checkpointing
+/// in time (<see cref="TimeStorage"/>) a history holds fewer slots n than the steps it spans and is a ring: step t is
+/// slot (t − First) mod n, so the same view serves steps n apart and only the simulator decides which of them it holds.
 /// </summary>
 public sealed class History<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Tensor<T>[] steps;
 
-    /// <summary>A history over <paramref name="all"/> [n, B, …] whose first view is step <paramref name="first"/>.</summary>
-    public History(Tensor<T> all, int first)
+    /// <summary>A history over <paramref name="all"/> [n, B, …] whose first view is step <paramref name="first"/>, one slot per step.</summary>
+    public History(Tensor<T> all, int first) : this(all, first, all.Shape[0]) { }
+
+    /// <summary>A history over the slots <paramref name="all"/> spanning <paramref name="span"/> steps from <paramref name="first"/>; more steps than slots make it a ring (checkpointing in time).</summary>
+    /// <param name="all">The [n, B, …] slots.</param>
+    /// <param name="first">The first step.</param>
+    /// <param name="span">The steps it spans (≥ n; more than n: a ring).</param>
+    public History(Tensor<T> all, int first, int span)
     {
+        if (span < all.Shape[0]) throw new ArgumentException($"a history of {all.Shape[0]} slots cannot span {span} steps");
         All = all;
         First = first;
+        Span = span;
         steps = new Tensor<T>[all.Shape[0]];
         for (int i = 0; i < steps.Length; i++) steps[i] = all.Step(i);
     }
 
-    /// <summary>The whole [n, B, …] tensor.</summary>
+    /// <summary>The whole [n, B, …] tensor (every step only when the history is not a ring).</summary>
     public Tensor<T> All { get; }
 
     /// <summary>The step of the first view: 0 for states (the initial state), 1 for values computed during a step.</summary>
     public int First { get; }
 
-    /// <summary>Steps held, n.</summary>
+    /// <summary>The slots n.</summary>
     public int Count => steps.Length;
 
-    /// <summary>The [B, …] view of step <paramref name="t"/>; throws <see cref="ArgumentOutOfRangeException"/> outside <see cref="First"/> … First + <see cref="Count"/> − 1.</summary>
-    public Tensor<T> this[int t] => t >= First && t < First + steps.Length ? steps[t - First]
-        : throw new ArgumentOutOfRangeException(nameof(t), $"step {t} is outside this history (steps {First}..{First + steps.Length - 1})");
+    /// <summary>The steps it spans: First..First + Span − 1.</summary>
+    public int Span { get; }
+
+    /// <summary>The [B, …] view of step <paramref name="t"/> (slot (t − First) mod n); throws <see cref="ArgumentOutOfRangeException"/> outside <see cref="First"/> … First + <see cref="Span"/> − 1.</summary>
+    public Tensor<T> this[int t] => t >= First && t < First + Span ? steps[(t - First) % steps.Length]
+        : throw new ArgumentOutOfRangeException(nameof(t), $"step {t} is outside this history (steps {First}..{First + Span - 1})");
 }
 
 /// <summary>
@@ -75,13 +88,19 @@ public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPo
     public Tensor<T> Batched(int[] perImage) => Tensor(new Shape([Batch, .. perImage]));
 
     /// <summary>A [count, B, …] history whose first view is step <paramref name="first"/>.</summary>
-    public History<T> History(int count, int first, int[] perImage) => new(Tensor(new Shape([count, Batch, .. perImage])), first);
+    public History<T> History(int count, int first, int[] perImage) => History(count, first, count, perImage);
 
-    /// <summary>A [count, …] history of tensors that do not scale with the batch (per-step statistics).</summary>
-    public History<T> Unbatched(int count, int first, int[] shape) => new(Tensor(new Shape([count, .. shape])), first);
+    /// <summary>A [count, B, …] history spanning <paramref name="span"/> steps from <paramref name="first"/> (a ring when span &gt; count).</summary>
+    public History<T> History(int count, int first, int span, int[] perImage) => new(Tensor(new Shape([count, Batch, .. perImage])), first, span);
 
-    /// <summary>Makes every tensor a plan requests, for <paramref name="steps"/> steps at this arena's batch size.</summary>
-    public BoundMemory<T> Bind(MemoryPlan plan, int steps) => new(this, plan, steps);
+    /// <summary>A [count, …] history of tensors that do not scale with the batch (per-step statistics), spanning <paramref name="span"/> steps.</summary>
+    public History<T> Unbatched(int count, int first, int span, int[] shape) => new(Tensor(new Shape([count, .. shape])), first, span);
+
+    /// <summary>Makes every tensor a plan requests, for <paramref name="steps"/> steps at this arena's batch size, every step stored.</summary>
+    public BoundMemory<T> Bind(MemoryPlan plan, int steps) => new(this, plan, TimeStorage.Full(steps));
+
+    /// <summary>Makes every tensor a plan requests at this arena's batch size, holding the time axis as <paramref name="storage"/> says.</summary>
+    public BoundMemory<T> Bind(MemoryPlan plan, TimeStorage storage) => new(this, plan, storage);
 
     /// <summary>Elements held, over every tensor of the arena.</summary>
     public long Elements => owned.Sum(t => (long)t.Length);

@@ -61,6 +61,12 @@ internal static class TrainBenchmark
 
         /// <summary>Data-parallel: the bytes of the fused gradient buffer each replica contributes per step.</summary>
         public long AllReduceBytes { get; init; }
+
+        /// <summary>The steps between kept states (checkpointing in time; 0: every step stored).</summary>
+        public int BpttCheckpointEvery { get; init; }
+
+        /// <summary>Bytes the state arena allocated (every history the step keeps, at this batch).</summary>
+        public long ArenaBytes { get; init; }
     }
 
     /// <summary>One operation's time per training step: family (area, projection, readout, loss, update, …), its name, forward and backward ms.</summary>
@@ -75,13 +81,15 @@ internal static class TrainBenchmark
     /// <param name="progress">Receives a line per stage.</param>
     /// <param name="profile">After the timed repetitions, run as many more with a <see cref="Profiler"/> attached and report the time of each operation.</param>
     /// <param name="replicas">Data-parallel: the replicas <paramref name="batch"/> is split over (each times its own slice); null: one process.</param>
+    /// <param name="keepEvery">Checkpointing in time: keep the states of every k-th step and recompute the others in backward (0: every step stored).</param>
     public static Report Run(LoadedNetwork loaded, IBackend<float> backend, int batch, int repeats, int gemmSize, Action<string> progress, bool profile = false,
-        IReplicas? replicas = null)
+        IReplicas? replicas = null, int keepEvery = 0)
     {
         loaded = Training.TrainingSession.WithLoss(loaded, null);
         var ledger = loaded.Ledger;
         using var network = NetworkBuilder.Build(loaded, backend, seed: 1);
         network.Replicas = replicas;
+        network.KeepStatesEvery = keepEvery;
         int global = batch;
         batch /= replicas?.Count ?? 1;
         using var optimiser = new AdamW<float>(network.Parameters, new AdamWOptions());
@@ -152,6 +160,8 @@ internal static class TrainBenchmark
             Replicas = replicas?.Count ?? 1,
             AllReduceMs = reduce[best],
             AllReduceBytes = replicas is { Count: > 1 } ? step.FusedBytes : 0,
+            BpttCheckpointEvery = network.Storage.Checkpointed ? keepEvery : 0,
+            ArenaBytes = network.ArenaValues * sizeof(float),
         };
         if (!profile) return report;
 

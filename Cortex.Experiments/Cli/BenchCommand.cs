@@ -3,6 +3,7 @@ using System.Text.Json;
 using Cortex.Core.Backends;
 using Cortex.Experiments.Benchmarks;
 using Cortex.Experiments.Distributed;
+using Cortex.Experiments.Training;
 using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
@@ -23,7 +24,7 @@ internal static class BenchCommand
         var precision = CortexCommandLine.PrecisionOption();
         var command = new Command("bench", "Measure sgemm, the CPU's FMA peak and convolution forward/backward GFLOP/s on the reference network's shapes")
         {
-            device, batch, gemmSize, repeats, output, precision, CreateTrain(),
+            device, batch, gemmSize, repeats, output, precision, CreateTrain(), CreateMemory(),
         };
         command.SetAction(result =>
         {
@@ -77,9 +78,10 @@ internal static class BenchCommand
         {
             Description = "data-parallel over the MPI ranks of mpiexec.mpich -n N: --batch is the global batch, split over the ranks; adds the all-reduce's time and bytes",
         };
+        var (keepEvery, budget) = TrainCommand.BpttOptions();
         var command = new Command("train", "Measure training throughput (forward, backward, update) of a network and its GFLOP/s against sgemm and the CPU's FMA peak")
         {
-            device, batch, network, input, gemmSize, repeats, output, precision, profile, distributed,
+            device, batch, network, input, gemmSize, repeats, output, precision, profile, distributed, keepEvery, budget,
         };
         command.SetAction(result =>
         {
@@ -106,11 +108,16 @@ internal static class BenchCommand
             Console.WriteLine($"backend: {backend.Description}");
             CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
             Console.WriteLine($"network: {loaded.Spec.Name}, input {loaded.Spec.Input.Shape}, {loaded.Ledger.SynapticOpsPerImage:N0} multiply–accumulates per image over {loaded.Spec.Time.Steps} steps");
+            int every = OptionValues.NonNegative(result.GetValue(keepEvery), BpttStorage.EveryFlag);
+            long? budgetBytes = TrainCommand.ParseBudget(result.GetValue(budget));
             var reports = new List<TrainBenchmark.Report>();
             foreach (int b in batches)
             {
                 mpi?.Replicas?.ResetCounters();
-                var report = TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile), mpi?.Replicas);
+                var (k, held) = OptionValues.Parse(() => BpttStorage.Choose(loaded.Ledger, b / (mpi?.Size ?? 1), every, budgetBytes),
+                    budgetBytes is null ? BpttStorage.EveryFlag : BpttStorage.BudgetFlag);
+                Console.WriteLine(held);
+                var report = TrainBenchmark.Run(loaded, backend, b, r, n, line => Console.WriteLine(line), result.GetValue(profile), mpi?.Replicas, k);
                 reports.Add(report);
                 Print(report, n);
                 if (mpi?.Replicas is { } replicas) PrintDataParallel(report, mpi, replicas, r + 2 + (result.GetValue(profile) ? r : 0));
@@ -119,6 +126,82 @@ internal static class BenchCommand
             if (result.GetValue(output) is { } file)
             {
                 OutputFile.Write("--json", file.FullName, path => File.WriteAllText(path, JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true })));
+                Console.WriteLine($"wrote {file.FullName}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>cortex bench memory</c>: the state arena's bytes, the process's working set and the training step's time against T, with
+    /// every step stored and with checkpointing in time, for a network (v1-v2-v4-it unrolled biologically by default).
+    /// </summary>
+    private static Command CreateMemory()
+    {
+        var device = CortexCommandLine.DeviceOption();
+        var network = new Option<FileInfo?>("--network") { Description = "network file (default: configs/networks/v1-v2-v4-it.yaml)" };
+        var steps = new Option<string>("--steps") { Description = "the T to measure, comma-separated", DefaultValueFactory = _ => "4,8,16,32,64" };
+        var unroll = new Option<string>("--unroll") { Description = "synchronous | biological | file (as the network file says)", DefaultValueFactory = _ => "biological" };
+        var batch = new Option<int>("--batch") { Description = "images per batch", DefaultValueFactory = _ => 4 };
+        var every = new Option<int>(BpttStorage.EveryFlag)
+        {
+            Description = "the steps between kept states of the checkpointed runs (0: at each T the k with the smallest estimate)",
+            DefaultValueFactory = _ => 0,
+        };
+        var repeats = new Option<int>("--repeats") { Description = "timed training steps per measurement (the best is reported)", DefaultValueFactory = _ => 3 };
+        var storage = new Option<string>("--storage")
+        {
+            Description = "both | every-step | kept: measure one setting only, so that the process's peak working set (printed at the end) is that setting's",
+            DefaultValueFactory = _ => "both",
+        };
+        var output = new Option<FileInfo?>("--json") { Description = "also write the results as JSON to this file" };
+        var precision = CortexCommandLine.PrecisionOption();
+        var command = new Command("memory", "Measure peak state memory and training-step time against T, storing every step and with checkpointing in time")
+        {
+            device, network, steps, unroll, batch, every, repeats, storage, output, precision,
+        };
+        command.SetAction(result =>
+        {
+            int b = OptionValues.Positive(result.GetValue(batch), "--batch", MaxBatch), r = OptionValues.Positive(result.GetValue(repeats), "--repeats", MaxRepeats);
+            int k = OptionValues.NonNegative(result.GetValue(every), BpttStorage.EveryFlag);
+            var ts = OptionValues.Parse(() => MemoryBenchmark.ParseSteps(result.GetValue(steps)!), "--steps");
+            string unrollWord = OptionValues.Choice(result.GetValue(unroll)!, "--unroll", ["synchronous", "biological", "file"]);
+            bool? storedOnly = OptionValues.Choice(result.GetValue(storage)!, "--storage", ["both", "every-step", "kept"]) switch
+            {
+                "every-step" => true,
+                "kept" => false,
+                _ => null,
+            };
+            var precisionFlag = CortexCommandLine.ParsePrecision(result.GetValue(precision));
+            var loaded = CortexCommandLine.LoadNetwork(result.GetValue(network) ?? ConfigFiles.Network("v1-v2-v4-it"));
+            var kind = CortexCommandLine.ResolveDevice(result.GetValue(device), Console.Out);
+            if (result.GetValue(output) is { } target) OutputFile.Check("--json", target.FullName);
+            using var backend = Devices.Create<float>(kind);
+            Console.WriteLine($"backend: {backend.Description}");
+            CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
+            var rows = new List<MemoryBenchmark.Row>();
+            foreach (int t in ts)
+            {
+                var atT = OptionValues.Parse(() => MemoryBenchmark.WithTime(loaded, t, unrollWord), "--steps");
+                rows.AddRange(MemoryBenchmark.Run(atT, backend, b, k, r, line => Console.WriteLine(line), storedOnly));
+            }
+            var table = new Table().Title(Markup.Escape($"{loaded.Spec.Name}, unroll {unrollWord}, batch {b}, on {backend.Description}"))
+                .AddColumns("T", "states kept", "arena MiB", "estimate MiB", "heap MiB", "step ms", "arena vs every step", "time vs every step");
+            foreach (var row in rows)
+                table.AddRow($"{row.Steps}", row.KeepEvery == 0 ? "every step" : $"k = {row.KeepEvery}", $"{row.ArenaBytes / 1048576.0:F1}",
+                    $"{row.EstimateBytes / 1048576.0:F1}", $"{row.HeapBytes / 1048576.0:F1}", $"{row.StepMs:F1}", $"{row.ArenaRatio:F3}",
+                    double.IsNaN(row.TimeRatio) ? "–" : $"{row.TimeRatio:F2}");
+            CortexCommandLine.Out().Write(table);
+            Console.WriteLine("arena: the bytes the state arena allocated (states, gradients of states, per-step values, kept states); estimate: the ledger's " +
+                "training estimate (arena + weights + gradients + optimiser); heap: the managed heap after the step, compacted, the network alive " +
+                "(on the CPU path tensors are managed arrays; on a GPU the arena is device memory)");
+            using (var process = System.Diagnostics.Process.GetCurrentProcess())
+                Console.WriteLine($"process peak working set over the whole run: {process.PeakWorkingSet64 / 1048576.0:F0} MiB" +
+                    (storedOnly is null ? " (both settings; measure one with --storage every-step or --storage kept)" : ""));
+            if (result.GetValue(output) is { } file)
+            {
+                OutputFile.Write("--json", file.FullName, path => File.WriteAllText(path, JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals })));
                 Console.WriteLine($"wrote {file.FullName}");
             }
             return 0;

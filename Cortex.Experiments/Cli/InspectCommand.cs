@@ -6,6 +6,7 @@ using Cortex.Connectivity;
 using Cortex.Connectivity.Graph;
 using Cortex.Connectivity.Validation;
 using Cortex.Experiments.Reports;
+using Cortex.Experiments.Training;
 using Spectre.Console;
 
 namespace Cortex.Experiments.Cli;
@@ -24,9 +25,10 @@ internal static class InspectCommand
         var svg = new Option<FileInfo?>("--svg") { Description = "write a picture of the graph (SVG) to this path" };
         var batch = new Option<int>("--batch") { Description = "batch size for the memory estimate", DefaultValueFactory = _ => 128 };
         var schedule = new Option<bool>("--schedule") { Description = "also print the unrolled schedule (which step each projection reads)" };
+        var (keepEvery, budget) = TrainCommand.BpttOptions();
         var command = new Command("inspect", "Validate a network file; print its ledger (neurons, synapses, synaptic operations, effective depth) and draw its graph")
         {
-            file, json, svg, batch, schedule,
+            file, json, svg, batch, schedule, keepEvery, budget,
         };
         command.SetAction(result =>
         {
@@ -47,12 +49,19 @@ internal static class InspectCommand
 
             foreach (var w in network.Warnings) messages.WriteLine(w);
             var ledger = network.Ledger;
-            var memory = ledger.Memory(b);
+            var (k, held) = OptionValues.Parse(() => BpttStorage.Choose(ledger, b,
+                OptionValues.NonNegative(result.GetValue(keepEvery), BpttStorage.EveryFlag), TrainCommand.ParseBudget(result.GetValue(budget))),
+                result.GetValue(budget) is null ? BpttStorage.EveryFlag : BpttStorage.BudgetFlag);
+            var memory = ledger.Memory(b, keepEvery: k);
             string? picture = result.GetValue(svg)?.FullName;
             if (picture is not null) OutputFile.Write("--svg", picture, full => GraphPicture.SaveSvg(network.Graph, full));
 
-            if (asJson) Console.Out.WriteLine(Json(ledger, memory, network.Warnings, picture));
-            else Print(ledger, memory);
+            if (asJson) Console.Out.WriteLine(Json(ledger, memory, k, network.Warnings, picture));
+            else
+            {
+                Print(ledger, memory);
+                Console.WriteLine(held);
+            }
             if (result.GetValue(schedule)) messages.Write(network.Schedule.ToString());
             if (picture is not null) messages.WriteLine($"picture: {picture}");
             return 0;
@@ -121,6 +130,7 @@ internal static class InspectCommand
         summary.AddRow("synaptic operations per image at t = 1..T", string.Join(" ", ledger.SynapticOpsPerStep.Select(N)));
         summary.AddRow("synaptic operations per image", N(ledger.SynapticOpsPerImage));
         summary.AddRow("effective depth at t = 1..T", Steps(ledger.EffectiveDepth));
+        summary.AddRow("backpropagation through time", e(memory.Storage!.ToString()));
         summary.AddRow(e($"memory estimate, batch {memory.Batch} (states + weights + gradients + optimiser)"),
             $"{memory.TotalBytes / 1048576.0:F1} MiB ({memory.StateBytes / 1048576.0:F1} + {memory.WeightBytes / 1048576.0:F1} + {memory.GradientBytes / 1048576.0:F1} + {memory.OptimiserBytes / 1048576.0:F1})");
         console.Write(summary);
@@ -133,7 +143,7 @@ internal static class InspectCommand
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    private static string Json(Ledger ledger, MemoryEstimate memory, IReadOnlyList<ConfigMessage> warnings, string? picture) => JsonSerializer.Serialize(new
+    private static string Json(Ledger ledger, MemoryEstimate memory, int keepEvery, IReadOnlyList<ConfigMessage> warnings, string? picture) => JsonSerializer.Serialize(new
     {
         ledger.Network, ledger.Steps, ledger.Unroll, ledger.WeightTying,
         ledger.Neurons, ledger.UnrolledNeurons, ledger.Synapses, ledger.SynapsesPerCopy, ledger.UntiedTwinSynapses, ledger.OtherParameters, ledger.Parameters,
@@ -145,7 +155,12 @@ internal static class InspectCommand
             p.Name, p.From, p.To, p.Type, p.Mode, p.Delay, p.Connectivity, p.WeightsPerCopy, p.Copies, p.Synapses, p.MacsPerStep, p.ActiveSteps,
         }),
         Readouts = ledger.Readouts.Select(r => new { r.Name, r.From, Computes = r.Describe, r.Classes, r.Steps, r.Parameters }),
-        Memory = new { memory.Batch, memory.BytesPerValue, memory.StateBytes, memory.WeightBytes, memory.GradientBytes, memory.OptimiserBytes, memory.TotalBytes },
+        Memory = new
+        {
+            memory.Batch, memory.BytesPerValue, memory.StateBytes, memory.WeightBytes, memory.GradientBytes, memory.OptimiserBytes, memory.TotalBytes,
+            BpttCheckpointEvery = memory.Storage!.Checkpointed ? keepEvery : 0, TimeStorage = memory.Storage.ToString(),
+            FullStorageStateBytes = ledger.Memory(memory.Batch).StateBytes,
+        },
         Warnings = warnings.Select(w => w.ToString()),
         Picture = picture,
     }, Options);

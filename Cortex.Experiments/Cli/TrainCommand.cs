@@ -56,10 +56,11 @@ internal static class TrainCommand
             Description = "data-parallel over the MPI ranks of mpiexec.mpich -n N (or srun --mpi=pmi2): every global batch of --batch images is split " +
                 "evenly over the ranks, gradients are summed, batch statistics are the global batch's; rank 0 writes the run folder",
         };
+        var (keepEvery, budget) = BpttOptions();
         var command = new Command("train", "Train a network on images by backpropagation through time, evaluating every time step")
         {
             file, epochs, batch, lr, optimiser, momentum, decay, schedule, warmup, clip, loss, shift, stimulus, seed, limit, data, dataset, output, name, resume, allow, device,
-            precision, distributed,
+            precision, distributed, keepEvery, budget,
         };
         command.SetAction(r =>
         {
@@ -89,6 +90,8 @@ internal static class TrainCommand
                 MaxShift = r.GetValue(shift),
                 TrainStimulus = r.GetValue(stimulus) is { } stimulusText ? OptionValues.Parse(() => StimulusCondition.Parse(stimulusText), "--train-stimulus") : null,
                 Seed = r.GetValue(seed),
+                KeepStatesEvery = OptionValues.NonNegative(r.GetValue(keepEvery), BpttStorage.EveryFlag),
+                MemoryBudgetBytes = ParseBudget(r.GetValue(budget)),
             };
             if (checkpoint is not null) options = RunSettings.Continue(options, checkpoint, FlagGiven);
             options = Checked(options);
@@ -113,6 +116,9 @@ internal static class TrainCommand
             // Every readout's loss schedule is part of the network that is trained (and so of what a resume compares).
             try { loaded = TrainingSession.WithStimulus(TrainingSession.WithLoss(loaded, options.Loss), options.TrainStimulus); }
             catch (Cortex.Connectivity.Validation.ConfigErrors e) { throw new UserError(string.Join(Environment.NewLine, e.Errors)); }
+            var ledger = loaded.Ledger;
+            OptionValues.Parse(() => BpttStorage.Choose(ledger, Math.Max(1, options.BatchSize / (mpi?.Size ?? 1)), options.KeepStatesEvery, options.MemoryBudgetBytes),
+                options.MemoryBudgetBytes is null ? BpttStorage.EveryFlag : BpttStorage.BudgetFlag);
 
             ResumePoint? resumePoint = null;
             if (checkpoint is not null)
@@ -208,6 +214,25 @@ internal static class TrainCommand
         ClipNorm = OptionValues.NonNegative(o.ClipNorm, "--clip"),
         MaxShift = OptionValues.NonNegative(o.MaxShift, "--shift"),
     };
+
+    /// <summary>
+    /// <c>--bptt-checkpoint-every k</c> and <c>--memory-budget SIZE</c>: checkpointing in time for backpropagation through time
+    /// (distinct from training checkpoints, which are files).
+    /// </summary>
+    public static (Option<int> KeepEvery, Option<string?> Budget) BpttOptions() => (
+        new Option<int>(BpttStorage.EveryFlag)
+        {
+            Description = "keep the states of every k-th time step and recompute the others during backpropagation through time " +
+                "(about one extra forward pass; the same gradients; 0: store every step)",
+            DefaultValueFactory = _ => 0,
+        },
+        new Option<string?>(BpttStorage.BudgetFlag)
+        {
+            Description = $"a memory budget such as 2GiB: store every step if the ledger's estimate fits, else the largest {BpttStorage.EveryFlag} k that fits",
+        });
+
+    /// <summary>The bytes of --memory-budget, or null when it is not given.</summary>
+    public static long? ParseBudget(string? text) => text is null ? null : OptionValues.Parse(() => BpttStorage.ParseBytes(text), BpttStorage.BudgetFlag);
 
     public static Option<DirectoryInfo?> DataOption() => new("--data")
     {

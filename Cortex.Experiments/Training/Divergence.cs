@@ -28,7 +28,7 @@ public static class Divergence
         if (network.Batch > 0)
         {
             for (int t = 1; t <= network.Steps; t++)
-                foreach (var area in network.AreaNames)
+                foreach (var area in network.AreaNames.Where(_ => network.HoldsState(t)))
                     if (!Finite(network.State(area, t).ToArray())) return $"area {area} at t = {t}";
             foreach (var readout in network.Readouts)
             {

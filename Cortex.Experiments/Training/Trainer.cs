@@ -47,6 +47,13 @@ public sealed record TrainingOptions
     public StimulusCondition? TrainStimulus { get; init; }
     /// <summary>A checkpoint is written every this many batches and at the end of every epoch.</summary>
     public int CheckpointEveryBatches { get; init; } = 100;
+    /// <summary>
+    /// Checkpointing in time for backpropagation through time (not a training checkpoint): keep the states of every k-th step and
+    /// recompute the others during backward (<see cref="Network{T}.KeepStatesEvery"/>); 0: every step stored. The gradients are the same bit for bit.
+    /// </summary>
+    public int KeepStatesEvery { get; init; }
+    /// <summary>A memory budget in bytes that chooses <see cref="KeepStatesEvery"/> from the ledger's estimate (<see cref="BpttStorage.Choose"/>); null: none.</summary>
+    public long? MemoryBudgetBytes { get; init; }
     /// <summary>Images per batch when evaluating (no gradients are kept, so it may be larger than <see cref="BatchSize"/>).</summary>
     public int EvaluationBatchSize { get; init; } = 500;
     /// <summary>Stops after this many batches of this invocation, as an interruption would (for tests of resuming).</summary>

@@ -72,6 +72,7 @@ public sealed class TrainingSession
         string config = NetworkWriter.Write(loaded.Spec);
         using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
         network.Replicas = replicas;
+        log.WriteLine(HoldTime(network, loaded, options, replicas?.Count ?? 1));
         using var trainer = new Trainer(network, options, config);
         if (resume is not null) trainer.Resume(resume.Checkpoint);
         string? source = resume?.Checkpoint.Path is { } from ? Path.GetDirectoryName(Path.GetFullPath(from)) : null;
@@ -133,6 +134,17 @@ public sealed class TrainingSession
     }
 
     /// <summary>
+    /// Sets how <paramref name="network"/> holds the time axis for backpropagation through time (<see cref="BpttStorage.Choose"/>, at
+    /// each replica's slice of the batch) and says what was chosen.
+    /// </summary>
+    private static string HoldTime(Cortex.Core.Simulation.Network<float> network, LoadedNetwork loaded, TrainingOptions options, int replicas)
+    {
+        var (k, description) = BpttStorage.Choose(loaded.Ledger, Math.Max(1, options.BatchSize / replicas), options.KeepStatesEvery, options.MemoryBudgetBytes);
+        network.KeepStatesEvery = k;
+        return description;
+    }
+
+    /// <summary>
     /// A replica other than replica 0 of a data-parallel run: builds the same network from the same seed, resumes from the same
     /// checkpoint, and trains on its slice of every global batch in step with the others. It writes nothing and evaluates
     /// nothing (replica 0 does both); its weights stay equal to replica 0's.
@@ -143,6 +155,7 @@ public sealed class TrainingSession
         loaded = WithLoss(loaded, options.Loss);
         using var network = NetworkBuilder.Build(loaded, backend, options.Seed);
         network.Replicas = replicas;
+        HoldTime(network, loaded, options, replicas.Count);
         using var trainer = new Trainer(network, options, NetworkWriter.Write(loaded.Spec));
         if (resume is not null) trainer.Resume(resume.Checkpoint);
         return trainer.Train(train, null, null, new MetricsLog(network.Name), null);

@@ -119,6 +119,18 @@ public sealed class ExperimentFileTests
     }
 
     [Test]
+    public void CheckpointingInTimeIsATrainingKeyDistinctFromTrainingCheckpoints()
+    {
+        string file = w.Write("kept.yaml", With("checkpoint_every: 1 }", "checkpoint_every: 1, bptt_checkpoint_every: 2 }"));
+        var definition = ExperimentReader.Load(file);
+        Assert.That((definition.Training.KeepStatesEvery, definition.Training.CheckpointEveryBatches), Is.EqualTo((2, 1)));
+        file = w.Write("budget.yaml", With("checkpoint_every: 1 }", "checkpoint_every: 1, memory_budget: 2GiB }"));
+        Assert.That(ExperimentReader.Load(file).Training.MemoryBudgetBytes, Is.EqualTo(2L << 30));
+        Assert.That(Refused(With("checkpoint_every: 1 }", "checkpoint_every: 1, memory_budget: lots }")), Does.Contain("memory_budget").And.Contain("'lots'"));
+        Assert.That(Refused(With("checkpoint_every: 1 }", "checkpoint_every: 1, memory_budget: 1G, bptt_checkpoint_every: 4 }")), Does.Contain("not both"));
+    }
+
+    [Test]
     public void EditsReachListItemsByNameByEndpointsAndByStar()
     {
         string Edit(params (string Path, string Value)[] edits) => NetworkEdits.Apply(TinyExperiment.Network,

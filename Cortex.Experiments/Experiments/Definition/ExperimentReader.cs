@@ -25,7 +25,8 @@ public static class ExperimentReader
 
     /// <summary>The keys of <c>data</c>, <c>training</c>, a network, a condition, a test, an arm, a comparison and <c>report</c>.</summary>
     public static readonly string[] DataKeys = ["dataset", "path", "train_limit", "test_limit"],
-        TrainingKeys = ["epochs", "batch", "optimiser", "lr", "schedule", "warmup", "momentum", "weight_decay", "clip", "shift", "loss", "checkpoint_every"],
+        TrainingKeys = ["epochs", "batch", "optimiser", "lr", "schedule", "warmup", "momentum", "weight_decay", "clip", "shift", "loss", "checkpoint_every",
+            "bptt_checkpoint_every", "memory_budget"],
         NetworkKeys = ["name", "file", "variant", "match", "k", "family"],
         ConditionKeys = ["name", "loss", "train_stimulus", "set"],
         TestKeys = ["name", "stimulus", "lesions", "networks"],
@@ -133,10 +134,22 @@ public static class ExperimentReader
             ClipNorm = NonNegative(m, "clip") ?? defaults.ClipNorm,
             MaxShift = m.Int("shift", 0) ?? defaults.MaxShift,
             Loss = Loss(m, "loss"),
+            KeepStatesEvery = m.Int("bptt_checkpoint_every", 0) ?? 0,
+            MemoryBudgetBytes = Budget(m, "memory_budget"),
         };
+        if (options is { KeepStatesEvery: > 0, MemoryBudgetBytes: not null })
+            m.Error("memory_budget", "give either bptt_checkpoint_every or memory_budget, not both");
         int every = m.Int("checkpoint_every", 1) ?? defaults.CheckpointEveryBatches;
         m.Finish(TrainingKeys);
         return (options, every);
+    }
+
+    /// <summary>A memory budget such as 2GiB (<see cref="BpttStorage.ParseBytes"/>), or null when the key is absent.</summary>
+    private static long? Budget(MappingReader m, string key)
+    {
+        if (m.Scalar(key) is not { } text) return null;
+        try { return BpttStorage.ParseBytes(text); }
+        catch (ArgumentException e) { m.Error(key, e.Message); return null; }
     }
 
     private static double? NonNegative(MappingReader m, string key)
