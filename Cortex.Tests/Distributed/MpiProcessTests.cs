@@ -47,18 +47,9 @@ public sealed class MpiProcessTests
     private static string? Which(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 
-    /// <summary>The cortex program (Cortex.Cli) built beside this test assembly's configuration.</summary>
-    private static string Program()
-    {
-        string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        string program = Path.Combine(Cortex.Tests.Connectivity.Networks.RepoRoot(), "Cortex.Cli", "bin", configuration, "net10.0", "cortex.dll");
-        Assert.That(File.Exists(program), program);
-        return program;
-    }
-
     /// <summary><c>mpiexec.mpich -n ranks dotnet cortex.dll args</c>.</summary>
     private (int Code, string Output) Mpi(int ranks, params string[] args) =>
-        ExternalProcess.Run("mpiexec.mpich", ["-n", $"{ranks}", ExternalProcess.Dotnet, "exec", Program(), .. args], w.Root,
+        ExternalProcess.Run("mpiexec.mpich", ["-n", $"{ranks}", ExternalProcess.Dotnet, "exec", ExternalProcess.CortexProgram(), .. args], w.Root,
             ExternalProcess.DotnetEnvironment(), timeoutSeconds: 120);
 
     /// <summary>Flags of every training run here: constant learning rate (so that a run resumed with more epochs continues the same schedule), clipping, augmentation.</summary>
@@ -113,7 +104,7 @@ public sealed class MpiProcessTests
     {
         string experiment = Cortex.Tests.Experiments.TinyExperiment.WriteInto(w);
         string[] run = ["experiment", "run", experiment, "--device", "cpu", "--threads", "1", "--store"];
-        var (code, output) = ExternalProcess.Run(ExternalProcess.Dotnet, ["exec", Program(), .. run, w.PathOf("one")], w.Root, ExternalProcess.DotnetEnvironment());
+        var (code, output) = ExternalProcess.Run(ExternalProcess.Dotnet, ["exec", ExternalProcess.CortexProgram(), .. run, w.PathOf("one")], w.Root, ExternalProcess.DotnetEnvironment());
         Assert.That(code, Is.EqualTo(0), output);
         (code, output) = Mpi(2, [.. run, w.PathOf("two")]);
         Assert.That(code, Is.EqualTo(0), output);
@@ -194,7 +185,7 @@ public sealed class MpiProcessTests
     public void KillNineOfOneRankEndsTheJobAndLeavesAResumableRun()
     {
         string marker = Guid.NewGuid().ToString("N");
-        var start = new ProcessStartInfo("mpiexec.mpich", ["-n", "2", ExternalProcess.Dotnet, "exec", Program(), .. Train("k", 100000), "--distributed"])
+        var start = new ProcessStartInfo("mpiexec.mpich", ["-n", "2", ExternalProcess.Dotnet, "exec", ExternalProcess.CortexProgram(), .. Train("k", 100000), "--distributed"])
         {
             WorkingDirectory = w.Root,
             RedirectStandardOutput = true,

@@ -33,15 +33,6 @@ public sealed class ExperimentSweepTests
 
     private static string ReportOf(string store) => Path.Combine(store, "reports", "tiny-study");
 
-    /// <summary>The cortex program (Cortex.Cli) built beside this test assembly's configuration.</summary>
-    internal static string Program()
-    {
-        string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        string program = Path.Combine(Cortex.Tests.Connectivity.Networks.RepoRoot(), "Cortex.Cli", "bin", configuration, "net10.0", "cortex.dll");
-        Assert.That(File.Exists(program), program);
-        return program;
-    }
-
     private (int Code, string Out, string Error) Sweep(string store, params string[] more) =>
         Cli.Run(["experiment", "run", experiment, "--store", store, "--device", "cpu", "--threads", "1", .. more]);
 
@@ -157,7 +148,7 @@ public sealed class ExperimentSweepTests
         // The same sweep in a cortex process, killed with SIGKILL once a training is done and the next one has a checkpoint.
         string store = Store("store");
         var (_, plan) = ExperimentCommand.Plan(new FileInfo(experiment));
-        var start = new ProcessStartInfo(ExternalProcess.Dotnet, ["exec", Program(), "experiment", "run", experiment, "--store", store, "--device", "cpu", "--threads", "1"])
+        var start = new ProcessStartInfo(ExternalProcess.Dotnet, ["exec", ExternalProcess.CortexProgram(), "experiment", "run", experiment, "--store", store, "--device", "cpu", "--threads", "1"])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = w.Root,
         };
@@ -192,7 +183,7 @@ public sealed class ExperimentSweepTests
         Assert.That(plan.Runs.Count(r => runStore.Status(r.Key).State == RunState.Done), Is.LessThan(plan.Runs.Count), "killed before the end");
 
         // Finished by two worker processes sharing the store.
-        var (finish, log) = ExternalProcess.Run(ExternalProcess.Dotnet, ["exec", Program(), "experiment", "run", experiment, "--store", store, "--device", "cpu", "--workers", "2", "--threads", "1"],
+        var (finish, log) = ExternalProcess.Run(ExternalProcess.Dotnet, ["exec", ExternalProcess.CortexProgram(), "experiment", "run", experiment, "--store", store, "--device", "cpu", "--workers", "2", "--threads", "1"],
             w.Root, ExternalProcess.DotnetEnvironment(), timeoutSeconds: 300);
         Assert.That(finish, Is.EqualTo(0), log);
         Assert.That(log, Does.Contain("[worker 1]").And.Contain("[worker 2]").And.Contain("resuming"));

@@ -38,6 +38,15 @@ public static class ExternalProcess
         lock (output) return (process.ExitCode, output.ToString());
     }
 
+    /// <summary>The cortex program (Cortex.Cli's cortex.dll), built beside this test assembly's configuration; fails the test when it is not built.</summary>
+    public static string CortexProgram()
+    {
+        string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        string program = Path.Combine(Cortex.Tests.Connectivity.Networks.RepoRoot(), "Cortex.Cli", "bin", configuration, "net10.0", "cortex.dll");
+        Assert.That(File.Exists(program), program);
+        return program;
+    }
+
     /// <summary>The folder of the .NET installation running the tests (the <c>dotnet</c> executable lives there).</summary>
     public static string DotnetRoot => Path.GetFullPath(Path.Combine(RuntimeEnvironment.GetRuntimeDirectory(), "..", "..", ".."));
 

@@ -177,10 +177,7 @@ public sealed class RunFolderIntegrityTests
     [Test]
     public void KillNineAtAnyMomentThenResumeLosesAndRepeatsNothing()
     {
-        // The cortex program (Cortex.Cli), built beside this test assembly's configuration.
-        string configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        string program = Path.Combine(Cortex.Tests.Connectivity.Networks.RepoRoot(), "Cortex.Cli", "bin", configuration, "net10.0", "cortex.dll");
-        Assert.That(File.Exists(program), program);
+        string program = ExternalProcess.CortexProgram();
         var start = new ProcessStartInfo("dotnet", ["exec", program, .. w.Train(null, "--name", "k", "--epochs", "100000")])
         {
             RedirectStandardOutput = true,

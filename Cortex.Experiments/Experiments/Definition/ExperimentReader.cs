@@ -67,7 +67,7 @@ public static class ExperimentReader
         string folder = Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".";
 
         string name = top.Name("name", required: true) ?? "experiment";
-        if (RunFolderName(name) is { } problem) top.Error("name", problem);
+        if (NameProblem(name) is { } problem) top.Error("name", problem);
         string description = top.Text("description")?.Trim() ?? "";
         var data = Data(top.Mapping("data"), folder);
         var (training, checkpointEvery) = Training(top.Mapping("training"));
@@ -320,8 +320,6 @@ public static class ExperimentReader
         name.Length > 60 ? $"the name '{name}' is {name.Length} characters long; at most 60"
         : name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '+')) ? $"the name '{name}' may hold letters, digits and - _ . + only"
         : null;
-
-    private static string? RunFolderName(string name) => NameProblem(name);
 
     private static string Hint(string text, IEnumerable<string> names)
     {

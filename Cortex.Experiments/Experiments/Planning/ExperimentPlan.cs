@@ -126,9 +126,9 @@ public sealed class ExperimentPlan
         }
         if (diagnostics.HasErrors) return;
 
-        // Which tests apply to which pair: a lesion must silence something in the network (else the test is skipped for
-        // networks the test does not name, and an error for those it names or when it applies to none).
-        var applies = new HashSet<(PlannedPair, TestEntry)>();
+        // Which tests apply to which pair, with the network as each shows it: a lesion must silence something in the network
+        // (else the test is skipped for networks the test does not name, and an error for those it names or when it applies to none).
+        var applies = new Dictionary<(PlannedPair, TestEntry), LoadedNetwork>();
         foreach (var test in d.Tests)
         {
             if (test.Stimulus?.Problem(Test) is { } problem) diagnostics.Error(test.Location, $"test '{test.Name}': {problem}");
@@ -143,7 +143,7 @@ public sealed class ExperimentPlan
                     var shown = Shown(pair, test);
                     if (test.IsLesion) LesionTable.Resolve(shown.Graph, test.Lesions);
                     count++;
-                    applies.Add((pair, test));
+                    applies.Add((pair, test), shown);
                 }
                 catch (ArgumentException e)
                 {
@@ -163,10 +163,10 @@ public sealed class ExperimentPlan
                 var options = pair.Options with { Seed = seed };
                 var run = new TrainingRun(pair, seed, options, TrainingDescription(pair, options, trainData));
                 runs.Add(run);
-                foreach (var test in d.Tests.Where(t => applies.Contains((pair, t))))
+                foreach (var test in d.Tests.Where(t => applies.ContainsKey((pair, t))))
                 {
                     var stimulus = (test.Stimulus ?? StimulusCondition.Clean).Over(pair.TrainStimulus.WithoutTransforms());
-                    evaluations.Add(new PlannedEvaluation(run, test, stimulus, Shown(pair, test), EvaluationDescription(run, test, stimulus, testData)));
+                    evaluations.Add(new PlannedEvaluation(run, test, stimulus, applies[(pair, test)], EvaluationDescription(run, test, stimulus, testData)));
                 }
             }
 
@@ -174,7 +174,7 @@ public sealed class ExperimentPlan
         bool severalTests = d.Tests.Count > 1;
         var arms = new List<PlannedArm>();
         foreach (var pair in pairs)
-            foreach (var test in d.Tests.Where(t => applies.Contains((pair, t))))
+            foreach (var test in d.Tests.Where(t => applies.ContainsKey((pair, t))))
             {
                 string name = pair.Network.Name + (severalConditions ? "/" + pair.Condition.Name : "") + (severalTests ? "/" + test.Name : "");
                 arms.Add(new PlannedArm(name, pair, test, [.. evaluations.Where(e => e.Run.Pair == pair && e.Test == test)]));
