@@ -25,8 +25,11 @@ internal static class ReportFormat
         return text == "0.0" ? "0.0" : (value < 0 ? "−" : "+") + text;
     }
 
-    /// <summary>A p-value: three decimals from 0.001 up, else two significant digits in scientific notation.</summary>
-    public static string P(double p) => p >= 0.001 ? p.ToString("F3", Invariant) : p.ToString("0.0e+00", Invariant);
+    /// <summary>
+    /// A p-value: three decimals from 0.001 up, else two significant digits in scientific notation; "&lt; 1e-300" for a
+    /// p-value that underflowed to 0 (smaller than the smallest double; a McNemar p-value is never truly 0).
+    /// </summary>
+    public static string P(double p) => p >= 0.001 ? p.ToString("F3", Invariant) : p > 0 ? p.ToString("0.0e+00", Invariant) : "< 1e-300";
 
     /// <summary>A count with thousands separators: "1,234,567".</summary>
     public static string Count(double value) => value.ToString("N0", Invariant);

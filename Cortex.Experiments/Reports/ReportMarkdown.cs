@@ -31,7 +31,7 @@ public static class ReportMarkdown
         {
             var arms = summary.Arms.Where(a => a.Readouts.Any(r => r.Readout == readout)).ToList();
             int[] steps = arms.SelectMany(a => a.Readout(readout).Steps).Distinct().Order().ToArray();
-            md.Append($"## Test accuracy per step — readout {readout}\n\n| arm | n | ")
+            md.Append($"## Test accuracy per step — readout `{readout}`\n\n| arm | n | ")
               .AppendJoin(" | ", steps.Select(s => $"t = {s}")).Append(" |\n|---|---:|")
               .Append(string.Concat(steps.Select(_ => "---:|"))).Append('\n');
             foreach (var arm in arms)

@@ -87,7 +87,8 @@ public sealed class ExperimentFileTests
         Assert.That(error, Does.Contain("test 'no-feedback' on network 'b':"), "a test naming a network where it silences nothing");
 
         error = Refused(With("file: blt-tiny.yaml }\n  - { name: b,", "file: broken.yaml }\n  - { name: b,"));
-        Assert.That(error, Does.Contain("network 'blt' under condition 'final': broken.yaml:"), "the network file's own error, at its line");
+        Assert.That(error, Does.Contain("bad.yaml:7:5 networks[0]: network 'blt': broken.yaml:8:58 projections[0].resample:"), "the network file's own error, at its line");
+        Assert.That(error.Split("broken.yaml:").Length - 1, Is.EqualTo(1), "the file's error is said once, not once per condition");
     }
 
     [Test]

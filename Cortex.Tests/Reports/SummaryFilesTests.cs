@@ -87,12 +87,12 @@ public sealed class SummaryFilesTests
         string md = ReportMarkdown.ToMarkdown(ExperimentSamples.Summary());
         Assert.That(md, Does.StartWith("# feedback-vs-recurrence\n\nDoes top-down feedback help beyond lateral recurrence?"));
         Assert.That(md, Does.Contain("| B | configs/networks/b.yaml | clean | 1, 2, 3 | 100,000 | 4,000 |"));
-        Assert.That(md, Does.Contain("## Test accuracy per step — readout IT\n\n| arm | n | t = 1 | t = 2 | t = 3 | t = 4 |"));
+        Assert.That(md, Does.Contain("## Test accuracy per step — readout `IT`\n\n| arm | n | t = 1 | t = 2 | t = 3 | t = 4 |"));
         // Steps of B: means 72, 77, 80, 82 %, each over three seeds 2 points apart: ± 4.302653 · 2/√3 = ± 5.0.
         Assert.That(md, Does.Contain("| B | 3 | 72.0 ± 5.0 | 77.0 ± 5.0 | 80.0 ± 5.0 | 82.0 ± 5.0 |"));
         Assert.That(md, Does.Contain("| B-D | 3 | 71.0 ± 0.0 | 78.0 ± 0.0 | 81.0 ± 0.0 | 83.0 ± 0.0 |"));
         Assert.That(md, Does.Contain("| BL | 1 | 60.0 | 80.0 | 85.0 | 90.0 |"), "one seed: the mean alone");
-        Assert.That(md, Does.Contain("## Test accuracy per step — readout V4\n\n| arm | n | t = 2 | t = 4 |"));
+        Assert.That(md, Does.Contain("## Test accuracy per step — readout `V4`\n\n| arm | n | t = 2 | t = 4 |"));
         Assert.That(md, Does.Contain("| BL | 1 | — | 70.0 |"), "a step the arm does not read");
         // Seed differences 30, 10, 0 points: mean 13.3, s = 15.275, ± 4.302653 · 15.275/√3 = ± 37.9 → [−24.6, +51.3].
         // Pooled: d = 4/30; SE = √((8/30 − d²)/30) = 0.091084; ± 1.959964 · 0.091084 = ± 0.1785 → [−4.5, +31.2] points.

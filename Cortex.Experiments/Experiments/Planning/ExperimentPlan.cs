@@ -98,11 +98,26 @@ public sealed class ExperimentPlan
         var d = Definition;
         string trainData = DataIdentity.Describe(Train), testData = DataIdentity.Describe(Test);
         var sources = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var network in d.Networks) sources[network.Name] = File.ReadAllText(network.File);
+        var broken = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var network in d.Networks)
+        {
+            sources[network.Name] = File.ReadAllText(network.File);
+            // A network file's own error is said once, at its line, and not again for every condition that edits the file.
+            try
+            {
+                NetworkLoader.Parse(sources[network.Name], Path.GetFileName(network.File));
+            }
+            catch (Exception e) when (e is ConfigErrors or YamlDotNet.Core.YamlException)
+            {
+                diagnostics.Error(network.Location, $"network '{network.Name}': {(e is ConfigErrors errors ? string.Join("; ", errors.Errors) : e.Message)}");
+                broken.Add(network.Name);
+            }
+        }
 
         var pairs = new List<PlannedPair>();
         foreach (var (networkName, conditionName) in d.Pairs)
         {
+            if (broken.Contains(networkName)) continue;
             var network = d.Networks.First(n => n.Name == networkName);
             var condition = d.Conditions.First(c => c.Name == conditionName);
             var options = d.Training with { Loss = condition.Loss ?? d.Training.Loss, TrainStimulus = condition.TrainStimulus, Seed = 0 };
