@@ -12,7 +12,8 @@ namespace Cortex.Areas.Norms;
 /// averaged; momentum 0.1, ε = 10⁻⁵). <c>per-step</c>: its own γ, β ([T, C]) and running averages for every time step
 /// (time-specific batch norm); <c>shared</c>: one set for all steps — one batch-norm module called at every step, each
 /// step normalised with its own batch statistics, the running averages updated at every step. Training normalises and
-/// applies f in one pass; inference uses the running averages. In a data-parallel run (<see cref="BoundMemory{T}.Replicas"/>) the
+/// applies f in one pass; inference uses the running averages, or each batch's own statistics when the network asks for
+/// them (<see cref="InferenceStatistics.Batch"/>, a diagnostic). In a data-parallel run (<see cref="BoundMemory{T}.Replicas"/>) the
 /// batch statistics are those of the global batch, summed over the replicas forward and backward (synchronised batch norm),
 /// so that N replicas train as one process on the global batch would.
 /// </summary>
@@ -99,9 +100,11 @@ public sealed class BatchNormalisation(bool perStep) : NormKind
             {
                 var v = at[t];
                 var n = m.History(r.normalised)[t];
-                if (training)
+                if (training || m.InferenceStatistics == InferenceStatistics.Batch)
                 {
-                    f.BatchNormTraining(x, v.Gamma, v.Beta, n, a, m.History(r.mean)[t], m.History(r.invStd)[t], v.Mean, v.Var, momentum, epsilon, m.Replicas);
+                    // Outside training the batch's statistics are used with momentum 0: the running averages stay as they are.
+                    f.BatchNormTraining(x, v.Gamma, v.Beta, n, a, m.History(r.mean)[t], m.History(r.invStd)[t], v.Mean, v.Var,
+                        training ? momentum : T.Zero, epsilon, m.Replicas);
                     return;
                 }
                 BatchNorm.ForwardInference(x, v.Gamma, v.Beta, n, v.Mean, v.Var, epsilon);

@@ -155,6 +155,9 @@ public sealed class BoundMemory<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The replicas whose slices form the global batch (null: this arena holds the whole batch); see <see cref="StateArena{T}.Replicas"/>.</summary>
     public IReplicas? Replicas => arena.Replicas;
 
+    /// <summary>What batch normalisation normalises with outside training; see <see cref="StateArena{T}.InferenceStatistics"/>.</summary>
+    public InferenceStatistics InferenceStatistics => arena.InferenceStatistics;
+
     /// <summary>The tensor of a slot requested with <see cref="Extent.Scratch"/> ([B, …]) or <see cref="Extent.Fixed"/>.</summary>
     public Tensor<T> Tensor(Slot slot) => tensors[slot.Index]
         ?? throw new InvalidOperationException($"memory '{plan.Requests[slot.Index].Name}' is a history, not a single tensor");

@@ -26,6 +26,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
     private Profiler? profiler;
     private SilencedReads? silenced;
     private IReplicas? replicas;
+    private InferenceStatistics inferenceStatistics;
     private LossWeights?[] uploadedWeights = [];
     private int[]?[] uploadedGroups = [];
 
@@ -153,6 +154,23 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         }
     }
 
+    /// <summary>
+    /// What batch normalisation normalises with when not training: <see cref="InferenceStatistics.Running"/> (the default) or
+    /// each batch's own statistics, the running averages left as they are (<see cref="InferenceStatistics.Batch"/>, a
+    /// diagnostic). Changing it frees the arena, so nothing captured against the old setting is replayed.
+    /// </summary>
+    public InferenceStatistics InferenceStatistics
+    {
+        get => inferenceStatistics;
+        set
+        {
+            if (!Enum.IsDefined(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "running or batch");
+            if (value == inferenceStatistics) return;
+            inferenceStatistics = value;
+            Drop();
+        }
+    }
+
     /// <summary>Counts the arenas made: device work captured against one (a CUDA graph) is stale once this changes.</summary>
     public int ArenaVersion { get; private set; }
 
@@ -164,7 +182,7 @@ public sealed class Network<T> : IDisposable where T : unmanaged, IFloatingPoint
         DeviceMemory.Ensure(Name, batch, estimatedBytes(batch, keepEvery), Backend);
         Drop();
         ArenaVersion++;
-        arena = new StateArena<T>(Backend, batch) { Replicas = replicas };
+        arena = new StateArena<T>(Backend, batch) { Replicas = replicas, InferenceStatistics = inferenceStatistics };
         simulator = new Simulator<T>(program, arena, Storage) { Profiler = profiler, Silenced = silenced };
         uploadedWeights = new LossWeights?[program.Readouts.Count];
         uploadedGroups = new int[]?[program.Readouts.Count];

@@ -76,6 +76,9 @@ public sealed class StateArena<T> : IDisposable where T : unmanaged, IFloatingPo
     /// <summary>The batch size B of every batched tensor (this process's slice when <see cref="Replicas"/> is set).</summary>
     public int Batch { get; }
 
+    /// <summary>What batch normalisation normalises with outside training (see <see cref="Simulation.InferenceStatistics"/>).</summary>
+    public InferenceStatistics InferenceStatistics { get; internal set; }
+
     /// <summary>A tensor of exactly this shape.</summary>
     public Tensor<T> Tensor(Shape shape)
     {

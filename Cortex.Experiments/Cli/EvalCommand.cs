@@ -5,8 +5,10 @@ using Cortex.Connectivity.Building;
 using Cortex.Connectivity.Lesions;
 using Cortex.Connectivity.Validation;
 using Cortex.Core.Backends;
+using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
+using Cortex.Experiments.Experiments.Definition;
 using Cortex.Experiments.Reports;
 using Cortex.Experiments.Stimuli;
 using Cortex.Experiments.Training;
@@ -15,7 +17,7 @@ using Spectre.Console;
 namespace Cortex.Experiments.Cli;
 
 /// <summary>
-/// <c>cortex eval checkpoint [--lesion L]… [--test-stimulus S] [--json PATH]</c>: rebuilds the network stored in a
+/// <c>cortex eval checkpoint [--lesion L]… [--test-stimulus S] [--statistics running|batch] [--json PATH]</c>: rebuilds the network stored in a
 /// checkpoint, loads its weights and buffers (no optimiser is needed, whichever trained it) and evaluates it at every step
 /// on the test split of the dataset it was trained on (unless --dataset says otherwise), shown as the stimulus condition
 /// says. With lesions it evaluates the network intact and with every lesion at once on the same images, and prints per
@@ -40,16 +42,24 @@ internal static class EvalCommand
         {
             Description = "what the test images are shown as, e.g. occlusion:0.4, noise:0.3+first-2-then-mask (default: clean, with the training stimulus's presentation)",
         };
+        var statistics = new Option<string>("--statistics")
+        {
+            Description = "what batch normalisation normalises with: running (the averages kept in training) or batch (each test batch's own " +
+                "statistics at each step, a diagnostic; the batch is then the largest that divides the test set)",
+            DefaultValueFactory = _ => "running",
+        };
         var json = new Option<FileInfo?>("--json") { Description = "also write the evaluation (and the lesion's paired tests) as JSON to this file" };
         var device = CortexCommandLine.DeviceOption();
         var precision = CortexCommandLine.PrecisionOption();
         var command = new Command("eval", "Evaluate a checkpoint at every time step on the test set, intact or lesioned")
         {
-            file, data, dataset, batch, lesion, stimulus, json, device, precision,
+            file, data, dataset, batch, lesion, stimulus, statistics, json, device, precision,
         };
         command.SetAction(r =>
         {
             int batchSize = OptionValues.Positive(r.GetValue(batch), "--batch");
+            var normalisation = (InferenceStatistics)Array.IndexOf(TestEntry.StatisticsWords,
+                OptionValues.Choice(r.GetValue(statistics)!, "--statistics", TestEntry.StatisticsWords));
             var precisionFlag = CortexCommandLine.ParsePrecision(r.GetValue(precision));
             var lesions = (r.GetValue(lesion) ?? []).Select(text => OptionValues.Parse(() => Lesion.Parse(text), "--lesion")).ToList();
             var given = r.GetValue(stimulus) is { } stimulusText ? OptionValues.Parse(() => StimulusCondition.Parse(stimulusText), "--test-stimulus") : null;
@@ -78,7 +88,10 @@ internal static class EvalCommand
             CortexCommandLine.ApplyPrecision(backend, precisionFlag, loaded.Spec.Precision, Console.Out);
             using var network = NetworkBuilder.Build(loaded, backend, checkpoint.Metadata.Seed);
             WeightLoader.Load(checkpoint, network);
+            network.InferenceStatistics = normalisation;
             Console.WriteLine($"stimulus: {condition}; presentation: {loaded.Spec.Input.Presentation}");
+            if (normalisation == InferenceStatistics.Batch)
+                Console.WriteLine($"batch normalisation: each batch's own statistics, {Evaluator.DividingBatch(test.Count, batchSize)} images per batch");
             LesionResult? result = null;
             EvaluationResult intact;
             if (lesions.Count > 0)

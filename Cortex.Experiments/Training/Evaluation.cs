@@ -75,8 +75,10 @@ public static class Evaluator
     public static readonly double[] Thresholds = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99];
 
     /// <summary>
-    /// Runs <paramref name="data"/> through the network in inference mode (running normalisation statistics) in
-    /// batches of <paramref name="batchSize"/> (the last batch is padded, and the padding ignored). Probabilities and
+    /// Runs <paramref name="data"/> through the network in inference mode (running normalisation statistics, or each
+    /// batch's own when the network's <see cref="Network{T}.InferenceStatistics"/> says so) in batches of
+    /// <paramref name="batchSize"/> (the last batch is padded, and the padding ignored; with batch statistics the batch is
+    /// <see cref="DividingBatch"/> instead, so that no batch is padded). Probabilities and
     /// cross-entropies come from the network's own loss on the device (a fine weight of 1 at every read).
     /// </summary>
     /// <param name="network">The network, built with the stimulus's presentation (<see cref="StimulusCondition.ApplyTo"/>) when it has one.</param>
@@ -113,7 +115,7 @@ public static class Evaluator
 
     private static EvaluationResult Run(Network<float> network, Dataset data, int batchSize, StimulusCondition stimulus)
     {
-        batchSize = Math.Min(batchSize, data.Count);
+        batchSize = network.InferenceStatistics == InferenceStatistics.Batch ? DividingBatch(data.Count, batchSize) : Math.Min(batchSize, data.Count);
         var readouts = network.Readouts;
         var perStep = readouts.Select(r => LossWeights.PerStep(r.Steps.Count)).ToArray();
         var tallies = readouts.Select(r => new Tally(r.Steps.Count, data.Count)).ToArray();
@@ -139,6 +141,18 @@ public static class Evaluator
             seen += batch.Count;
         }
         return new EvaluationResult([.. readouts.Select((r, i) => tallies[i].Result(r.Name, r.Steps, data.Coarse is not null))], [.. data.Labels]);
+    }
+
+    /// <summary>
+    /// The largest batch of at most <paramref name="batchSize"/> images that divides <paramref name="images"/>: with batch
+    /// statistics (<see cref="InferenceStatistics.Batch"/>) every batch must be whole, as padding would enter the statistics.
+    /// </summary>
+    public static int DividingBatch(int images, int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(images, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        for (int b = Math.Min(batchSize, images); ; b--)
+            if (images % b == 0) return b;
     }
 
     /// <summary>Sums over the images of one readout.</summary>

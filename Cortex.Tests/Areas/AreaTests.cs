@@ -21,6 +21,41 @@ public sealed class AreaTests
         readout: { from: B, classes: 2 }
         """;
 
+    /// <summary>
+    /// Inference with batch statistics normalises every step as training does, leaving the running averages as they are;
+    /// with the running averages (the default), a shared norm whose steps differ does not.
+    /// </summary>
+    [TestCaseSource(typeof(TestBackends), nameof(TestBackends.All))]
+    public void InferenceWithBatchStatisticsNormalisesLikeTrainingAndKeepsTheRunningAverages(DeviceKind kind)
+    {
+        var backend = TestBackends.Get<double>(kind);
+        using var net = NetworkHarness.Build(backend, Net(", norm: shared", "  - { from: A, to: A, type: lateral, kernel: 3 }"));
+        const int batch = 3;
+        var images = Data.Random(batch * 16, 2);
+        double[] States() => [.. Enumerable.Range(1, 3).SelectMany(t => Data.Read(net.State("A", t)))];
+        double[][] Averages() => [.. net.Buffers.Select(b => Data.Read(b.Tensor))];
+
+        net.Forward(images, batch, training: true);
+        var trained = States();
+        var averages = Averages();
+        Assert.That(averages.SelectMany(a => a).Any(v => v != 0 && v != 1), "training moved the running averages");
+
+        net.Forward(images, batch, training: false);
+        var running = States();
+        net.InferenceStatistics = Cortex.Core.Simulation.InferenceStatistics.Batch;
+        net.Forward(images, batch, training: false);
+        var batchStatistics = States();
+        Assert.Multiple(() =>
+        {
+            Assert.That(batchStatistics, Is.EqualTo(trained).Within(1e-12), "batch statistics: as in training");
+            Assert.That(Averages(), Is.EqualTo(averages), "the running averages untouched");
+            Assert.That(running.Zip(trained).Max(p => Math.Abs(p.First - p.Second)), Is.GreaterThan(0.1), "running averages: not as in training");
+        });
+        net.InferenceStatistics = Cortex.Core.Simulation.InferenceStatistics.Running;
+        net.Forward(images, batch, training: false);
+        Assert.That(States(), Is.EqualTo(running), "back to the running averages");
+    }
+
     [Test]
     public void ParametersFollowTheArea()
     {

@@ -92,6 +92,7 @@ public static class BadInputCorpus
         Cli("eval batch 0", w => ["eval", w.PathOf("any.ckpt"), "--batch", "0"], "--batch must be a positive whole number, got 0"),
         Cli("lesion steps from 0", w => ["eval", w.PathOf("any.ckpt"), "--lesion", "feedback@0-"], "--lesion: lesion 'feedback@0-': steps are numbered from 1, got 0 in '@0-'"),
         Cli("lesion steps backwards", w => ["eval", w.PathOf("any.ckpt"), "--lesion", "in:V1@3-2"], "--lesion: lesion 'in:V1@3-2': the steps 3-2 run backwards"),
+        Cli("eval statistics unknown", w => ["eval", w.PathOf("any.ckpt"), "--statistics", "mean"], "--statistics: unknown value 'mean'"),
         Cli("test stimulus unknown", w => ["eval", w.PathOf("any.ckpt"), "--test-stimulus", "blur:1"], "--test-stimulus: stimulus 'blur:1': unknown kind 'blur'; allowed: occlusion, noise, clutter, debris"),
         Cli("train stimulus level out of range", w => w.Train(null, "--train-stimulus", "occlusion:2"), "--train-stimulus: stimulus 'occlusion:2': the level must be a fraction F of the image covered, in [0, 1], got 2"),
         Cli("train stimulus option unknown", w => w.Train(null, "--train-stimulus", "noise:0.1:sigma=2"), "--train-stimulus: stimulus 'noise:0.1:sigma=2': unknown option 'sigma'"),

@@ -54,6 +54,7 @@ public sealed class ExperimentFileTests
               - { name: final, loss: last-step, train_stimulus: "occlusion:1.5" }
             tests:
               - { name: no-fb, lesions: ["feedback@0"] }
+              - { name: odd, statistics: mean }
             arms:
               - { network: bltt, condition: final }
             """);
@@ -67,6 +68,7 @@ public sealed class ExperimentFileTests
             "unknown loss schedule 'last-step'; allowed:",
             "occlusion:1.5",
             "feedback@0",
+            "statistics: unknown", "'mean'",
             "no network named 'bltt'",
         ];
         foreach (string part in expected) Assert.That(error, Does.Contain(part));
@@ -150,6 +152,30 @@ public sealed class ExperimentFileTests
 
         Assert.That(() => Edit(("areas.V1.shape.x", "3")), Throws.ArgumentException.With.Message.Contains("is not a mapping"));
         Assert.That(() => Edit(("readouts.*.classes", "3")), Throws.ArgumentException.With.Message.Contains("'readouts' matches nothing"));
+    }
+
+    [Test]
+    public void ATestWithBatchStatisticsIsAnEvaluationOfItsOwnAndLesionsPairWithTheTestThatSharesTheirStatistics()
+    {
+        var data = Cortex.Tests.Datasets.TinyData.Numbered(40, size: 28);
+        Cortex.Experiments.Experiments.Planning.ExperimentPlan Plan(string text) =>
+            Cortex.Experiments.Experiments.Planning.ExperimentPlan.Create(ExperimentReader.Load(w.Write("study.yaml", text)), data, data, "tiny");
+        var before = Plan(TinyExperiment.Experiment);
+        var after = Plan(With("  - { name: clean }\n", "  - { name: clean }\n  - { name: batch, statistics: batch }\n  - { name: batch-no-feedback, statistics: batch, lesions: [\"feedback@2-\"] }\n"));
+
+        Assert.That(after.Definition.Tests.Single(t => t.Name == "batch").Statistics, Is.EqualTo(Cortex.Core.Simulation.InferenceStatistics.Batch));
+        Assert.That(after.Definition.Tests.Single(t => t.Name == "clean").Statistics, Is.EqualTo(Cortex.Core.Simulation.InferenceStatistics.Running));
+        var keysBefore = before.Evaluations.Select(e => e.Key).ToHashSet();
+        var running = after.Evaluations.Where(e => e.Test.Statistics == Cortex.Core.Simulation.InferenceStatistics.Running).Select(e => e.Key).ToHashSet();
+        Assert.That(running, Is.EquivalentTo(keysBefore), "the running-statistics evaluations keep their keys");
+        var batch = after.Evaluations.Where(e => e.Test.Name == "batch").ToList();
+        Assert.That(batch, Has.Count.EqualTo(after.Runs.Count));
+        Assert.That(batch.Select(e => e.Key), Has.None.AnyOf(keysBefore.ToArray()), "batch statistics key evaluations of their own");
+        Assert.That(batch.Select(e => e.Description), Has.All.Contain("statistics: batch"));
+
+        var lesions = after.Comparisons.Where(c => c.Kind == Cortex.Experiments.Reports.PairedTestKind.Lesion).ToList();
+        Assert.That(lesions.Where(c => c.B.Test.Name == "batch-no-feedback").Select(c => c.A.Test.Name), Is.Not.Empty.And.All.EqualTo("batch"));
+        Assert.That(lesions.Where(c => c.B.Test.Name == "no-feedback").Select(c => c.A.Test.Name), Is.Not.Empty.And.All.EqualTo("clean"));
     }
 
     [Test]

@@ -117,6 +117,29 @@ public sealed class TrainingTests
         Assert.That(log.Records.Where(r => r.Split == "train").Select(r => r.Metric), Is.SupersetOf(new[] { "loss", "late/loss", "early/loss", "late/accuracy", "early/accuracy" }));
     }
 
+    [TestCase(10000, 128, 125)]
+    [TestCase(10000, 500, 500)]
+    [TestCase(30, 100, 30)]
+    [TestCase(7, 4, 1)]
+    public void BatchStatisticsTakeTheLargestWholeBatch(int images, int asked, int expected) =>
+        Assert.That(Evaluator.DividingBatch(images, asked), Is.EqualTo(expected));
+
+    [Test]
+    public void EvaluatingWithBatchStatisticsPadsNoBatch()
+    {
+        var cpu = TestBackends.Get<float>(DeviceKind.Cpu);
+        using var network = NetworkBuilder.Build(TrainingSession.WithLoss(NetworkLoader.Parse(Tiny.Replace("norm: per-step", "norm: shared"), "tiny.yaml"), null), cpu, 3);
+        var test = Data(30, 9);
+        // What the readout answered for every image at every step: its top probabilities.
+        float[] Answers(int batch) => [.. Evaluator.Run(network, test, batch).Readouts[0].Confidence.SelectMany(c => c)];
+        var running = Answers(16);
+        network.InferenceStatistics = Cortex.Core.Simulation.InferenceStatistics.Batch;
+        Assert.That(Answers(16), Is.EqualTo(Answers(15)), "asked for 16, evaluated in two whole batches of 15");
+        Assert.That(Answers(16), Is.Not.EqualTo(Answers(10)), "the batches' statistics decide the answers");
+        network.InferenceStatistics = Cortex.Core.Simulation.InferenceStatistics.Running;
+        Assert.That(Answers(16), Is.EqualTo(running));
+    }
+
     [Test]
     public void TrainingImprovesTestAccuracy()
     {

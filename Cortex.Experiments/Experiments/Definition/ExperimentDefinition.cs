@@ -2,6 +2,7 @@ using Cortex.Areas.Readouts;
 using Cortex.Connectivity.Lesions;
 using Cortex.Connectivity.Spec;
 using Cortex.Connectivity.Variants;
+using Cortex.Core.Simulation;
 using Cortex.Experiments.Stimuli;
 using Cortex.Experiments.Training;
 
@@ -101,10 +102,18 @@ public sealed record NetworkEdit(string Path, string Value, SpecLocation Locatio
 /// <param name="Lesions">Projections silenced at test time (all together); empty: intact.</param>
 /// <param name="Networks">The networks it applies to (null: every network where each lesion applies).</param>
 /// <param name="Location">Where it was written.</param>
-public sealed record TestEntry(string Name, StimulusCondition? Stimulus, IReadOnlyList<Lesion> Lesions, IReadOnlyList<string>? Networks, SpecLocation Location)
+/// <param name="Statistics">What batch normalisation normalises with (<c>statistics: running | batch</c>; running by default).</param>
+public sealed record TestEntry(string Name, StimulusCondition? Stimulus, IReadOnlyList<Lesion> Lesions, IReadOnlyList<string>? Networks, SpecLocation Location,
+    InferenceStatistics Statistics = InferenceStatistics.Running)
 {
+    /// <summary>The words of <c>statistics</c>, in <see cref="InferenceStatistics"/> order.</summary>
+    public static readonly string[] StatisticsWords = ["running", "batch"];
+
     /// <summary>Whether it silences anything.</summary>
     public bool IsLesion => Lesions.Count > 0;
+
+    /// <summary>Whether it shows the network as trained: no lesion, running statistics.</summary>
+    public bool IsIntact => !IsLesion && Statistics == InferenceStatistics.Running;
 }
 
 /// <summary>A paired comparison asked for by arm names.</summary>

@@ -5,6 +5,7 @@ using Cortex.Connectivity.Reading;
 using Cortex.Connectivity.Spec;
 using Cortex.Connectivity.Validation;
 using Cortex.Connectivity.Variants;
+using Cortex.Core.Simulation;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Stimuli;
 using Cortex.Experiments.Training;
@@ -29,7 +30,7 @@ public static class ExperimentReader
             "bptt_checkpoint_every", "memory_budget"],
         NetworkKeys = ["name", "file", "variant", "match", "k", "family"],
         ConditionKeys = ["name", "loss", "train_stimulus", "set"],
-        TestKeys = ["name", "stimulus", "lesions", "networks"],
+        TestKeys = ["name", "stimulus", "lesions", "networks", "statistics"],
         ArmKeys = ["network", "condition"],
         CompareKeys = ["a", "b"],
         ReportKeys = ["thresholds", "coarse"];
@@ -255,13 +256,14 @@ public static class ExperimentReader
             try { lesions.Add(Lesion.Parse(text)); }
             catch (ArgumentException e) { m.Error("lesions", e.Message); }
         }
+        var statistics = m.Choice("statistics", TestEntry.StatisticsWords) is { } chosen ? (InferenceStatistics)chosen : InferenceStatistics.Running;
         var only = m.Scalars("networks");
         foreach (var n in only ?? [])
             if (networks.All(x => x.Name != n)) m.Error("networks", $"no network named '{n}'{Hint(n, networks.Select(x => x.Name))}");
         m.Finish(TestKeys);
         if (name is null) return null;
         if (NameProblem(name) is { } problem) { m.Error("name", problem); return null; }
-        return new TestEntry(name, stimulus, lesions, only, m.Location);
+        return new TestEntry(name, stimulus, lesions, only, m.Location, statistics);
     }
 
     private static List<(string, string)> Pairs(MappingReader top, List<NetworkEntry> networks, List<ConditionEntry> conditions)

@@ -7,6 +7,7 @@ using Cortex.Connectivity.Reading;
 using Cortex.Connectivity.Spec;
 using Cortex.Connectivity.Validation;
 using Cortex.Connectivity.Variants;
+using Cortex.Core.Simulation;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Experiments.Definition;
 using Cortex.Experiments.Reports;
@@ -262,7 +263,8 @@ public sealed class ExperimentPlan
         // Every lesion against the same trained pair tested intact under the same stimulus.
         foreach (var lesioned in Arms.Where(a => a.Test.IsLesion))
         {
-            var intact = Arms.FirstOrDefault(a => a.Pair == lesioned.Pair && !a.Test.IsLesion && Equals(a.Test.Stimulus?.ToString(), lesioned.Test.Stimulus?.ToString()));
+            var intact = Arms.FirstOrDefault(a => a.Pair == lesioned.Pair && !a.Test.IsLesion && a.Test.Statistics == lesioned.Test.Statistics
+                && Equals(a.Test.Stimulus?.ToString(), lesioned.Test.Stimulus?.ToString()));
             if (intact is not null) list.Add(new PlannedComparison(intact, lesioned, PairedTestKind.Lesion));
         }
         return list.DistinctBy(c => (c.A.Name, c.B.Name)).ToList();
@@ -314,6 +316,7 @@ public sealed class ExperimentPlan
         text.Append("lesions: ").Append(test.IsLesion ? string.Join(", ", test.Lesions) : "none").Append('\n');
         text.Append("test data: ").Append(testData).Append('\n');
         text.Append("batch: ").Append(EvaluationBatch.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        if (test.Statistics != InferenceStatistics.Running) text.Append("statistics: ").Append(TestEntry.StatisticsWords[(int)test.Statistics]).Append('\n');
         return text.ToString();
     }
 }

@@ -176,7 +176,7 @@ public static class ExperimentResults
     private static IReadOnlyList<RobustnessCurve> Robustness(ExperimentPlan plan, List<PlannedArm> arms, Dictionary<PlannedArm, List<SeedOutcomes>> outcomes)
     {
         var levels = new List<(string Kind, double Level, string Test)>();
-        foreach (var test in plan.Definition.Tests.Where(t => !t.IsLesion && t.Stimulus?.Presentation is null))
+        foreach (var test in plan.Definition.Tests.Where(t => t.IsIntact && t.Stimulus?.Presentation is null))
         {
             var s = test.Stimulus;
             if (s is null || s.Transforms.Count == 0) levels.Add(("", 0, test.Name));

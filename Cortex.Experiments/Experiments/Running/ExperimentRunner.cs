@@ -8,6 +8,7 @@ using Cortex.Core.Simulation;
 using Cortex.Experiments.Checkpoints;
 using Cortex.Experiments.Data;
 using Cortex.Experiments.Distributed;
+using Cortex.Experiments.Experiments.Definition;
 using Cortex.Experiments.Experiments.Planning;
 using Cortex.Experiments.Reports;
 using Cortex.Experiments.Training;
@@ -149,6 +150,7 @@ public sealed class ExperimentRunner(ExperimentPlan plan, RunStore store, IBacke
             var checkpoint = CheckpointFile.Read(checkpointPath);
             using var network = NetworkBuilder.Build(evaluation.Network, backend, evaluation.Run.Seed);
             WeightLoader.Load(checkpoint, network);
+            network.InferenceStatistics = evaluation.Test.Statistics;
             var silenced = evaluation.Test.IsLesion ? LesionTable.Resolve(evaluation.Network.Graph, evaluation.Test.Lesions) : null;
             var result = Evaluator.Run(network, plan.Test, ExperimentPlan.EvaluationBatch, evaluation.Stimulus, silenced);
             var outcomes = result.ToOutcomes([.. evaluation.Network.Ledger.Readouts.Select(r => r.Classes)], DataIdentity.Describe(plan.Test));
@@ -156,7 +158,8 @@ public sealed class ExperimentRunner(ExperimentPlan plan, RunStore store, IBacke
             var summary = new Dictionary<string, object?>
             {
                 ["evaluation"] = evaluation.Label, ["stimulus"] = evaluation.Stimulus.ToString(),
-                ["lesions"] = evaluation.Test.Lesions.Select(l => l.ToString()).ToArray(), ["device"] = backend.Description,
+                ["lesions"] = evaluation.Test.Lesions.Select(l => l.ToString()).ToArray(),
+                ["statistics"] = TestEntry.StatisticsWords[(int)evaluation.Test.Statistics], ["device"] = backend.Description,
                 ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
                 ["accuracy"] = result.Readouts.ToDictionary(r => r.Readout, r => r.Steps.ToDictionary(s => s.Step.ToString(CultureInfo.InvariantCulture), s => s.Accuracy)),
             };
