@@ -20,7 +20,7 @@ public static class AccuracyPerStepFigure
             IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), drawn[i].Name, IntervalLines.ColourOf(i));
             last = Math.Max(last, r.LastStep);
         }
-        plot.Title($"Test accuracy per step (readout {readout}; {IntervalLines.IntervalNote(level)})");
+        plot.Title($"Test accuracy per step (readout '{readout}'; {IntervalLines.IntervalNote(level)})");
         plot.XLabel("time step t");
         plot.YLabel("accuracy (%)");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, last / 10));

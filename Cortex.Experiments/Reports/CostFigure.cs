@@ -5,7 +5,7 @@ namespace Cortex.Experiments.Reports;
 
 /// <summary>
 /// Accuracy against cost (synapses or MACs per image), at each arm's last read step: arms of a family (e.g. the
-/// feedforward controls) as one connected curve in order of cost, other arms (recurrent networks) as labelled
+/// feedforward controls) as one connected curve per condition in order of cost, other arms (recurrent networks) as labelled
 /// points; error bars show the intervals over seeds.
 /// </summary>
 public static class CostFigure
@@ -21,11 +21,21 @@ public static class CostFigure
 
         var plot = new Plot();
         int colour = 0;
-        foreach (var family in drawn.Where(a => a.Family is not null).GroupBy(a => a.Family!))
+        // One curve per family and condition (with its test), so that arms trained or tested differently are not joined;
+        // its points are labelled with the network's name, the legend names the family and condition.
+        var curves = drawn.Where(a => a.Family is not null).GroupBy(a => (Family: a.Family!, a.Condition)).ToList();
+        bool severalConditions = curves.Select(c => c.Key.Condition).Distinct().Count() > 1;
+        var labelled = new HashSet<(string, double)>();
+        foreach (var curve in curves)
         {
-            var members = family.OrderBy(Cost).ToList();
-            IntervalLines.Add(plot, members.Select(Cost).ToArray(), members.Select(Accuracy).ToArray(), family.Key, IntervalLines.ColourOf(colour++), errorBars: true);
-            foreach (var arm in members) Label(plot, arm.Name, Cost(arm), 100 * Accuracy(arm).Mean, IntervalLines.ColourOf(colour - 1));
+            var members = curve.OrderBy(Cost).ToList();
+            string legend = severalConditions && curve.Key.Condition.Length > 0 ? $"{curve.Key.Family} ({curve.Key.Condition})" : curve.Key.Family;
+            IntervalLines.Add(plot, members.Select(Cost).ToArray(), members.Select(Accuracy).ToArray(), legend, IntervalLines.ColourOf(colour++), errorBars: true);
+            foreach (var arm in members)
+            {
+                string network = arm.Name.Split('/')[0];
+                if (labelled.Add((network, Cost(arm)))) Label(plot, network, Cost(arm), 100 * Accuracy(arm).Mean, IntervalLines.ColourOf(colour - 1));
+            }
         }
         foreach (var arm in drawn.Where(a => a.Family is null))
         {
@@ -35,7 +45,7 @@ public static class CostFigure
             point.MarkerShape = MarkerShape.FilledDiamond;
             Label(plot, arm.Name, Cost(arm), 100 * Accuracy(arm).Mean, colourOfArm);
         }
-        plot.Title($"Accuracy against {(axis == CostAxis.Synapses ? "synapses" : "synaptic operations")} (readout {readout}, last step)");
+        plot.Title($"Accuracy against {(axis == CostAxis.Synapses ? "synapses" : "synaptic operations")} (readout '{readout}', last step)");
         plot.XLabel(axis == CostAxis.Synapses ? "synapses (unique trainable weights)" : "synaptic operations per image (MACs, all steps)");
         plot.YLabel("accuracy (%)");
         plot.ShowLegend(Alignment.LowerRight);

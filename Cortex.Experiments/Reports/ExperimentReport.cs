@@ -35,7 +35,7 @@ public static class ExperimentReport
         }
         foreach (string readout in summary.Arms.SelectMany(a => a.Readouts).Select(r => r.Readout).Distinct())
             figures.Add(FigureFile.Save(AccuracyPerStepFigure.Create(summary.Arms, readout, summary.Level), full, Unique($"accuracy-per-step-{Slug(readout)}"),
-                $"Test accuracy per step, readout {readout}"));
+                $"Test accuracy per step, readout '{readout}'"));
         string primary = summary.Arms[0].Readouts[0].Readout;
         var lesionedArms = summary.PairedTests.Where(t => t.Kind == PairedTestKind.Lesion).Select(t => t.ArmB).ToHashSet();
         var networks = summary.Arms.Where(a => !lesionedArms.Contains(a.Name) && a.Readouts.Any(r => r.Readout == primary)).ToList();
@@ -50,7 +50,7 @@ public static class ExperimentReport
         {
             var lesioned = lesion.Select(t => t.ArmB).Distinct().Select(summary.Arm).ToList();
             figures.Add(FigureFile.Save(LesionFigure.Create(summary.Arm(lesion.Key.ArmA), lesioned, lesion.Key.ReadoutA, summary.Level), full,
-                Unique($"lesions-{Slug(lesion.Key.ArmA)}-{Slug(lesion.Key.ReadoutA)}"), $"Lesions of {lesion.Key.ArmA}, readout {lesion.Key.ReadoutA}"));
+                Unique($"lesions-{Slug(lesion.Key.ArmA)}-{Slug(lesion.Key.ReadoutA)}"), $"Lesions of {lesion.Key.ArmA}, readout '{lesion.Key.ReadoutA}'"));
         }
         if (summary.SpeedAccuracy.Count > 0)
             figures.Add(FigureFile.Save(SpeedAccuracyFigure.Create(summary.SpeedAccuracy), full, "speed-accuracy", "Early exit: accuracy against mean MACs per image"));

@@ -21,7 +21,7 @@ public static class LesionFigure
             IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), arms[i].Name, IntervalLines.ColourOf(i), secondary: i > 0);
             last = Math.Max(last, r.LastStep);
         }
-        plot.Title($"Lesions of {intact.Name} (readout {readout}; {IntervalLines.IntervalNote(level)})");
+        plot.Title($"Lesions of {intact.Name} (readout '{readout}'; {IntervalLines.IntervalNote(level)})");
         plot.XLabel("time step t");
         plot.YLabel("accuracy (%)");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, last / 10));

@@ -32,7 +32,7 @@ public sealed class ExperimentFigureTests
     {
         var summary = ExperimentSamples.Summary();
         var plot = AccuracyPerStepFigure.Create(summary.Arms, "IT");
-        AssertRenders(plot, "accuracy-per-step", "time step t", "accuracy (%)", "readout IT", "BLT without feedback", "B-D", "BL");
+        AssertRenders(plot, "accuracy-per-step", "time step t", "accuracy (%)", "readout &apos;IT&apos;", "BLT without feedback", "B-D", "BL");
         Assert.Throws<ArgumentException>(() => AccuracyPerStepFigure.Create(summary.Arms, "V1"));
     }
 
@@ -71,7 +71,7 @@ public sealed class ExperimentFigureTests
         Assert.That(written.Select(Path.GetFileName), Is.EqualTo(expected));
         Assert.That(Directory.GetFiles(report).Select(Path.GetFileName).Order(), Is.EqualTo(expected.Order()), "no temporary files stay behind");
         string md = File.ReadAllText(Path.Combine(report, "report.md"));
-        Assert.That(md, Does.Contain("![Test accuracy per step, readout IT](accuracy-per-step-it.png)"));
+        Assert.That(md, Does.Contain("![Test accuracy per step, readout 'IT'](accuracy-per-step-it.png)"));
         Assert.That(md, Does.Contain("([SVG](lesions-blt-it.svg))"));
     }
 }
