@@ -13,3 +13,20 @@ public enum InferenceStatistics
     /// </summary>
     Batch,
 }
+
+/// <summary>The words that name <see cref="InferenceStatistics"/> in experiment files and on the command line.</summary>
+public static class InferenceStatisticsWords
+{
+    static readonly string[] words = ["running", "batch"];
+
+    /// <summary>Every word, in <see cref="InferenceStatistics"/> order.</summary>
+    public static IReadOnlyList<string> All => words;
+
+    /// <summary>The word that names a value.</summary>
+    public static string Word(this InferenceStatistics statistics) => words[(int)statistics];
+
+    /// <summary>The value a word names; the word must be one of <see cref="All"/>.</summary>
+    public static InferenceStatistics FromWord(string word) =>
+        Array.IndexOf(words, word) is var index and >= 0 ? (InferenceStatistics)index
+            : throw new ArgumentException($"'{word}' names no statistics; allowed: {string.Join(", ", words)}", nameof(word));
+}

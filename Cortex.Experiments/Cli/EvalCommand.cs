@@ -58,8 +58,8 @@ internal static class EvalCommand
         command.SetAction(r =>
         {
             int batchSize = OptionValues.Positive(r.GetValue(batch), "--batch");
-            var normalisation = (InferenceStatistics)Array.IndexOf(TestEntry.StatisticsWords,
-                OptionValues.Choice(r.GetValue(statistics)!, "--statistics", TestEntry.StatisticsWords));
+            var normalisation = InferenceStatisticsWords.FromWord(
+                OptionValues.Choice(r.GetValue(statistics)!, "--statistics", InferenceStatisticsWords.All));
             var precisionFlag = CortexCommandLine.ParsePrecision(r.GetValue(precision));
             var lesions = (r.GetValue(lesion) ?? []).Select(text => OptionValues.Parse(() => Lesion.Parse(text), "--lesion")).ToList();
             var given = r.GetValue(stimulus) is { } stimulusText ? OptionValues.Parse(() => StimulusCondition.Parse(stimulusText), "--test-stimulus") : null;

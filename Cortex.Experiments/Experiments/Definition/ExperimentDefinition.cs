@@ -106,9 +106,6 @@ public sealed record NetworkEdit(string Path, string Value, SpecLocation Locatio
 public sealed record TestEntry(string Name, StimulusCondition? Stimulus, IReadOnlyList<Lesion> Lesions, IReadOnlyList<string>? Networks, SpecLocation Location,
     InferenceStatistics Statistics = InferenceStatistics.Running)
 {
-    /// <summary>The words of <c>statistics</c>, in <see cref="InferenceStatistics"/> order.</summary>
-    public static readonly string[] StatisticsWords = ["running", "batch"];
-
     /// <summary>Whether it silences anything.</summary>
     public bool IsLesion => Lesions.Count > 0;
 

@@ -256,7 +256,7 @@ public static class ExperimentReader
             try { lesions.Add(Lesion.Parse(text)); }
             catch (ArgumentException e) { m.Error("lesions", e.Message); }
         }
-        var statistics = m.Choice("statistics", TestEntry.StatisticsWords) is { } chosen ? (InferenceStatistics)chosen : InferenceStatistics.Running;
+        var statistics = m.Choice("statistics", InferenceStatisticsWords.All) is { } chosen ? (InferenceStatistics)chosen : InferenceStatistics.Running;
         var only = m.Scalars("networks");
         foreach (var n in only ?? [])
             if (networks.All(x => x.Name != n)) m.Error("networks", $"no network named '{n}'{Hint(n, networks.Select(x => x.Name))}");

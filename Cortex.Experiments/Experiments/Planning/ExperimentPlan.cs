@@ -316,7 +316,7 @@ public sealed class ExperimentPlan
         text.Append("lesions: ").Append(test.IsLesion ? string.Join(", ", test.Lesions) : "none").Append('\n');
         text.Append("test data: ").Append(testData).Append('\n');
         text.Append("batch: ").Append(EvaluationBatch.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        if (test.Statistics != InferenceStatistics.Running) text.Append("statistics: ").Append(TestEntry.StatisticsWords[(int)test.Statistics]).Append('\n');
+        if (test.Statistics != InferenceStatistics.Running) text.Append("statistics: ").Append(test.Statistics.Word()).Append('\n');
         return text.ToString();
     }
 }

@@ -159,7 +159,7 @@ public sealed class ExperimentRunner(ExperimentPlan plan, RunStore store, IBacke
             {
                 ["evaluation"] = evaluation.Label, ["stimulus"] = evaluation.Stimulus.ToString(),
                 ["lesions"] = evaluation.Test.Lesions.Select(l => l.ToString()).ToArray(),
-                ["statistics"] = TestEntry.StatisticsWords[(int)evaluation.Test.Statistics], ["device"] = backend.Description,
+                ["statistics"] = evaluation.Test.Statistics.Word(), ["device"] = backend.Description,
                 ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
                 ["accuracy"] = result.Readouts.ToDictionary(r => r.Readout, r => r.Steps.ToDictionary(s => s.Step.ToString(CultureInfo.InvariantCulture), s => s.Accuracy)),
             };
