@@ -3,7 +3,10 @@ using ScottPlot;
 
 namespace Cortex.Experiments.Reports;
 
-/// <summary>Test accuracy at each read step, one line per arm (mean over seeds) with its interval band.</summary>
+/// <summary>
+/// Test accuracy at each read step, one line per arm (mean over seeds) with its interval band; beyond
+/// <see cref="IntervalLines.LegendInsideAtMost"/> arms the bands are left out (they would hide the lines) and the title says so.
+/// </summary>
 public static class AccuracyPerStepFigure
 {
     /// <summary>The figure for readout <paramref name="readout"/> of every arm that has it.</summary>
@@ -17,15 +20,16 @@ public static class AccuracyPerStepFigure
         for (int i = 0; i < drawn.Count; i++)
         {
             var r = drawn[i].Readout(readout);
-            IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), drawn[i].Name, IntervalLines.ColourOf(i));
+            IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), drawn[i].Name,
+                IntervalLines.ColourOf(i, drawn.Count), shape: IntervalLines.ShapeOf(i), interval: IntervalLines.BandsFit(drawn.Count));
             last = Math.Max(last, r.LastStep);
         }
-        plot.Title($"Test accuracy per step (readout '{readout}'; {IntervalLines.IntervalNote(level)})");
         plot.XLabel("time step t");
         plot.YLabel("accuracy (%)");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, last / 10));
         plot.Axes.SetLimitsX(0.5, last + 0.5);
-        plot.ShowLegend(Alignment.LowerRight);
+        IntervalLines.Finish(plot, $"Test accuracy per step (readout '{readout}'; {IntervalLines.IntervalNote(level, IntervalLines.BandsFit(drawn.Count))})",
+            Alignment.LowerRight);
         return plot;
     }
 }

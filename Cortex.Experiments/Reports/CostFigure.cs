@@ -5,8 +5,9 @@ namespace Cortex.Experiments.Reports;
 
 /// <summary>
 /// Accuracy against cost (synapses or MACs per image), at each arm's last read step: arms of a family (e.g. the
-/// feedforward controls) as one connected curve per condition in order of cost, other arms (recurrent networks) as labelled
-/// points; error bars show the intervals over seeds.
+/// feedforward controls) as one connected curve per condition in order of cost, other arms (recurrent networks) as
+/// diamonds, labelled beside the point while there are few of them (the legend names them all); error bars show the
+/// intervals over seeds.
 /// </summary>
 public static class CostFigure
 {
@@ -21,34 +22,39 @@ public static class CostFigure
 
         var plot = new Plot();
         int colour = 0;
+        var others = drawn.Where(a => a.Family is null).ToList();
         // One curve per family and condition (with its test), so that arms trained or tested differently are not joined;
         // its points are labelled with the network's name, the legend names the family and condition.
         var curves = drawn.Where(a => a.Family is not null).GroupBy(a => (Family: a.Family!, a.Condition)).ToList();
+        int lines = curves.Count + others.Count;
         bool severalConditions = curves.Select(c => c.Key.Condition).Distinct().Count() > 1;
         var labelled = new HashSet<(string, double)>();
         foreach (var curve in curves)
         {
             var members = curve.OrderBy(Cost).ToList();
             string legend = severalConditions && curve.Key.Condition.Length > 0 ? $"{curve.Key.Family} ({curve.Key.Condition})" : curve.Key.Family;
-            IntervalLines.Add(plot, members.Select(Cost).ToArray(), members.Select(Accuracy).ToArray(), legend, IntervalLines.ColourOf(colour++), errorBars: true);
+            IntervalLines.Add(plot, members.Select(Cost).ToArray(), members.Select(Accuracy).ToArray(), legend, IntervalLines.ColourOf(colour, lines), errorBars: true,
+                shape: IntervalLines.ShapeOf(colour));
+            colour++;
             foreach (var arm in members)
             {
                 string network = arm.Name.Split('/')[0];
-                if (labelled.Add((network, Cost(arm)))) Label(plot, network, Cost(arm), 100 * Accuracy(arm).Mean, IntervalLines.ColourOf(colour - 1));
+                if (labelled.Add((network, Cost(arm)))) Label(plot, network, Cost(arm), 100 * Accuracy(arm).Mean, IntervalLines.ColourOf(colour - 1, lines));
             }
         }
-        foreach (var arm in drawn.Where(a => a.Family is null))
+        foreach (var arm in others)
         {
-            var colourOfArm = IntervalLines.ColourOf(colour++);
-            var point = IntervalLines.Add(plot, [Cost(arm)], [Accuracy(arm)], arm.Name, colourOfArm, errorBars: true);
+            var colourOfArm = IntervalLines.ColourOf(colour, lines);
+            var point = IntervalLines.Add(plot, [Cost(arm)], [Accuracy(arm)], arm.Name, colourOfArm, errorBars: true,
+                shape: colour < 20 ? MarkerShape.FilledDiamond : IntervalLines.ShapeOf(colour));
+            colour++;
             point.MarkerSize = 10;
-            point.MarkerShape = MarkerShape.FilledDiamond;
-            Label(plot, arm.Name, Cost(arm), 100 * Accuracy(arm).Mean, colourOfArm);
+            if (others.Count <= IntervalLines.LegendInsideAtMost) Label(plot, arm.Name, Cost(arm), 100 * Accuracy(arm).Mean, colourOfArm);
         }
-        plot.Title($"Accuracy against {(axis == CostAxis.Synapses ? "synapses" : "synaptic operations")} (readout '{readout}', last step)");
         plot.XLabel(axis == CostAxis.Synapses ? "synapses (unique trainable weights)" : "synaptic operations per image (MACs, all steps)");
         plot.YLabel("accuracy (%)");
-        plot.ShowLegend(Alignment.LowerRight);
+        IntervalLines.Finish(plot, $"Accuracy against {(axis == CostAxis.Synapses ? "synapses" : "synaptic operations")} (readout '{readout}', last step)",
+            Alignment.LowerRight);
         return plot;
     }
 

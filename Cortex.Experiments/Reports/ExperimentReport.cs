@@ -4,10 +4,10 @@ namespace Cortex.Experiments.Reports;
 
 /// <summary>
 /// Writes a whole experiment report into one folder: <c>summary.json</c>, the CSV files, the figures that apply
-/// (PNG + SVG) and <c>report.md</c>, which shows them. Figures: accuracy per step for each readout; accuracy
-/// against synapses and against MACs (the first arm's first readout, at each arm's last step; arms that are the
-/// lesioned side of a lesion test are left out, being the same networks) when two arms or more remain; accuracy
-/// against each robustness stimulus; one lesion figure per intact arm and readout; and early exit.
+/// (PNG + SVG) and <c>report.md</c>, which shows them. Figures: accuracy per step for each readout, and accuracy
+/// against synapses and against MACs (the first arm's first readout, at each arm's last step) when two arms or more
+/// remain, all without the arms that are the lesioned side of a lesion test (the same networks, drawn in their lesion
+/// figures); accuracy against each robustness stimulus; one lesion figure per intact arm and readout; and early exit.
 /// </summary>
 public static class ExperimentReport
 {
@@ -33,12 +33,13 @@ public static class ExperimentReport
             for (int k = 2; !names.Add(unique); k++) unique = $"{name}-{k}";
             return unique;
         }
-        foreach (string readout in summary.Arms.SelectMany(a => a.Readouts).Select(r => r.Readout).Distinct())
-            figures.Add(FigureFile.Save(AccuracyPerStepFigure.Create(summary.Arms, readout, summary.Level), full, Unique($"accuracy-per-step-{Slug(readout)}"),
+        var lesionedArms = summary.PairedTests.Where(t => t.Kind == PairedTestKind.Lesion).Select(t => t.ArmB).ToHashSet();
+        var intactArms = summary.Arms.Where(a => !lesionedArms.Contains(a.Name)).ToList();
+        foreach (string readout in intactArms.SelectMany(a => a.Readouts).Select(r => r.Readout).Distinct())
+            figures.Add(FigureFile.Save(AccuracyPerStepFigure.Create(intactArms, readout, summary.Level), full, Unique($"accuracy-per-step-{Slug(readout)}"),
                 $"Test accuracy per step, readout '{readout}'"));
         string primary = summary.Arms[0].Readouts[0].Readout;
-        var lesionedArms = summary.PairedTests.Where(t => t.Kind == PairedTestKind.Lesion).Select(t => t.ArmB).ToHashSet();
-        var networks = summary.Arms.Where(a => !lesionedArms.Contains(a.Name) && a.Readouts.Any(r => r.Readout == primary)).ToList();
+        var networks = intactArms.Where(a => a.Readouts.Any(r => r.Readout == primary)).ToList();
         if (networks.Count >= 2)
         {
             figures.Add(FigureFile.Save(CostFigure.Create(networks, primary, CostAxis.Synapses, summary.Level), full, "accuracy-vs-synapses", "Accuracy against synapses"));

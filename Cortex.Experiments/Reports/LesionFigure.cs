@@ -18,15 +18,14 @@ public static class LesionFigure
         for (int i = 0; i < arms.Count; i++)
         {
             var r = arms[i].Readout(readout);
-            IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), arms[i].Name, IntervalLines.ColourOf(i), secondary: i > 0);
+            IntervalLines.Add(plot, r.Steps.Select(s => (double)s).ToArray(), r.Steps.Select(s => r.At(s, level)).ToArray(), arms[i].Name, IntervalLines.ColourOf(i, arms.Count), secondary: i > 0);
             last = Math.Max(last, r.LastStep);
         }
-        plot.Title($"Lesions of {intact.Name} (readout '{readout}'; {IntervalLines.IntervalNote(level)})");
         plot.XLabel("time step t");
         plot.YLabel("accuracy (%)");
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericFixedInterval(Math.Max(1, last / 10));
         plot.Axes.SetLimitsX(0.5, last + 0.5);
-        plot.ShowLegend(Alignment.LowerRight);
+        IntervalLines.Finish(plot, $"Lesions of {intact.Name} (readout '{readout}'; {IntervalLines.IntervalNote(level)})", Alignment.LowerRight);
         return plot;
     }
 }

@@ -3,7 +3,10 @@ using ScottPlot;
 
 namespace Cortex.Experiments.Reports;
 
-/// <summary>Accuracy against the level of a stimulus manipulation (occlusion, noise, clutter): one line per arm with its interval band.</summary>
+/// <summary>
+/// Accuracy against the level of a stimulus manipulation (occlusion, noise, clutter): one line per arm with its interval
+/// band (left out beyond <see cref="IntervalLines.LegendInsideAtMost"/> arms, as in <see cref="AccuracyPerStepFigure"/>).
+/// </summary>
 public static class RobustnessFigure
 {
     /// <summary>The figure of <paramref name="curves"/> (all of one stimulus).</summary>
@@ -18,13 +21,13 @@ public static class RobustnessFigure
         {
             var points = curves[i].Points.OrderBy(p => p.Level).ToList();
             IntervalLines.Add(plot, points.Select(p => p.Level).ToArray(), points.Select(p => p.Accuracy).ToArray(),
-                $"{curves[i].Arm} (t = {curves[i].Step})", IntervalLines.ColourOf(i));
+                $"{curves[i].Arm} (t = {curves[i].Step})", IntervalLines.ColourOf(i, curves.Count), shape: IntervalLines.ShapeOf(i),
+                interval: IntervalLines.BandsFit(curves.Count));
         }
         double level = curves.SelectMany(c => c.Points).Select(p => p.Accuracy.Interval?.Level).FirstOrDefault(l => l is not null) ?? MeanEstimate.DefaultLevel;
-        plot.Title($"Accuracy against {stimuli[0]} ({IntervalLines.IntervalNote(level)})");
         plot.XLabel(stimuli[0]);
         plot.YLabel("accuracy (%)");
-        plot.ShowLegend(Alignment.LowerLeft);
+        IntervalLines.Finish(plot, $"Accuracy against {stimuli[0]} ({IntervalLines.IntervalNote(level, IntervalLines.BandsFit(curves.Count))})", Alignment.LowerLeft);
         return plot;
     }
 }

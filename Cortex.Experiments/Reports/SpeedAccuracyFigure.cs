@@ -15,13 +15,13 @@ public static class SpeedAccuracyFigure
         {
             var points = curves[i].Points.OrderBy(p => p.MeanMacsPerImage.Mean).ToList();
             IntervalLines.Add(plot, points.Select(p => p.MeanMacsPerImage.Mean).ToArray(), points.Select(p => p.Accuracy).ToArray(),
-                curves[i].Arm, IntervalLines.ColourOf(i), errorBars: true);
+                curves[i].Arm, IntervalLines.ColourOf(i, curves.Count), errorBars: true, shape: IntervalLines.ShapeOf(i));
         }
         var thresholds = curves.SelectMany(c => c.Points).Select(p => p.Threshold).ToList();
-        plot.Title(FormattableString.Invariant($"Early exit: accuracy against compute (confidence thresholds {thresholds.Min():0.###} … {thresholds.Max():0.###})"));
         plot.XLabel("synaptic operations per image (MACs, mean over images)");
         plot.YLabel("accuracy (%)");
-        plot.ShowLegend(Alignment.LowerRight);
+        IntervalLines.Finish(plot, FormattableString.Invariant($"Early exit: accuracy against compute (confidence thresholds {thresholds.Min():0.###} … {thresholds.Max():0.###})"),
+            Alignment.LowerRight);
         return plot;
     }
 }

@@ -55,6 +55,89 @@ public sealed class ExperimentFigureTests
         Assert.Throws<ArgumentException>(() => SpeedAccuracyFigure.Create([]));
     }
 
+    /// <summary>
+    /// <paramref name="count"/> arms whose seeds disagree widely, near chance at t = 1 and near 100% at t = 4, so that
+    /// their 95% t-intervals (over 3 seeds) reach below 0 and above 1.
+    /// </summary>
+    private static List<ArmResult> ScatteredArms(int count) =>
+        Enumerable.Range(1, count).Select(i => new ArmResult
+        {
+            Name = $"network {i} trained and tested clean", Network = "configs/networks/blt.yaml", Condition = "clean",
+            Ledger = new LedgerFigures(100_000 + 1_000 * i, [1000, 2000, 2000, 2000]), Seeds = [1, 2, 3],
+            Readouts = [new ReadoutAccuracy("IT", [1, 2, 3, 4], [[0.02, 0.5, 0.9, 1.0], [0.30, 0.7, 0.99, 0.90], [0.0, 0.6, 0.7, 1.0]])],
+        }).ToList();
+
+    /// <summary>The width and height of a PNG file, from its header.</summary>
+    private static (int Width, int Height) PngSize(string path)
+    {
+        byte[] header = File.ReadAllBytes(path)[16..24];
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4)));
+    }
+
+    [Test]
+    public void ALongLegendMovesBesideTheDataAndTheFigureGrowsForIt()
+    {
+        int few = ExperimentSamples.Summary().Arms.Count;
+        Assert.That(few, Is.LessThanOrEqualTo(IntervalLines.LegendInsideAtMost), "the sample's legend fits inside");
+        var inside = AccuracyPerStepFigure.Create(ExperimentSamples.Summary().Arms, "IT");
+        Assert.That(inside.Axes.GetPanels().OfType<ScottPlot.Panels.LegendPanel>(), Is.Empty);
+        var saved = FigureFile.Save(inside, folder.PathOf("figures"), "few", "few");
+        Assert.That(PngSize(saved.Png), Is.EqualTo((FigureFile.Width, FigureFile.Height)));
+
+        var beside = AccuracyPerStepFigure.Create(ScatteredArms(30), "IT");
+        Assert.That(beside.Axes.GetPanels().OfType<ScottPlot.Panels.LegendPanel>().Count(), Is.EqualTo(1));
+        var (width, height) = PngSize(FigureFile.Save(beside, folder.PathOf("figures"), "many", "many").Png);
+        Assert.That(width, Is.GreaterThan(FigureFile.Width + 200), "wider by the legend's width: 'network 30 trained and tested clean' is 35 characters");
+        Assert.That(height, Is.GreaterThanOrEqualTo(30 * 20), "tall enough for 30 entries");
+        Assert.That(File.ReadAllText(folder.PathOf("figures/many.svg")), Does.Contain("network 30 trained and tested clean"));
+    }
+
+    [Test]
+    public void MoreThanTenLinesGetTwentyColoursThenOtherMarkers()
+    {
+        var colours = Enumerable.Range(0, 20).Select(i => IntervalLines.ColourOf(i, 20)).ToList();
+        Assert.That(colours.Distinct().Count(), Is.EqualTo(20));
+        Assert.That(Enumerable.Range(0, 10).Select(i => IntervalLines.ColourOf(i, 10)).Distinct().Count(), Is.EqualTo(10));
+        Assert.That(IntervalLines.ShapeOf(0), Is.Not.EqualTo(IntervalLines.ShapeOf(20)), "line 21 has line 1's colour and another marker");
+        var plot = AccuracyPerStepFigure.Create(ScatteredArms(12), "IT");
+        var lines = plot.GetPlottables<ScottPlot.Plottables.Scatter>().ToList();
+        Assert.That(lines.Select(l => l.Color).Distinct().Count(), Is.EqualTo(12));
+        Assert.That(plot.GetPlottables<ScottPlot.Plottables.FillY>(), Is.Empty, "twelve overlapping bands would hide the lines");
+        Assert.That(plot.Axes.Title.Label.Text, Does.Contain("intervals in the CSV files"));
+        var few = AccuracyPerStepFigure.Create(ScatteredArms(IntervalLines.LegendInsideAtMost), "IT");
+        Assert.That(few.GetPlottables<ScottPlot.Plottables.FillY>().Count(), Is.EqualTo(IntervalLines.LegendInsideAtMost));
+        Assert.That(few.Axes.Title.Label.Text, Does.Contain("bands: 95% t-interval over seeds"));
+    }
+
+    [Test]
+    public void IntervalsAreCutToWhatAnAccuracyCanBe()
+    {
+        var arms = ScatteredArms(3);
+        var first = arms[0].Readout("IT");
+        Assert.That(first.At(1).Interval!.Value.Lower, Is.LessThan(0), "the sample's interval at t = 1 reaches below 0");
+        Assert.That(first.At(4).Interval!.Value.Upper, Is.GreaterThan(1), "and at t = 4 above 1");
+        foreach (var plot in new[] { AccuracyPerStepFigure.Create(arms, "IT"), CostFigure.Create(arms, "IT", CostAxis.Synapses) })
+            foreach (var drawn in plot.GetPlottables())
+            {
+                var limits = drawn.GetAxisLimits();
+                Assert.That(limits.Bottom, Is.GreaterThanOrEqualTo(0), drawn.GetType().Name);
+                Assert.That(limits.Top, Is.LessThanOrEqualTo(100), drawn.GetType().Name);
+            }
+    }
+
+    [Test]
+    public void ALongTitleIsSetSmallerToFitTheFigure()
+    {
+        var summary = ExperimentSamples.Summary();
+        var plain = LesionFigure.Create(summary.Arm("BLT"), [summary.Arm("BLT without feedback")], "IT");
+        Assert.That(plain.Axes.Title.Label.FontSize, Is.EqualTo(18), "a short title keeps the default size");
+        var named = summary.Arm("BLT") with { Name = "blt-feedback-as-lateral/trained-occluded/clean" };
+        var title = LesionFigure.Create(named, [summary.Arm("BLT without feedback")], "IT").Axes.Title.Label;
+        Assert.That(title.Text.Length, Is.GreaterThan(100));
+        Assert.That(title.FontSize, Is.LessThan(18).And.GreaterThanOrEqualTo(11));
+        Assert.That(0.6 * title.FontSize * title.Text.Length, Is.LessThanOrEqualTo(FigureFile.Width + 1));
+    }
+
     [Test]
     public void AWholeReportIsWrittenIntoOneFolder()
     {
@@ -73,5 +156,8 @@ public sealed class ExperimentFigureTests
         string md = File.ReadAllText(Path.Combine(report, "report.md"));
         Assert.That(md, Does.Contain("![Test accuracy per step, readout 'IT'](accuracy-per-step-it.png)"));
         Assert.That(md, Does.Contain("([SVG](lesions-blt-it.svg))"));
+        Assert.That(File.ReadAllText(Path.Combine(report, "accuracy-per-step-it.svg")), Does.Not.Contain("BLT without feedback"),
+            "a lesioned arm is drawn in its lesion figure, not among the networks");
+        Assert.That(File.ReadAllText(Path.Combine(report, "lesions-blt-it.svg")), Does.Contain("BLT without feedback"));
     }
 }
