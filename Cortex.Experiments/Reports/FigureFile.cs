@@ -21,7 +21,7 @@ public static class FigureFile
         ArgumentNullException.ThrowIfNull(plot);
         if (plot.Axes.GetPanels().OfType<ScottPlot.Panels.LegendPanel>().Any())
         {
-            var labels = plot.GetPlottables().SelectMany(p => p.LegendItems).Select(i => i.LabelText).Where(l => !string.IsNullOrEmpty(l)).ToList();
+            var labels = IntervalLines.LegendLabels(plot);
             // About 6.5 pixels per character at the legend's 11 points, plus the symbol and padding; 20 pixels per entry.
             width += 60 + (int)(6.5 * labels.Max(l => l.Length));
             height = Math.Max(height, 140 + 20 * labels.Count);

@@ -31,9 +31,8 @@ internal static class IntervalLines
     /// translucent band (or as error bars when <paramref name="errorBars"/>), cut to [0, <paramref name="scale"/>]: a
     /// t-interval over few seeds can reach past what an accuracy can be. Points with one seed have no interval and get
     /// none, nor do any when <paramref name="interval"/> is false. The marker is <paramref name="shape"/> (circles by
-    /// default). A <paramref name="secondary"/>
-    /// line (a lesioned version beside the intact network) is thinner with open markers — not dashed, since dash patterns
-    /// are lost in the SVG files.
+    /// default). A <paramref name="secondary"/> line (a lesioned version beside the intact network) is thinner with open
+    /// markers — not dashed, since dash patterns are lost in the SVG files.
     /// </summary>
     public static ScottPlot.Plottables.Scatter Add(Plot plot, IReadOnlyList<double> xs, IReadOnlyList<MeanEstimate> estimates, string label, Color colour,
         double scale = 100, bool secondary = false, bool errorBars = false, MarkerShape shape = MarkerShape.FilledCircle, bool interval = true)
@@ -79,7 +78,7 @@ internal static class IntervalLines
     {
         // A bold serif title takes about 0.6 of its size per character; 18 is ScottPlot's default, 11 the smallest used.
         plot.Title(title, (float)Math.Clamp(FigureFile.Width / (0.6 * Math.Max(1, title.Length)), 11, 18));
-        if (LegendEntries(plot) <= LegendInsideAtMost) plot.ShowLegend(inside);
+        if (LegendLabels(plot).Count <= LegendInsideAtMost) plot.ShowLegend(inside);
         else
         {
             plot.ShowLegend(Edge.Right);
@@ -87,9 +86,9 @@ internal static class IntervalLines
         }
     }
 
-    /// <summary>How many labelled entries the plot's legend has.</summary>
-    public static int LegendEntries(Plot plot) =>
-        plot.GetPlottables().SelectMany(p => p.LegendItems).Count(item => !string.IsNullOrEmpty(item.LabelText));
+    /// <summary>The texts of the plot's legend entries.</summary>
+    public static IReadOnlyList<string> LegendLabels(Plot plot) =>
+        plot.GetPlottables().SelectMany(p => p.LegendItems).Select(item => item.LabelText).Where(text => !string.IsNullOrEmpty(text)).ToList();
 
     /// <summary>
     /// Whether a figure of <paramref name="lines"/> lines draws their interval bands: up to <see cref="LegendInsideAtMost"/>;
