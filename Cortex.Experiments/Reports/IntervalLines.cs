@@ -20,7 +20,7 @@ internal static class IntervalLines
     /// The i-th colour of a figure of <paramref name="count"/> lines: ten well-separated colours while they suffice, twenty
     /// beyond (a line beyond the twentieth differs from an earlier one of its colour by its marker, <see cref="ShapeOf"/>).
     /// </summary>
-    public static Color ColourOf(int i, int count = 10) => (count <= 10 ? Ten : Twenty).GetColor(i);
+    public static Color ColourOf(int i, int count) => (count <= 10 ? Ten : Twenty).GetColor(i);
 
     /// <summary>The marker of the i-th line: circles for the first twenty, then squares, triangles, diamonds.</summary>
     public static MarkerShape ShapeOf(int i) => Shapes[i / 20 % Shapes.Length];
