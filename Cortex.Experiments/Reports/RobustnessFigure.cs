@@ -17,17 +17,18 @@ public static class RobustnessFigure
         var stimuli = curves.Select(c => c.Stimulus).Distinct().ToList();
         if (stimuli.Count > 1) throw new ArgumentException($"robustness figure: one stimulus per figure, got {string.Join(", ", stimuli)}", nameof(curves));
         var plot = new Plot();
+        bool bands = IntervalLines.BandsFit(curves.Count);
         for (int i = 0; i < curves.Count; i++)
         {
             var points = curves[i].Points.OrderBy(p => p.Level).ToList();
             IntervalLines.Add(plot, points.Select(p => p.Level).ToArray(), points.Select(p => p.Accuracy).ToArray(),
                 $"{curves[i].Arm} (t = {curves[i].Step})", IntervalLines.ColourOf(i, curves.Count), shape: IntervalLines.ShapeOf(i),
-                interval: IntervalLines.BandsFit(curves.Count));
+                interval: bands);
         }
         double level = curves.SelectMany(c => c.Points).Select(p => p.Accuracy.Interval?.Level).FirstOrDefault(l => l is not null) ?? MeanEstimate.DefaultLevel;
         plot.XLabel(stimuli[0]);
         plot.YLabel("accuracy (%)");
-        IntervalLines.Finish(plot, $"Accuracy against {stimuli[0]} ({IntervalLines.IntervalNote(level, IntervalLines.BandsFit(curves.Count))})", Alignment.LowerLeft);
+        IntervalLines.Finish(plot, $"Accuracy against {stimuli[0]} ({IntervalLines.IntervalNote(level, bands)})", Alignment.LowerLeft);
         return plot;
     }
 }
